@@ -1,0 +1,116 @@
+"""Frozen values passed between the pipeline stages.
+
+feeds -> FetchResult -> FeedItem -> Classification (Matches) -> Alert (Story, Sources) -> Delivery
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+EntityKind = Literal["place", "actor"]
+FIELDS: tuple[str, ...] = ("title", "summary", "content")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a feed, reduced to plain text and UTC times."""
+
+    id: str
+    feed: str = ""
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    url: str = ""
+    published: datetime | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+
+    def text_of(self, field_name: str) -> str:
+        value: str = getattr(self, field_name)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One occurrence of an entity's name in one field of an item.
+
+    `start` and `end` are offsets into the field's plain text; `text` is what stands there.
+    """
+
+    entity: str
+    kind: EntityKind
+    name: str
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What a watchlist says about one item."""
+
+    watchlist: str
+    item_id: str
+    alert: bool
+    matches: tuple[Match, ...] = ()
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.entity for m in self.matches))
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    FAILED = "failed"
+    GONE = "gone"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome of one conditional GET of a feed."""
+
+    status: FetchStatus
+    url: str
+    http_status: int | None = None
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None
+    retry_after: float | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One report of a story: which feed carried it, under which title and link."""
+
+    feed: str
+    item_id: str
+    title: str
+    url: str
+    published: datetime | None
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A new story that a watchlist flagged: what notifiers render and deliver."""
+
+    id: str
+    story_id: str
+    watchlist: str
+    event: Literal["alert.created", "alert.updated"]
+    created_at: datetime
+    item: FeedItem
+    matches: tuple[Match, ...]
+    sources: tuple[Source, ...] = ()
+    severity: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,46 @@
+"""HTML and whitespace reduced to plain text: the one definition every stage shares.
+
+Offsets reported by the classifier point into the text this module returns, so parse and
+classify must both use it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_DROP = re.compile(r"<(script|style|head|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![^<>]*>|<\?[^<>]*\?>")
+_SPACE = re.compile(r"\s+")
+
+
+def to_text(value: str | None) -> str:
+    """Return `value` as plain text: tags stripped, entities decoded, whitespace collapsed.
+
+    A tag becomes a space only where it separates words (block tags and line breaks), so
+    `<b>Homs</b>'s` stays `Homs's`. Plain text passes through unchanged but for whitespace.
+    """
+    if not value:
+        return ""
+    if "<" in value:
+        value = _DROP.sub(" ", value)
+        value = _COMMENT.sub(" ", value)
+        value = _TAG.sub(_tag_replacement, value)
+    if "&" in value:
+        value = html.unescape(value)
+    return _SPACE.sub(" ", value).strip()
+
+
+_INLINE = frozenset(
+    "a abbr b bdi bdo cite code data dfn em font i kbd mark q s samp small span strong sub sup "
+    "time u var".split()
+)
+
+
+def _tag_replacement(match: re.Match[str]) -> str:
+    tag = match.group(0)
+    name = re.match(r"</?([A-Za-z][A-Za-z0-9]*)", tag)
+    if name and name.group(1).lower() in _INLINE:
+        return ""
+    return " "

@@ -1,0 +1,255 @@
+"""The watchlist matcher: pure, synchronous, compiled once per watchlist.
+
+A watchlist compiles into one Aho-Corasick automaton over folded names (see `fold`). Each item
+field is folded once, every occurrence of every name is found (overlaps included), and each is
+kept only if it stands as a whole word (with an English possessive, an actor's plural, or an
+Arabic one-letter prefix allowed), passes the case rules, and is not inside an `exclude` phrase.
+Overlapping survivors are resolved leftmost-longest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Literal
+
+import ahocorasick
+
+from wirewatch.fold import fold, fold_name
+from wirewatch.model import Classification, FeedItem, Match
+from wirewatch.watchlist import Entity, Watchlist
+
+Case = Literal["any", "upper", "capital"]
+_ACRONYM_MAX = 5
+_PLURAL_MIN = 4
+_ARABIC_PREFIXES = frozenset(["و", "ف", "ب", "ل", "ك"] + [a + b for a in "وف" for b in "بلك"])
+_ELISIONS = frozenset("ldjmnstc")  # French l'Iran, d'Alep
+
+
+def _common_words() -> frozenset[str]:
+    text = files("wirewatch").joinpath("data/common_words.txt").read_text(encoding="utf-8")
+    return frozenset(
+        fold_name(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+COMMON_WORDS = _common_words()
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """One searchable form of a name (or of an exclude phrase) of one entity."""
+
+    entity: int
+    name: str
+    length: int
+    case: Case
+    plural: bool
+    arabic: bool
+    exclude: bool
+
+
+class Matcher:
+    """Finds a watchlist's entities in text and applies its alert rule."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self.watchlist = watchlist
+        self._entities = watchlist.entities
+        self._automaton = ahocorasick.Automaton()
+        forms: dict[str, list[_Name]] = {}
+        for index, entity in enumerate(watchlist.entities):
+            for key, form in _forms(index, entity):
+                forms.setdefault(key, []).append(form)
+        for key, group in forms.items():
+            self._automaton.add_word(key, tuple(group))
+        self._automaton.make_automaton()
+
+    def find(self, text: str, field: str) -> list[Match]:
+        """Every entity mention in `text`, in order, with offsets into `text`."""
+        common: set[str] = set()
+        return [m for m in self._scan(text, field, common) if m.name not in common]
+
+    def _scan(self, text: str, field: str, common: set[str]) -> list[Match]:
+        """Like `find`; adds to `common` the names seen written as ordinary lowercase words."""
+        if not text:
+            return []
+        folded, positions = fold(text)
+        names: list[tuple[int, int, int, _Name]] = []
+        excluded: list[tuple[int, int, int]] = []
+        for last, group in self._automaton.iter(folded):
+            for form in group:
+                span = _accept(folded, last + 1 - form.length, last + 1, form)
+                if span is None:
+                    continue
+                if not _case_ok(text, positions, last + 1 - form.length, last + 1, form):
+                    if form.case == "capital":
+                        common.add(form.name)
+                    continue
+                if form.exclude:
+                    excluded.append((form.entity, *span))
+                else:
+                    names.append((span[0], span[1], form.entity, form))
+        return self._select(text, positions, names, excluded, field)
+
+    def _select(
+        self,
+        text: str,
+        positions: list[int] | None,
+        names: list[tuple[int, int, int, _Name]],
+        excluded: list[tuple[int, int, int]],
+        field: str,
+    ) -> list[Match]:
+        names.sort(key=lambda n: (n[0], n[0] - n[1]))
+        matches: list[Match] = []
+        taken = 0
+        for start, end, index, form in names:
+            if start < taken or any(e == index and s <= start and end <= t for e, s, t in excluded):
+                continue
+            taken = end
+            entity = self._entities[index]
+            begin, finish = _original(positions, start, end, len(text))
+            matches.append(
+                Match(entity.id, entity.kind, form.name, field, begin, finish, text[begin:finish])
+            )
+        return matches
+
+    def classify(self, item: FeedItem) -> Classification:
+        """Match every counted field of `item` and decide whether it alerts."""
+        matches: list[Match] = []
+        common: set[str] = set()
+        for field in self.watchlist.alert.fields:
+            matches.extend(self._scan(item.text_of(field), field, common))
+        if common:  # "Turkey prices climb ... turkey flocks": the bird, capitalised at the start
+            matches = [m for m in matches if m.name not in common]
+        return Classification(self.watchlist.name, item.id, self.alerts(matches), tuple(matches))
+
+    def alerts(self, matches: list[Match]) -> bool:
+        rule = self.watchlist.alert
+        entities = {m.entity for m in matches}
+        kinds = {m.kind for m in matches}
+        return len(entities) >= rule.min_entities and all(k in kinds for k in rule.require_kinds)
+
+
+def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
+    forms: list[tuple[str, _Name]] = []
+    for phrases, exclude in ((entity.names, False), (entity.exclude, True)):
+        for name in phrases:
+            case = _case_of(name, entity)
+            key = fold_name(name)
+            arabic = _is_arabic(key[0])
+            plural = (
+                entity.kind == "actor"
+                and not arabic
+                and case != "upper"
+                and len(key) >= _PLURAL_MIN
+                and key[-1].isalpha()
+                and key[-1] != "s"
+            )
+            for variant in _variants(key, entity.kind if not exclude else "place"):
+                forms.append(
+                    (variant, _Name(index, name, len(variant), case, plural, arabic, exclude))
+                )
+    return forms
+
+
+def _variants(key: str, kind: str) -> list[str]:
+    """The folded name plus the spellings that must find it too."""
+    variants = [key]
+    head = _head(key) if kind == "actor" else None
+    if head:
+        variants.append(head)
+    if "'" in key:
+        variants.append(key.replace("'", ""))
+    if key.startswith("ال") and len(key) > 3:
+        variants.append("لل" + key[2:])  # ل + ال contracts: للفرات
+    return variants
+
+
+def _head(key: str) -> str | None:
+    """An organisation's short form: "syrian observatory for human rights" -> its first words.
+
+    Only when at least two words stand before the first "of" or "for".
+    """
+    words = key.split(" ")
+    cut = next((i for i, w in enumerate(words) if w in ("of", "for")), 0)
+    return " ".join(words[:cut]) if cut >= 2 else None
+
+
+def _case_of(name: str, entity: Entity) -> Case:
+    letters = [c for c in name if c.isalpha()]
+    if name.isupper() and len(letters) <= _ACRONYM_MAX:
+        return "upper"
+    if name in entity.match_case or fold_name(name) in COMMON_WORDS:
+        return "capital"
+    return "any"
+
+
+def _is_arabic(char: str) -> bool:
+    return "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f"
+
+
+def _accept(folded: str, start: int, end: int, form: _Name) -> tuple[int, int] | None:
+    """The span to report if the occurrence at [start, end) is a whole word, else None."""
+    start = _word_start(folded, start, form)
+    if start < 0:
+        return None
+    if end == len(folded):
+        return start, end
+    after = folded[end]
+    if after == "'":
+        return _possessive(folded, start, end)
+    if not after.isalnum():
+        return start, end
+    if form.plural and after == "s" and _boundary(folded, end + 1):
+        return start, end + 1
+    return None
+
+
+def _word_start(folded: str, start: int, form: _Name) -> int:
+    if start == 0:
+        return 0
+    before = folded[start - 1]
+    if before == "'":
+        word = start - 1
+        while word > 0 and folded[word - 1].isalnum():
+            word -= 1
+        elided = start - 1 - word == 1 and folded[word] in _ELISIONS
+        return start if word == start - 1 or elided else -1
+    if not before.isalnum():
+        return start
+    if form.arabic:
+        word = start
+        while word > 0 and folded[word - 1].isalnum():
+            word -= 1
+        if folded[word:start] in _ARABIC_PREFIXES:
+            return word
+    return -1
+
+
+def _possessive(folded: str, start: int, end: int) -> tuple[int, int] | None:
+    if folded[end + 1 : end + 2] == "s" and _boundary(folded, end + 2):
+        return start, end + 2  # Hama's
+    if _boundary(folded, end + 1):
+        return start, end + 1  # Homs'
+    return None  # Dar'a is not "Dar"
+
+
+def _boundary(folded: str, index: int) -> bool:
+    return index >= len(folded) or not folded[index].isalnum()
+
+
+def _case_ok(text: str, positions: list[int] | None, start: int, end: int, form: _Name) -> bool:
+    if form.case == "any":
+        return True
+    begin, finish = _original(positions, start, end, len(text))
+    written = text[begin:finish]
+    if form.case == "upper":
+        return written == written.upper()
+    first = next((c for c in written if c.isalpha()), "")
+    return first.isupper()
+
+
+def _original(positions: list[int] | None, start: int, end: int, size: int) -> tuple[int, int]:
+    if positions is None:
+        return start, end
+    return positions[start], positions[end] if end < len(positions) - 1 else size

@@ -1,0 +1,64 @@
+"""The `wirewatch` command line: one subcommand per module in `wirewatch.commands`.
+
+Exit codes (a contract): 0 ok, 1 some input was bad or some work failed, 2 the command or the
+config is wrong. A user's mistake is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from wirewatch import __version__
+from wirewatch.errors import UserError, WirewatchError
+
+# Each module has `add_parser(subparsers) -> None` and `run(args) -> int`.
+COMMANDS: tuple[str, ...] = (
+    "classify",
+    "check_config",
+    "poll",
+    "run",
+    "alerts",
+    "backtest",
+    "deliveries",
+    "db",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wirewatch",
+        description="Watch news feeds for tracked places and actors; deliver each alert once.",
+    )
+    parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"wirewatch.commands.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"wirewatch.commands.{name}":
+                continue  # not built yet
+            raise
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except UserError as e:
+        print(f"wirewatch: error: {e}", file=sys.stderr)
+        return 2
+    except WirewatchError as e:
+        print(f"wirewatch: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("wirewatch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code

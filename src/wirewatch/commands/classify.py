@@ -1,0 +1,198 @@
+"""`wirewatch classify`: run a watchlist over items and show what it finds.
+
+Input is JSON Lines of items or a feed document (RSS, Atom, RDF, JSON Feed), recognised by its
+content. Output is JSON Lines, one result per item in input order, or `--explain` for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from wirewatch.classify import Matcher
+from wirewatch.errors import InputError
+from wirewatch.model import Classification, FeedItem
+from wirewatch.plaintext import to_text
+from wirewatch.watchlist import load_watchlist
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "classify",
+        help="match a watchlist against items (JSON Lines or a feed) and print the results",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--watchlist", required=True, metavar="FILE", help="watchlist YAML file")
+    parser.add_argument(
+        "--input", default="-", metavar="FILE|URL|-", help="items or feed (default: stdin)"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="human view: highlighted matches and counts"
+    )
+    parser.add_argument(
+        "--only-alerts", action="store_true", help="print only the items that raise an alert"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    matcher = Matcher(load_watchlist(args.watchlist))
+    data = _read_input(args.input)
+    problems: list[str] = []
+    items = _items(data, args.input, problems)
+    out = sys.stdout
+    if args.explain:
+        from wirewatch.commands._explain import Explainer
+
+        explainer = Explainer(out, color=out.isatty())
+        for item in items:
+            explainer.show(item, matcher.classify(item))
+        explainer.summary()
+    else:
+        _write_jsonl(out, matcher, items, only_alerts=args.only_alerts)
+    for problem in problems:
+        print(f"wirewatch: {problem}", file=sys.stderr)
+    if problems:
+        print(
+            f"wirewatch: {len(problems)} input problem(s); those items were skipped",
+            file=sys.stderr,
+        )
+    return 1 if problems else 0
+
+
+def _write_jsonl(
+    out: IO[str], matcher: Matcher, items: Iterator[FeedItem], *, only_alerts: bool
+) -> None:
+    lines: list[str] = []
+    for item in items:
+        result = matcher.classify(item)
+        if only_alerts and not result.alert:
+            continue
+        lines.append(json.dumps(result_json(result), ensure_ascii=False))
+        if len(lines) >= 1000:
+            out.write("\n".join(lines) + "\n")
+            lines.clear()
+    if lines:
+        out.write("\n".join(lines) + "\n")
+    out.flush()
+
+
+def result_json(result: Classification) -> dict[str, Any]:
+    """The classify output contract: id, alert, matches with offsets into the field's text."""
+    return {
+        "id": result.item_id,
+        "alert": result.alert,
+        "matches": [
+            {
+                "entity": m.entity,
+                "kind": m.kind,
+                "name": m.name,
+                "field": m.field,
+                "start": m.start,
+                "end": m.end,
+                "text": m.text,
+            }
+            for m in result.matches
+        ],
+    }
+
+
+def _read_input(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    if source.startswith(("http://", "https://")):
+        return _download(source)
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except OSError as e:
+        raise InputError(f"cannot read input {source}: {e.strerror or e}") from None
+
+
+def _download(url: str) -> bytes:
+    import httpx
+
+    from wirewatch import USER_AGENT
+
+    try:
+        response = httpx.get(
+            url, follow_redirects=True, timeout=30, headers={"User-Agent": USER_AGENT}
+        )
+    except httpx.HTTPError as e:
+        raise InputError(f"cannot fetch {url}: {e}") from None
+    if response.status_code != 200:
+        raise InputError(f"cannot fetch {url}: HTTP {response.status_code}") from None
+    return response.content
+
+
+def _items(data: bytes, source: str, problems: list[str]) -> Iterator[FeedItem]:
+    start = data.lstrip()[:1]
+    if start == b"{" and not _is_json_feed(data):
+        return _jsonl_items(data, problems)
+    if start in (b"<", b"{") or data.lstrip().startswith(b"\xef\xbb\xbf<"):
+        return _feed_items(data, source)
+    if not data.strip():
+        return iter(())
+    raise InputError(f"{source}: not JSON Lines and not a feed (expected '{{' or '<' at the start)")
+
+
+def _is_json_feed(data: bytes) -> bool:
+    head = data[:512].decode("utf-8", "replace")
+    return '"version"' in head and "jsonfeed.org/version" in head
+
+
+def _feed_items(data: bytes, source: str) -> Iterator[FeedItem]:
+    from wirewatch.errors import ParseError
+    from wirewatch.parse import parse_feed
+
+    url = source if "://" in source else f"file://{source}"
+    try:
+        parsed = parse_feed(data, feed_url=url, feed_name=source)
+    except ParseError as e:
+        raise InputError(str(e)) from None
+    return iter(parsed.items)
+
+
+def _jsonl_items(data: bytes, problems: list[str]) -> Iterator[FeedItem]:
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield _item(json.loads(raw))
+        except (ValueError, TypeError) as e:
+            problems.append(f"input line {number}: {_reason(e)}")
+
+
+def _item(obj: Any) -> FeedItem:
+    if not isinstance(obj, dict):
+        raise TypeError("expected a JSON object")
+    item_id = obj.get("id")
+    if not isinstance(item_id, str | int) or isinstance(item_id, bool) or item_id == "":
+        raise TypeError('missing "id" (a non-empty string or number)')
+    title, summary, content = (_text(obj, key) for key in ("title", "summary", "content"))
+    link = obj.get("link") or obj.get("url") or ""
+    return FeedItem(
+        id=str(item_id),
+        feed=str(obj.get("feed") or ""),
+        title=title,
+        summary=summary,
+        content=content,
+        url=str(link),
+    )
+
+
+def _text(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key) or ""
+    if not isinstance(value, str):
+        raise TypeError(f'"{key}" must be a string')
+    return to_text(value)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"not valid JSON ({error.msg} at column {error.colno})"
+    return str(error)

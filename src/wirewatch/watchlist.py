@@ -1,0 +1,153 @@
+"""The watchlist file (a contract): which places and actors to track, and when an item alerts.
+
+```yaml
+name: syria
+description: Places and actors of the December 2024 offensive
+alert: {min_entities: 1, require_kinds: [], fields: [title, summary, content]}
+entities:
+  - id: hama
+    kind: place
+    names: [Hama, Hamah, "حماة"]
+    exclude: ["Hama Prefecture"]
+```
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from wirewatch.errors import WatchlistError
+from wirewatch.fold import fold_name
+
+FieldName = Literal["title", "summary", "content"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entity(_Strict):
+    """One tracked place or actor, under every name it goes by."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    kind: Literal["place", "actor"]
+    names: tuple[str, ...] = Field(min_length=1)
+    exclude: tuple[str, ...] = ()
+    match_case: tuple[str, ...] = ()
+    description: str = ""
+    severity: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @field_validator("names", "exclude", "match_case")
+    @classmethod
+    def _names_fold_to_something(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for index, name in enumerate(names):
+            if not name.strip():
+                raise ValueError(f"[{index}] is empty")
+            if not any(c.isalnum() for c in fold_name(name)):
+                raise ValueError(f"[{index}] {name!r} folds to nothing (no letter or digit)")
+        return names
+
+    @model_validator(mode="after")
+    def _match_case_names_are_names(self) -> Entity:
+        unknown = [n for n in self.match_case if n not in self.names]
+        if unknown:
+            raise ValueError(f"match_case lists {unknown!r}, which are not among names")
+        return self
+
+
+class AlertRule(_Strict):
+    """When an item's matches raise an alert (default: any entity in any field)."""
+
+    fields: tuple[FieldName, ...] = ("title", "summary", "content")
+    min_entities: int = Field(default=1, ge=1)
+    require_kinds: tuple[Literal["place", "actor"], ...] = ()
+
+
+class Watchlist(_Strict):
+    """A named set of entities plus the rule for alerting."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+    description: str = ""
+    severity: str | None = None
+    tags: tuple[str, ...] = ()
+    alert: AlertRule = AlertRule()
+    entities: tuple[Entity, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> Watchlist:
+        dupes = [i for i, n in Counter(e.id for e in self.entities).items() if n > 1]
+        if dupes:
+            raise ValueError(f"duplicate entity id(s): {', '.join(sorted(dupes))}")
+        return self
+
+
+def load_watchlist(path: str | Path) -> Watchlist:
+    """Read and validate a watchlist file; every problem is named with its place in the file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WatchlistError(str(path), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
+    except yaml.YAMLError as e:
+        raise WatchlistError(str(path), [f"not valid YAML: {_yaml_problem(e)}"]) from None
+    return parse_watchlist(raw, source=str(path))
+
+
+def parse_watchlist(raw: Any, *, source: str) -> Watchlist:
+    if not isinstance(raw, dict):
+        raise WatchlistError(source, ["expected a mapping with name and entities"])
+    try:
+        return Watchlist.model_validate(raw)
+    except ValidationError as e:
+        raise WatchlistError(source, describe_errors(e, raw)) from None
+
+
+def describe_errors(error: ValidationError, raw: Any) -> list[str]:
+    """Turn pydantic errors into `path: message` lines, naming entities by their id."""
+    errors = error.errors()
+    nested = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
+    # A list whose items failed also reports itself as too short: say only the real problem.
+    errors = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in nested)]
+    return [f"{_location(err['loc'], raw)}: {_message(err)}" for err in errors]
+
+
+def _location(loc: tuple[int | str, ...], raw: Any) -> str:
+    text, node = "", raw
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part not in ("function-after",) and not str(part).startswith("function-"):
+            text += f".{part}" if text else str(part)
+        node = _child(node, part)
+        if isinstance(node, dict) and "id" in node and isinstance(part, int):
+            text += f" (id {node['id']!r})"
+    return text or "(top level)"
+
+
+def _child(node: Any, part: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and part < len(node):
+        return node[part]
+    return None
+
+
+def _message(err: Any) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key (check the spelling; see config/watchlists/syria.yaml)"
+    message: str = err["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem

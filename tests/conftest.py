@@ -1,0 +1,20 @@
+"""Shared fixtures: paths to the repository, the shared eval data and the corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("WIREWATCH_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture
+def eval_dir() -> Path:
+    """../shared/eval (or $WIREWATCH_EVAL); the test skips when it is absent."""
+    path = Path(os.environ.get("WIREWATCH_EVAL", SHARED / "eval"))
+    if not (path / "dev-items.jsonl").exists():
+        pytest.skip(f"labelled eval items not found at {path}")
+    return path

@@ -1,0 +1,91 @@
+"""Watchlist files: strict validation, every problem named with its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from wirewatch.errors import WatchlistError
+from wirewatch.watchlist import load_watchlist
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "w.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(WatchlistError) as info:
+        load_watchlist(path)
+    assert str(path) == info.value.source
+    return info.value.problems
+
+
+def test_shipped_watchlist_is_valid() -> None:
+    """config/watchlists/syria.yaml loads and covers the article's places and actors."""
+    watchlist = load_watchlist(REPO / "config/watchlists/syria.yaml")
+    ids = {e.id for e in watchlist.entities}
+    expected = {
+        "homs",
+        "hama",
+        "aleppo",
+        "damascus",
+        "daraa",
+        "deir_ezzor",
+        "nawa",
+        "busra_al_sham",
+        "euphrates",
+        "assad",
+        "hts",
+        "jolani",
+        "sohr",
+        "sdf",
+        "sna",
+        "russia",
+        "iran",
+        "china",
+        "turkey",
+        "un",
+        "pedersen",
+        "guterres",
+    }
+    assert expected <= ids
+
+
+def test_unknown_key_names_entity_and_key(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "name: t\nentities:\n  - {id: hama, kind: place, names: [Hama], colour: red}\n"
+    )
+    assert problems(path) == [
+        "entities[0] (id 'hama').colour: unknown key (check the spelling; see config/watchlists/syria.yaml)"
+    ]
+
+
+def test_duplicate_ids(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "name: t\nentities:\n  - {id: a, kind: place, names: [A]}\n  - {id: a, kind: actor, names: [B]}\n",
+    )
+    assert problems(path) == ["(top level): duplicate entity id(s): a"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [('" "', "[0] is empty"), ('"--"', "[0] '--' folds to nothing (no letter or digit)")],
+)
+def test_empty_or_punctuation_names(tmp_path: Path, name: str, message: str) -> None:
+    path = write(tmp_path, f"name: t\nentities:\n  - {{id: x, kind: place, names: [{name}]}}\n")
+    assert [f"entities[0] (id 'x').names: {message}"] == problems(path)
+
+
+def test_bad_yaml_gives_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: t\nentities: [\n")
+    [problem] = problems(path)
+    assert problem.startswith("not valid YAML:") and "line" in problem
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nope.yaml") == ["file not found"]

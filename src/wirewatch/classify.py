@@ -16,7 +16,7 @@ from typing import Literal
 import ahocorasick
 
 from wirewatch.fold import fold, fold_name
-from wirewatch.model import Classification, FeedItem, Match
+from wirewatch.model import Classification, EntityKind, FeedItem, Match
 from wirewatch.watchlist import Entity, Watchlist
 
 Case = Literal["any", "upper", "capital"]
@@ -41,6 +41,8 @@ class _Name:
     """One searchable form of a name (or of an exclude phrase) of one entity."""
 
     entity: int
+    entity_id: str
+    kind: EntityKind
     name: str
     length: int
     case: Case
@@ -54,7 +56,6 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
-        self._entities = watchlist.entities
         self._automaton = ahocorasick.Automaton()
         forms: dict[str, list[_Name]] = {}
         for index, entity in enumerate(watchlist.entities):
@@ -74,42 +75,57 @@ class Matcher:
         if not text:
             return []
         folded, positions = fold(text)
-        names: list[tuple[int, int, int, _Name]] = []
+        size = len(folded)
+        found: list[tuple[int, int, int, _Name]] = []
         excluded: list[tuple[int, int, int]] = []
         for last, group in self._automaton.iter(folded):
+            end = last + 1
             for form in group:
-                span = _accept(folded, last + 1 - form.length, last + 1, form)
+                start = end - form.length
+                # Cheap rejections first: most hits of a big watchlist sit inside longer words.
+                if start and folded[start - 1].isalnum() and not form.arabic:
+                    continue
+                if end < size and folded[end].isalnum() and not form.plural:
+                    continue
+                span = _accept(folded, start, end, form)
                 if span is None:
                     continue
-                if not _case_ok(text, positions, last + 1 - form.length, last + 1, form):
+                if form.case != "any" and not _case_ok(text, positions, start, end, form):
                     if form.case == "capital":
                         common.add(form.name)
                     continue
                 if form.exclude:
                     excluded.append((form.entity, *span))
                 else:
-                    names.append((span[0], span[1], form.entity, form))
-        return self._select(text, positions, names, excluded, field)
+                    found.append((span[0], -span[1], len(found), form))
+        if not found:
+            return []
+        found.sort()
+        return self._select(text, positions, found, excluded, field)
 
     def _select(
         self,
         text: str,
         positions: list[int] | None,
-        names: list[tuple[int, int, int, _Name]],
+        found: list[tuple[int, int, int, _Name]],
         excluded: list[tuple[int, int, int]],
         field: str,
     ) -> list[Match]:
-        names.sort(key=lambda n: (n[0], n[0] - n[1]))
+        """Leftmost-longest among the accepted occurrences, minus those inside exclusions."""
         matches: list[Match] = []
         taken = 0
-        for start, end, index, form in names:
-            if start < taken or any(e == index and s <= start and end <= t for e, s, t in excluded):
+        for start, negative_end, _, form in found:
+            end = -negative_end
+            if start < taken or (excluded and _inside(excluded, form.entity, start, end)):
                 continue
             taken = end
-            entity = self._entities[index]
-            begin, finish = _original(positions, start, end, len(text))
+            begin, finish = (
+                (start, end) if positions is None else _original(positions, start, end, len(text))
+            )
             matches.append(
-                Match(entity.id, entity.kind, form.name, field, begin, finish, text[begin:finish])
+                Match(
+                    form.entity_id, form.kind, form.name, field, begin, finish, text[begin:finish]
+                )
             )
         return matches
 
@@ -147,7 +163,20 @@ def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
             )
             for variant in _variants(key, entity.kind if not exclude else "place"):
                 forms.append(
-                    (variant, _Name(index, name, len(variant), case, plural, arabic, exclude))
+                    (
+                        variant,
+                        _Name(
+                            index,
+                            entity.id,
+                            entity.kind,
+                            name,
+                            len(variant),
+                            case,
+                            plural,
+                            arabic,
+                            exclude,
+                        ),
+                    )
                 )
     return forms
 
@@ -173,6 +202,10 @@ def _head(key: str) -> str | None:
     words = key.split(" ")
     cut = next((i for i, w in enumerate(words) if w in ("of", "for")), 0)
     return " ".join(words[:cut]) if cut >= 2 else None
+
+
+def _inside(excluded: list[tuple[int, int, int]], entity: int, start: int, end: int) -> bool:
+    return any(e == entity and s <= start and end <= t for e, s, t in excluded)
 
 
 def _case_of(name: str, entity: Entity) -> Case:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from wirewatch.errors import WatchlistError
 from wirewatch.fold import fold_name
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 20x faster on big lists
 FieldName = Literal["title", "summary", "content"]
 
 
@@ -91,7 +92,7 @@ def load_watchlist(path: str | Path) -> Watchlist:
     """Read and validate a watchlist file; every problem is named with its place in the file."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except FileNotFoundError:
         raise WatchlistError(str(path), ["file not found"]) from None
     except (OSError, UnicodeDecodeError) as e:

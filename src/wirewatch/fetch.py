@@ -1,0 +1,390 @@
+"""Fetching feeds: the only httpx import.
+
+`Fetcher.fetch` does one conditional GET and never raises for feed or network problems: it
+returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error`). It enforces
+
+- timeouts per operation (connect, read, write, pool) and in total (`asyncio.timeout`),
+- a cap on the *decompressed* body, checked while streaming so that a gzip bomb stops early,
+- at most `max_redirects` redirects, followed by hand so that only http(s) targets are allowed,
+  credentials are dropped across origins, and a chain of 301/308 is reported as permanent,
+- a global and a per-host concurrency limit.
+
+`file://` URLs are read from disk under the same cap. The HTTP transport is the one seam:
+tests inject an `httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import mimetypes
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from wirewatch import USER_AGENT
+from wirewatch.backoff import parse_retry_after
+from wirewatch.model import FetchResult, FetchStatus
+
+MIB = 1024 * 1024
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+)
+ACCEPT_ENCODING = "gzip, deflate"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+_CREDENTIALS = ("authorization", "proxy-authorization", "cookie")
+_TIMEOUTS: tuple[tuple[type[httpx.TimeoutException], str, str], ...] = (
+    (httpx.ConnectTimeout, "connect", "connecting"),
+    (httpx.ReadTimeout, "read", "reading"),
+    (httpx.WriteTimeout, "write", "sending"),
+    (httpx.PoolTimeout, "pool", "waiting for a free connection"),
+)
+_CONNECT_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (socket.gaierror, "host not found"),
+    (ssl.SSLCertVerificationError, "TLS certificate not trusted"),
+    (ssl.SSLError, "TLS handshake failed"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """How politely and how defensively to fetch. Times are seconds."""
+
+    connect: float = 10.0
+    read: float = 20.0
+    write: float = 10.0
+    pool: float = 10.0
+    total: float = 30.0
+    max_body_bytes: int = 10 * MIB
+    max_redirects: int = 5
+    user_agent: str = USER_AGENT
+    max_concurrency: int = 20
+    per_host: int = 2
+
+    def __post_init__(self) -> None:
+        numbers = (self.connect, self.read, self.write, self.pool, self.total)
+        counts = (self.max_body_bytes, self.max_concurrency, self.per_host)
+        if min(numbers) <= 0 or min(counts) < 1 or self.max_redirects < 0:
+            raise ValueError(f"fetch policy needs positive timeouts and limits: {self}")
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+class _Failure(Exception):
+    """Internal: this fetch failed for the reason given, one line."""
+
+    def __init__(self, error: str, http_status: int | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.http_status = http_status
+
+
+class Fetcher:
+    """Fetches feeds through one shared AsyncClient. Close it with `aclose()`."""
+
+    def __init__(
+        self,
+        policy: FetchPolicy | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.policy = policy or FetchPolicy()
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(
+            transport=transport,
+            timeout=self.policy.timeout,
+            limits=httpx.Limits(max_connections=self.policy.max_concurrency),
+        )
+        self._clock = clock
+        self._global = asyncio.Semaphore(self.policy.max_concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, unless it was injected (its owner closes it)."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResult:
+        """GET `url`, conditionally on the stored `etag` and `last_modified`; never raises."""
+        async with self._host_slot(url), self._global:
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.policy.total):
+                    result = await self._fetch(url, etag, last_modified, headers or {})
+            except TimeoutError:
+                result = _failed(url, f"timed out after {_seconds(self.policy.total)}")
+            return dataclasses.replace(result, elapsed=time.monotonic() - started)
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:  # reported by _fetch
+            host = ""
+        return self._hosts.setdefault(host, asyncio.Semaphore(self.policy.per_host))
+
+    async def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, extra: Mapping[str, str]
+    ) -> FetchResult:
+        try:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "file":
+                return await _read_file(url, last_modified, self.policy.max_body_bytes)
+            if scheme not in ("http", "https"):
+                raise _Failure(f"unsupported URL scheme '{scheme}' (use http, https or file)")
+            result = await self._follow(url, self._headers(etag, last_modified, extra))
+        except _Failure as failure:
+            return _failed(url, failure.error, failure.http_status)
+        except httpx.HTTPError as exc:
+            return _failed(url, _describe(exc, self.policy))
+        except (httpx.InvalidURL, ValueError) as exc:  # a bad URL or header value in the config
+            return _failed(url, _one_line(f"invalid request: {exc}"))
+        if result.status is FetchStatus.NOT_MODIFIED:
+            etag, last_modified = result.etag or etag, result.last_modified or last_modified
+            return dataclasses.replace(result, etag=etag, last_modified=last_modified)
+        return result
+
+    def _headers(
+        self, etag: str | None, last_modified: str | None, extra: Mapping[str, str]
+    ) -> httpx.Headers:
+        headers = httpx.Headers({"User-Agent": self.policy.user_agent, "Accept": ACCEPT})
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        headers.update(extra)
+        headers["Accept-Encoding"] = ACCEPT_ENCODING  # the only encodings we can decode
+        return headers
+
+    async def _follow(self, url: str, headers: httpx.Headers) -> FetchResult:
+        current, permanent, all_permanent = httpx.URL(url), None, True
+        for _ in range(self.policy.max_redirects + 1):
+            request = self._client.build_request(
+                "GET", current, headers=headers, timeout=self.policy.timeout
+            )
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.status_code not in _REDIRECTS:
+                    return await self._result(url, response, permanent)
+                target = _redirect_target(response)
+            finally:
+                await response.aclose()
+            all_permanent = all_permanent and response.status_code in _PERMANENT
+            permanent = str(target) if all_permanent else permanent
+            headers = headers if _same_origin(current, target) else _without_credentials(headers)
+            current = target
+        raise _Failure(f"too many redirects (>{self.policy.max_redirects})")
+
+    async def _result(
+        self, url: str, response: httpx.Response, permanent: str | None
+    ) -> FetchResult:
+        code, found = response.status_code, response.headers
+        if code == 304 or 200 <= code < 300:
+            ok = code != 304
+            return FetchResult(
+                status=FetchStatus.OK if ok else FetchStatus.NOT_MODIFIED,
+                url=url,
+                http_status=code,
+                body=await _read_body(response, self.policy.max_body_bytes) if ok else b"",
+                content_type=found.get("content-type"),
+                etag=found.get("etag"),
+                last_modified=found.get("last-modified"),
+                permanent_redirect=permanent,
+            )
+        retry_after = None
+        if code in _RETRY_AFTER_STATUSES:
+            retry_after = parse_retry_after(found.get("retry-after"), self._clock())
+        return FetchResult(
+            status=FetchStatus.GONE if code == 410 else FetchStatus.FAILED,
+            url=url,
+            http_status=code,
+            permanent_redirect=permanent,
+            retry_after=retry_after,
+            error=_one_line(f"HTTP {code} {response.reason_phrase}"),
+        )
+
+
+def _failed(url: str, error: str, http_status: int | None = None) -> FetchResult:
+    return FetchResult(FetchStatus.FAILED, url, http_status=http_status, error=error)
+
+
+def _redirect_target(response: httpx.Response) -> httpx.URL:
+    code = response.status_code
+    location = response.headers.get("location")
+    if not location:
+        raise _Failure(f"HTTP {code} redirect without a Location header", code)
+    target = response.url.join(location)
+    if target.scheme not in ("http", "https"):
+        raise _Failure(f"HTTP {code} redirect to unsupported scheme '{target.scheme}'", code)
+    return target
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+def _without_credentials(headers: httpx.Headers) -> httpx.Headers:
+    return httpx.Headers([(k, v) for k, v in headers.multi_items() if k not in _CREDENTIALS])
+
+
+async def _read_body(response: httpx.Response, limit: int) -> bytes:
+    """The decompressed body, or a _Failure as soon as it grows past `limit` bytes."""
+    encoding = response.headers.get("content-encoding", "identity")
+    if response.is_stream_consumed:  # a transport that read it already, e.g. respx's router
+        return _Inflater("identity", limit).feed(response.content).body()
+    declared = response.headers.get("content-length", "")
+    if encoding.strip().lower() == "identity" and declared.isdigit() and int(declared) > limit:
+        raise _Failure(f"body larger than {_size(limit)}", response.status_code)
+    try:
+        inflater = _Inflater(encoding, limit)
+        async for chunk in response.aiter_raw():
+            inflater.feed(chunk)
+    except _Failure as failure:
+        raise _Failure(failure.error, response.status_code) from None
+    except zlib.error as exc:
+        error = _one_line(f"cannot decompress {encoding} body: {exc}")
+        raise _Failure(error, response.status_code) from exc
+    return inflater.body()
+
+
+class _Inflater:
+    """Decodes a body as it streams in, refusing to produce more than `limit` bytes.
+
+    zlib's `max_length` bounds each step, so a bomb costs at most `limit` bytes of memory.
+    """
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        self._encoding = encoding.strip().lower()
+        if self._encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+            raise _Failure(f"unsupported Content-Encoding '{encoding}'")
+        self._limit = limit
+        self._buffer = bytearray()
+        self._zlib: zlib._Decompress | None = None
+
+    def feed(self, data: bytes) -> _Inflater:
+        if self._encoding == "identity":
+            self._add(data)
+            return self
+        if self._zlib is None:
+            self._zlib = zlib.decompressobj(_wbits(self._encoding, data))
+        while data:
+            self._add(self._zlib.decompress(data, self._limit + 1 - len(self._buffer)))
+            data = self._zlib.unconsumed_tail
+        return self
+
+    def _add(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        if len(self._buffer) > self._limit:
+            raise _Failure(f"body larger than {_size(self._limit)}")
+
+    def body(self) -> bytes:
+        return bytes(self._buffer)
+
+
+def _wbits(encoding: str, first: bytes) -> int:
+    if encoding != "deflate":
+        return 16 + zlib.MAX_WBITS
+    zlib_wrapped = len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+    return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS  # some servers send raw deflate
+
+
+async def _read_file(url: str, last_modified: str | None, limit: int) -> FetchResult:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise _Failure(f"file URL on another host '{parts.netloc}' (only local files)")
+    path = Path(url2pathname(parts.path))
+    try:
+        stamp, body = await asyncio.to_thread(_read_capped, path, last_modified, limit)
+    except OSError as exc:
+        raise _Failure(_one_line(f"cannot read {path}: {exc.strerror or exc}")) from exc
+    if body is None:
+        return FetchResult(FetchStatus.NOT_MODIFIED, url, last_modified=stamp)
+    content_type = mimetypes.guess_type(path.name)[0]
+    return FetchResult(
+        FetchStatus.OK, url, body=body, content_type=content_type, last_modified=stamp
+    )
+
+
+def _read_capped(path: Path, last_modified: str | None, limit: int) -> tuple[str, bytes | None]:
+    """The file's mtime as an HTTP date, and its bytes (None when unchanged since then)."""
+    stamp = formatdate(path.stat().st_mtime, usegmt=True)
+    if stamp == last_modified:
+        return stamp, None
+    with path.open("rb") as handle:
+        body = handle.read(limit + 1)
+    if len(body) > limit:
+        raise _Failure(f"file larger than {_size(limit)}")
+    return stamp, body
+
+
+def _describe(exc: httpx.HTTPError, policy: FetchPolicy) -> str:
+    """One line for a transport error: what happened, without a traceback."""
+    for kind, setting, doing in _TIMEOUTS:
+        if isinstance(exc, kind):
+            return f"timed out {doing} after {_seconds(getattr(policy, setting))}"
+    text = _one_line(str(exc))
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_error(exc) or f"cannot connect: {text}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"invalid URL: {text}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"server broke the HTTP protocol: {text}"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _connect_error(exc: BaseException) -> str | None:
+    """What lies under a ConnectError (httpcore and anyio wrap the OS error twice)."""
+    cause: BaseException | None = exc
+    for _ in range(8):  # the chain is short; a bound guards against cycles
+        if cause is None:
+            return None
+        found = next((say for kind, say in _CONNECT_CAUSES if isinstance(cause, kind)), None)
+        if found:
+            return found
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _one_line(text: str, width: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _size(count: int) -> str:
+    if count % MIB == 0:
+        return f"{count // MIB} MiB"
+    return f"{count // 1024} KiB" if count % 1024 == 0 else f"{count} bytes"

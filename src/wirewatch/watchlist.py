@@ -21,9 +21,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from wirewatch._validation import describe_errors
 from wirewatch.errors import WatchlistError
 from wirewatch.fold import fold_name
 
+_HINT = "config/watchlists/syria.yaml"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 20x faster on big lists
 FieldName = Literal["title", "summary", "content"]
 
@@ -98,7 +100,7 @@ def load_watchlist(path: str | Path) -> Watchlist:
     except (OSError, UnicodeDecodeError) as e:
         raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
-        raise WatchlistError(str(path), [f"not valid YAML: {_yaml_problem(e)}"]) from None
+        raise WatchlistError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
     return parse_watchlist(raw, source=str(path))
 
 
@@ -108,47 +110,10 @@ def parse_watchlist(raw: Any, *, source: str) -> Watchlist:
     try:
         return Watchlist.model_validate(raw)
     except ValidationError as e:
-        raise WatchlistError(source, describe_errors(e, raw)) from None
+        raise WatchlistError(source, describe_errors(e, raw, hint=_HINT)) from None
 
 
-def describe_errors(error: ValidationError, raw: Any) -> list[str]:
-    """Turn pydantic errors into `path: message` lines, naming entities by their id."""
-    errors = error.errors()
-    nested = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
-    # A list whose items failed also reports itself as too short: say only the real problem.
-    errors = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in nested)]
-    return [f"{_location(err['loc'], raw)}: {_message(err)}" for err in errors]
-
-
-def _location(loc: tuple[int | str, ...], raw: Any) -> str:
-    text, node = "", raw
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part not in ("function-after",) and not str(part).startswith("function-"):
-            text += f".{part}" if text else str(part)
-        node = _child(node, part)
-        if isinstance(node, dict) and "id" in node and isinstance(part, int):
-            text += f" (id {node['id']!r})"
-    return text or "(top level)"
-
-
-def _child(node: Any, part: int | str) -> Any:
-    if isinstance(node, dict):
-        return node.get(part)
-    if isinstance(node, list) and isinstance(part, int) and part < len(node):
-        return node[part]
-    return None
-
-
-def _message(err: Any) -> str:
-    if err["type"] == "extra_forbidden":
-        return "unknown key (check the spelling; see config/watchlists/syria.yaml)"
-    message: str = err["msg"]
-    return message.removeprefix("Value error, ")
-
-
-def _yaml_problem(error: yaml.YAMLError) -> str:
+def yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem

@@ -1,0 +1,107 @@
+"""Builds everything from the config: the only place concrete classes are chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from wirewatch.classify import Matcher
+from wirewatch.config import Config, NotifierConfig, load_config
+from wirewatch.errors import ConfigError
+from wirewatch.notify.email import EmailSettings
+from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.routing import Router
+from wirewatch.watchlist import load_watchlist
+
+NotifierSettings = WebhookSettings | EmailSettings | NotifierConfig
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated config with its compiled watchlists and notifier settings."""
+
+    config: Config
+    matchers: dict[str, Matcher]
+    notifiers: dict[str, NotifierSettings]
+    router: Router
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file whose change should trigger a reload."""
+        return (self.config.source, *self.config.watchlists)
+
+
+def load_everything(path: str | Path) -> Loaded:
+    """Load the config, every watchlist and every notifier; report all problems at once."""
+    config = load_config(path)
+    problems: list[str] = []
+    matchers: dict[str, Matcher] = {}
+    for index, file in enumerate(config.watchlists):
+        try:
+            watchlist = load_watchlist(file)
+        except ConfigError as e:
+            problems += [f"watchlists[{index}] {file}: {p}" for p in e.problems]
+            continue
+        if watchlist.name in matchers:
+            problems.append(f"watchlists[{index}]: the name {watchlist.name!r} is used twice")
+        matchers[watchlist.name] = Matcher(watchlist)
+    problems += _reference_problems(config, matchers)
+    notifiers: dict[str, NotifierSettings] = {}
+    for index, notifier in enumerate(config.notifiers):
+        try:
+            notifiers[notifier.name] = notifier_settings(notifier)
+        except ConfigError as e:
+            problems += [f"notifiers[{index}] (name {notifier.name!r}).{p}" for p in e.problems]
+    if problems:
+        raise ConfigError(str(config.source), problems)
+    router = Router(tuple(notifiers) or ("console",), config.routes)
+    return Loaded(config, matchers, notifiers, router)
+
+
+def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:
+    if notifier.type == "webhook":
+        return WebhookSettings(
+            name=notifier.name,
+            url=notifier.url or "",
+            format=notifier.format,
+            secrets=notifier.secrets,
+            headers=notifier.headers,
+            bearer_token=notifier.bearer_token,
+            timeout=notifier.timeout,
+        )
+    if notifier.type == "email":
+        return EmailSettings(
+            name=notifier.name,
+            host=notifier.host or "",
+            sender=notifier.sender or "",
+            to=notifier.to,
+            cc=notifier.cc,
+            port=notifier.port,
+            security=notifier.security,
+            username=notifier.username,
+            password=notifier.password,
+            subject=notifier.subject,
+            timeout=notifier.timeout,
+        )
+    return notifier
+
+
+def _reference_problems(config: Config, matchers: dict[str, Matcher]) -> list[str]:
+    problems: list[str] = []
+    entities = {e.id for m in matchers.values() for e in m.watchlist.entities}
+    for index, feed in enumerate(config.feeds):
+        for name in feed.watchlists or ():
+            if name not in matchers:
+                problems.append(f"feeds[{index}].watchlists: no watchlist is named {name!r}")
+    for index, route in enumerate(config.routes):
+        problems += [
+            f"routes[{index}].watchlists: no watchlist is named {name!r}"
+            for name in route.watchlists
+            if name not in matchers
+        ]
+        problems += [
+            f"routes[{index}].entities: no watchlist has an entity {name!r}"
+            for name in route.entities
+            if name not in entities
+        ]
+    return problems

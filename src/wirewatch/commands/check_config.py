@@ -1,0 +1,56 @@
+"""`wirewatch check-config`: validate the config and every watchlist offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from wirewatch.errors import ConfigError
+
+DEFAULT_CONFIG = "config/wirewatch.yaml"
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help=f"config file (default: $WIREWATCH_CONFIG or {DEFAULT_CONFIG})",
+    )
+
+
+def config_path(args: argparse.Namespace) -> str:
+    import os
+
+    return str(args.config or os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG)
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check-config", help="validate the config file and its watchlists offline"
+    )
+    add_config_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wirewatch.app import load_everything
+
+    path = config_path(args)
+    try:
+        loaded = load_everything(path)
+    except ConfigError as e:
+        print(f"{e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    config = loaded.config
+    entities = sum(len(m.watchlist.entities) for m in loaded.matchers.values())
+    enabled = sum(f.enabled for f in config.feeds)
+    print(f"{config.source}: OK")
+    print(f"  feeds: {len(config.feeds)} ({enabled} enabled)")
+    print(f"  watchlists: {', '.join(loaded.matchers)} ({entities} entities)")
+    print(f"  notifiers: {', '.join(n.name for n in config.notifiers) or 'none (console)'}")
+    print(f"  storage: {'postgresql' if config.storage.is_postgres else 'sqlite'}")
+    return 0

@@ -1,0 +1,306 @@
+"""The config file (a contract): YAML, strict, with `WIREWATCH_...` environment overrides.
+
+Loaded once by `load_config(path)` into a frozen `Config` and passed down explicitly. Rules:
+unknown keys are errors; a missing file is an error; relative paths resolve against the config
+file's folder; secrets come from the environment (`${VAR}` in a value, or `WIREWATCH_...`
+overrides nested with `__`) or from `*_file` keys; durations are seconds or `30s`, `5m`, `6h`, `2d`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from wirewatch._validation import describe_errors
+from wirewatch.errors import ConfigError
+from wirewatch.watchlist import yaml_problem
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_HINT = "config/wirewatch.yaml"
+
+
+def _seconds(value: Any) -> Any:
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
+        if not match:
+            raise ValueError(f"{value!r} is not a duration (use seconds or 30s, 5m, 6h, 2d)")
+        return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    return value
+
+
+def _feed_url(value: Any) -> Any:
+    if isinstance(value, str) and not re.match(r"^(https?|file)://\S+$", value):
+        raise ValueError(f"{value!r} is not an http, https or file URL")
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedConfig(_Strict):
+    url: Annotated[str, BeforeValidator(_feed_url)]
+    name: str = ""
+    interval: Seconds | None = None
+    headers: dict[str, str] = {}
+    enabled: bool = True
+    watchlists: tuple[str, ...] | None = None
+    backfill: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.url
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+
+class FetchConfig(_Strict):
+    interval: Seconds = 300.0
+    timeout: Seconds = 30.0
+    connect_timeout: Seconds = 10.0
+    read_timeout: Seconds = 20.0
+    max_body: int = Field(default=10 * 1024 * 1024, gt=0)
+    user_agent: str | None = None
+    concurrency: int = Field(default=20, gt=0)
+    per_host: int = Field(default=2, gt=0)
+    backoff_cap: Seconds = 6 * 3600.0
+
+
+class StorageConfig(_Strict):
+    url: str = "sqlite:///wirewatch.db"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith(("postgresql://", "postgres://"))
+
+
+class StoriesConfig(_Strict):
+    window: Seconds = 48 * 3600.0
+    threshold: float = Field(default=0.5, gt=0, lt=1)
+    notify_updates: bool = False
+    notify_story_updates: bool = False
+
+
+class RetentionConfig(_Strict):
+    max_age: Seconds = 30 * 86400.0
+    seen_max_age: Seconds = 180 * 86400.0
+    every: Seconds = 6 * 3600.0
+
+
+class NotifierConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    type: Literal["webhook", "email", "console"]
+    format: Literal["json", "slack", "discord", "teams"] = "json"
+    url: str | None = None
+    secrets: tuple[str, ...] = ()
+    headers: dict[str, str] = {}
+    bearer_token: str | None = None
+    timeout: Seconds = 10.0
+    host: str | None = None
+    port: int | None = None
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    sender: str | None = Field(default=None, alias="from")
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    subject: str = "[wirewatch] {watchlist}: {title}"
+    rate_limit: float = Field(default=0.0, ge=0, description="messages per second, 0 = none")
+    digest_threshold: int = Field(default=10, ge=1)
+    digest_window: Seconds = 300.0
+    max_attempts: int = Field(default=12, ge=1)
+    max_age: Seconds = 86400.0
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _needs(self) -> NotifierConfig:
+        if self.type == "webhook" and not self.url:
+            raise ValueError("a webhook notifier needs url (or url_file)")
+        if self.type == "email" and not (self.host and self.sender and self.to):
+            raise ValueError("an email notifier needs host, from and to")
+        return self
+
+
+class RouteConfig(_Strict):
+    notifiers: tuple[str, ...] = Field(min_length=1)
+    watchlists: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    kinds: tuple[Literal["place", "actor"], ...] = ()
+    severities: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+class HttpConfig(_Strict):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=0, le=65535)
+    token: str | None = None
+
+
+class DaemonConfig(_Strict):
+    grace: Seconds = 20.0
+    watch_files: bool = True
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(BaseSettings):
+    """The whole configuration, validated; `source` is the file it came from."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WIREWATCH_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    source: Path = Path(".")
+    data_dir: Path = Path("data")
+    watchlists: tuple[Path, ...] = (Path("watchlists/syria.yaml"),)
+    feeds: tuple[FeedConfig, ...] = ()
+    fetch: FetchConfig = FetchConfig()
+    storage: StorageConfig = StorageConfig()
+    stories: StoriesConfig = StoriesConfig()
+    retention: RetentionConfig = RetentionConfig()
+    notifiers: tuple[NotifierConfig, ...] = ()
+    routes: tuple[RouteConfig, ...] = ()
+    http: HttpConfig = HttpConfig()
+    daemon: DaemonConfig = DaemonConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings  # the environment overrides the file
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        names = [n.name for n in self.notifiers]
+        problems = [f"notifier name {n!r} is used twice" for n in set(names) if names.count(n) > 1]
+        for index, route in enumerate(self.routes):
+            problems += [
+                f"routes[{index}].notifiers: no notifier is named {name!r}"
+                for name in route.notifiers
+                if name not in names
+            ]
+        feeds = [f.url for f in self.feeds]
+        problems += [f"feed {u!r} is listed twice" for u in set(feeds) if feeds.count(u) > 1]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def feed_interval(self, feed: FeedConfig) -> float:
+        return feed.interval or self.fetch.interval
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, expand and validate the config file; every problem is listed with its path."""
+    path = Path(path).resolve()
+    raw = _read_yaml(path)
+    problems: list[str] = []
+    raw = _expand(raw, "", problems)
+    if problems:
+        raise ConfigError(str(path), problems)
+    _resolve_paths(raw, path.parent)
+    try:
+        return Config(source=path, **raw)
+    except ValidationError as e:
+        raise ConfigError(str(path), describe_errors(e, raw, hint=_HINT)) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found (pass --config FILE)"]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(str(path), [f"cannot read: {e}"]) from None
+    except yaml.YAMLError as e:
+        raise ConfigError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["expected a mapping of settings at the top level"])
+    return raw
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(node: Any, where: str, problems: list[str]) -> Any:
+    """Expand `${VAR}` in strings and replace `key_file: PATH` with `key: <file contents>`."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            here = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
+                out[key.removesuffix("_file")] = _read_secret(value, here, problems)
+            else:
+                out[key] = _expand(value, here, problems)
+        return out
+    if isinstance(node, list):
+        return [_expand(v, f"{where}[{i}]", problems) for i, v in enumerate(node)]
+    if isinstance(node, str) and "${" in node:
+        return _ENV.sub(lambda m: _env(m.group(1), where, problems), node)
+    return node
+
+
+def _env(name: str, where: str, problems: list[str]) -> str:
+    if name not in os.environ:
+        problems.append(f"{where}: environment variable {name} is not set")
+        return ""
+    return os.environ[name]
+
+
+def _read_secret(path: str, where: str, problems: list[str]) -> str:
+    try:
+        return Path(os.path.expanduser(path)).read_text(encoding="utf-8").strip()
+    except OSError as e:
+        problems.append(f"{where}: cannot read secret file {path}: {e.strerror or e}")
+        return ""
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    def resolve(value: Any) -> Any:
+        return (
+            str((base / os.path.expanduser(value)).resolve()) if isinstance(value, str) else value
+        )
+
+    if "data_dir" in raw:
+        raw["data_dir"] = resolve(raw["data_dir"])
+    else:
+        raw["data_dir"] = str(base / "data")
+    if isinstance(raw.get("watchlists"), list):
+        raw["watchlists"] = [resolve(w) for w in raw["watchlists"]]
+    else:
+        raw.setdefault("watchlists", [str(base / "watchlists/syria.yaml")])
+    for feed in raw.get("feeds") or []:
+        if isinstance(feed, dict) and isinstance(feed.get("url"), str):
+            feed["url"] = _file_url(feed["url"], base)
+
+
+def _file_url(url: str, base: Path) -> str:
+    if url.startswith("file://") and not url.startswith("file:///"):
+        return (base / url.removeprefix("file://")).resolve().as_uri()
+    return url
+
+
+def sqlite_path(config: Config) -> Path:
+    """The SQLite file of `storage.url`, relative paths under `data_dir`."""
+    raw = config.storage.url.removeprefix("sqlite:///").removeprefix("sqlite://")
+    path = Path(raw)
+    return path if path.is_absolute() else config.data_dir / path

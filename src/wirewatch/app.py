@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from wirewatch import USER_AGENT
 from wirewatch.classify import Matcher
-from wirewatch.config import Config, NotifierConfig, load_config
+from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
 from wirewatch.errors import ConfigError
+from wirewatch.fetch import FetchPolicy
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.routing import Router
+from wirewatch.stories import StoryIndex
 from wirewatch.watchlist import load_watchlist
+
+if TYPE_CHECKING:
+    from wirewatch.storage import Store
 
 NotifierSettings = WebhookSettings | EmailSettings | NotifierConfig
 
@@ -105,3 +113,35 @@ def _reference_problems(config: Config, matchers: dict[str, Matcher]) -> list[st
             if name not in entities
         ]
     return problems
+
+
+def open_store(config: Config) -> Store:
+    """The store `storage.url` names (not yet opened)."""
+    if config.storage.is_postgres:
+        raise ConfigError(str(config.source), ["storage.url: PostgreSQL is not supported yet"])
+    from wirewatch.storage.sqlite import SqliteStore
+
+    path = sqlite_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteStore(path)
+
+
+def fetch_policy(config: Config) -> FetchPolicy:
+    fetch = config.fetch
+    return FetchPolicy(
+        connect=fetch.connect_timeout,
+        read=fetch.read_timeout,
+        total=fetch.timeout,
+        max_body_bytes=fetch.max_body,
+        user_agent=fetch.user_agent or USER_AGENT,
+        max_concurrency=fetch.concurrency,
+        per_host=fetch.per_host,
+    )
+
+
+def story_index(config: Config) -> StoryIndex:
+    return StoryIndex(window=timedelta(seconds=config.stories.window))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,301 @@
+"""The stage order, written once: fetch -> parse -> classify -> dedup/story -> store (+ outbox).
+
+`Pipeline.poll(feed)` runs one feed through every stage and keeps its health: failures back
+off exponentially with jitter (never giving up), Retry-After is honoured, 410 Gone disables the
+feed loudly, a permanent redirect is logged with the new URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+
+from wirewatch.app import Loaded
+from wirewatch.backoff import next_delay
+from wirewatch.config import FeedConfig
+from wirewatch.errors import ParseError
+from wirewatch.fetch import Fetcher
+from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
+from wirewatch.parse import ParsedFeed, parse_feed
+from wirewatch.routing import severity_and_tags
+from wirewatch.storage import (
+    BatchItem,
+    FeedState,
+    FeedStatus,
+    IngestBatch,
+    IngestOutcome,
+    Novelty,
+    Store,
+    StoryDecision,
+    Verdict,
+)
+from wirewatch.stories import StoryIndex, item_text, new_story_id
+
+log = structlog.get_logger("wirewatch.pipeline")
+Clock = Callable[[], datetime]
+Parser = Callable[..., ParsedFeed]
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """What one poll of one feed did (the row of `poll --once`'s table)."""
+
+    feed: str
+    url: str
+    status: str
+    http_status: int | None = None
+    items: int = 0
+    new: int = 0
+    matched: int = 0
+    alerts: tuple[Alert, ...] = ()
+    joined: int = 0
+    elapsed: float = 0.0
+    error: str | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "gone")
+
+
+class Pipeline:
+    """Polls feeds through every stage; one instance serves the whole process."""
+
+    def __init__(
+        self,
+        loaded: Loaded,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        stories: StoryIndex,
+        clock: Clock,
+        rng: random.Random | None = None,
+        parser: Parser = parse_feed,
+    ) -> None:
+        self.loaded = loaded
+        self.store = store
+        self.fetcher = fetcher
+        self.stories = stories
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.parser = parser
+        self.on_poll: list[Callable[[PollReport], None]] = []
+
+    def reload(self, loaded: Loaded) -> None:
+        """Use a new config and watchlists from the next poll on."""
+        self.loaded = loaded
+
+    async def warm(self) -> int:
+        """Index the stories still open, so grouping survives a restart."""
+        from wirewatch.stories import Signature
+
+        since = self.clock() - self.stories.window
+        records = await self.store.recent_stories(since)
+        for record in records:
+            self.stories.add_signature(
+                record.id, Signature.decode(record.signature), record.created_at
+            )
+        return len(records)
+
+    async def poll(self, feed: FeedConfig) -> PollReport:
+        """Fetch, parse, classify and store one feed; never raises for the feed's own faults."""
+        started = time.perf_counter()
+        now = self.clock()
+        state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
+        if state.status in (FeedStatus.GONE, FeedStatus.DISABLED):
+            return PollReport(feed.label, feed.url, "disabled", error=state.last_error)
+        result = await self.fetcher.fetch(
+            feed.url, etag=state.etag, last_modified=state.last_modified, headers=feed.headers
+        )
+        if result.permanent_redirect:
+            log.warning(
+                "feed_moved", feed=feed.label, url=feed.url, new_url=result.permanent_redirect
+            )
+        if result.status is FetchStatus.GONE:
+            return await self._gone(feed, state, result, now, started)
+        if result.status is FetchStatus.FAILED:
+            return await self._failed(
+                feed, state, result.error or "fetch failed", result, now, started
+            )
+        if result.status is FetchStatus.NOT_MODIFIED:
+            await self._succeeded(feed, state, result, now)
+            return PollReport(
+                feed.label,
+                feed.url,
+                "not_modified",
+                result.http_status,
+                elapsed=time.perf_counter() - started,
+            )
+        try:
+            parsed = await asyncio.to_thread(
+                self.parser,
+                result.body,
+                feed_url=feed.url,
+                feed_name=feed.label,
+                content_type=result.content_type,
+                now=now,
+            )
+        except ParseError as e:
+            return await self._failed(feed, state, str(e), result, now, started)
+        outcome = await self._ingest(feed, state, parsed.items, now)
+        await self._succeeded(feed, state, result, now)
+        if parsed.warnings:
+            log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
+        return PollReport(
+            feed.label,
+            feed.url,
+            "ok",
+            result.http_status,
+            outcome.items,
+            outcome.new,
+            outcome.matched,
+            outcome.alerts,
+            outcome.stories_joined,
+            time.perf_counter() - started,
+            None,
+            parsed.warnings,
+        )
+
+    async def _ingest(
+        self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
+    ) -> IngestOutcome:
+        novelty = await self.store.novelty(feed.key, items)
+        batch = tuple(
+            self._batch_item(feed, item, novelty.get(item.id, Novelty.NEW), now) for item in items
+        )
+        settings = self.loaded.config.stories
+        return await self.store.ingest(
+            IngestBatch(
+                feed=feed.key,
+                now=now,
+                items=batch,
+                backfill=feed.backfill,
+                notify_updates=settings.notify_updates,
+                notify_story_updates=settings.notify_story_updates,
+            )
+        )
+
+    def _batch_item(
+        self, feed: FeedConfig, item: FeedItem, novelty: Novelty, now: datetime
+    ) -> BatchItem:
+        if novelty is Novelty.SEEN:
+            return BatchItem(item)
+        verdicts = []
+        for name, matcher in self.loaded.matchers.items():
+            if feed.watchlists is not None and name not in feed.watchlists:
+                continue
+            result = matcher.classify(item)
+            severity, tags = severity_and_tags(matcher.watchlist, result)
+            destinations = self.loaded.router.destinations(matcher.watchlist, result)
+            verdicts.append(Verdict(result, destinations, severity, tags))
+        story = None
+        if novelty is Novelty.NEW and any(v.classification.alert for v in verdicts):
+            story = self._story(feed, item, verdicts, now)
+        return BatchItem(item, tuple(verdicts), story)
+
+    def _story(
+        self, feed: FeedConfig, item: FeedItem, verdicts: list[Verdict], now: datetime
+    ) -> StoryDecision:
+        text = item_text(item.title, item.summary)
+        entities = {e for v in verdicts for e in v.classification.entities}
+        at = item.published if item.published and item.published <= now else now
+        found = self.stories.find(text, at, entities)
+        if found:
+            return StoryDecision(found)
+        story_id = new_story_id(feed.key, item.id)
+        signature = self.stories.add(story_id, text, at, entities)
+        return StoryDecision(story_id, signature.encode())
+
+    async def _succeeded(
+        self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime
+    ) -> None:
+        if state.consecutive_failures:
+            log.info("feed_recovered", feed=feed.label, after_failures=state.consecutive_failures)
+        fresh = await self.store.get_feed_state(feed.key) or state
+        await self.store.save_feed_state(
+            dataclasses.replace(
+                fresh,
+                status=FeedStatus.OK,
+                etag=result.etag or state.etag,
+                last_modified=result.last_modified or state.last_modified,
+                http_status=result.http_status,
+                consecutive_failures=0,
+                last_error=None,
+                last_success=now,
+                next_due=now + timedelta(seconds=self.loaded.config.feed_interval(feed)),
+            )
+        )
+
+    async def _failed(
+        self,
+        feed: FeedConfig,
+        state: FeedState,
+        error: str,
+        result: FetchResult,
+        now: datetime,
+        started: float,
+    ) -> PollReport:
+        failures = state.consecutive_failures + 1
+        fetch = self.loaded.config.fetch
+        delay = next_delay(
+            failures,
+            base=self.loaded.config.feed_interval(feed),
+            cap=fetch.backoff_cap,
+            rng=self.rng,
+            jitter="equal",
+            retry_after=result.retry_after,
+        )
+        if failures == 1:
+            log.warning("feed_failing", feed=feed.label, url=feed.url, error=error)
+        else:
+            log.debug("feed_still_failing", feed=feed.label, failures=failures, error=error)
+        await self.store.save_feed_state(
+            dataclasses.replace(
+                state,
+                status=FeedStatus.FAILING,
+                http_status=result.http_status,
+                consecutive_failures=failures,
+                last_error=error,
+                next_due=now + timedelta(seconds=delay),
+            )
+        )
+        return PollReport(
+            feed.label,
+            feed.url,
+            "failed",
+            result.http_status,
+            error=error,
+            elapsed=time.perf_counter() - started,
+        )
+
+    async def _gone(
+        self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime, started: float
+    ) -> PollReport:
+        error = "HTTP 410 Gone: the publisher removed this feed; remove it from the config"
+        log.error("feed_gone", feed=feed.label, url=feed.url, error=error)
+        await self.store.save_feed_state(
+            dataclasses.replace(
+                state,
+                status=FeedStatus.GONE,
+                http_status=410,
+                last_error=error,
+                next_due=None,
+            )
+        )
+        return PollReport(
+            feed.label, feed.url, "gone", 410, error=error, elapsed=time.perf_counter() - started
+        )
+
+    async def is_due(self, feed: FeedConfig) -> bool:
+        """False while a failing feed is backing off (the scheduler calls at every interval)."""
+        state = await self.store.get_feed_state(feed.key)
+        if state is None or state.next_due is None or state.status is FeedStatus.OK:
+            return state is None or state.status not in (FeedStatus.GONE, FeedStatus.DISABLED)
+        return self.clock() >= state.next_due

@@ -20,12 +20,76 @@ from wirewatch.classify import Matcher
 from wirewatch.model import FeedItem
 from wirewatch.watchlist import parse_watchlist
 
-SYLLABLES = "ba da ka la ma na ra sa ta za bi di ki li mi ni ri si ti zi bu du ku lu mu nu ru su".split()
-FILLER = (
-    "the government said on friday that forces had moved toward the city after days of "
-    "fighting while officials warned of shortages and aid groups called for access to "
-    "civilians in the region as talks resumed between the parties".split()
-)
+SYLLABLES = [
+    "ba",
+    "da",
+    "ka",
+    "la",
+    "ma",
+    "na",
+    "ra",
+    "sa",
+    "ta",
+    "za",
+    "bi",
+    "di",
+    "ki",
+    "li",
+    "mi",
+    "ni",
+    "ri",
+    "si",
+    "ti",
+    "zi",
+    "bu",
+    "du",
+    "ku",
+    "lu",
+    "mu",
+    "nu",
+    "ru",
+    "su",
+]
+FILLER = [
+    "the",
+    "government",
+    "said",
+    "on",
+    "friday",
+    "that",
+    "forces",
+    "had",
+    "moved",
+    "toward",
+    "the",
+    "city",
+    "after",
+    "days",
+    "of",
+    "fighting",
+    "while",
+    "officials",
+    "warned",
+    "of",
+    "shortages",
+    "and",
+    "aid",
+    "groups",
+    "called",
+    "for",
+    "access",
+    "to",
+    "civilians",
+    "in",
+    "the",
+    "region",
+    "as",
+    "talks",
+    "resumed",
+    "between",
+    "the",
+    "parties",
+]
 
 
 def word(rng: random.Random, syllables: int) -> str:
@@ -68,8 +132,10 @@ def main() -> None:
     t0 = time.process_time()
     alerts = sum(matcher.classify(item).alert for item in feed_items)
     cpu = time.process_time() - t0
-    print(f"in-process: {len(rows) / cpu:,.0f} items/s on one core "
-          f"({cpu / len(rows) * 1e6:.1f} us/item, {size / cpu / 1e6:.1f} MB/s), {alerts} alerts")
+    print(
+        f"in-process: {len(rows) / cpu:,.0f} items/s on one core "
+        f"({cpu / len(rows) * 1e6:.1f} us/item, {size / cpu / 1e6:.1f} MB/s), {alerts} alerts"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         wl, data = Path(tmp, "w.yaml"), Path(tmp, "items.jsonl")
@@ -77,8 +143,18 @@ def main() -> None:
         data.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
         t0 = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "wirewatch", "classify", "--watchlist", str(wl), "--input",
-             str(data)], check=True, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "wirewatch",
+                "classify",
+                "--watchlist",
+                str(wl),
+                "--input",
+                str(data),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         wall = time.perf_counter() - t0
     print(f"CLI end to end: {wall:.2f} s for {len(rows)} items = {len(rows) / wall:,.0f} items/s")

@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         for item in items:
             explainer.show(item, matcher.classify(item))
         explainer.summary()
+    elif _worth_splitting(data):
+        from wirewatch.commands._parallel import classify_jsonl_in_two
+
+        problems = classify_jsonl_in_two(matcher, data, out, only_alerts=args.only_alerts)
     else:
         _write_jsonl(out, matcher, items, only_alerts=args.only_alerts)
     for problem in problems:
@@ -64,20 +68,36 @@ def run(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _write_jsonl(
-    out: IO[str], matcher: Matcher, items: Iterator[FeedItem], *, only_alerts: bool
-) -> None:
+_SPLIT_AT = 4000  # items: below this a second process costs more than it saves
+
+
+def _worth_splitting(data: bytes) -> bool:
+    import os
+
+    start = data.lstrip()[:1]
+    return (
+        start == b"{"
+        and not _is_json_feed(data)
+        and (os.cpu_count() or 1) > 1
+        and data.count(b"\n") >= _SPLIT_AT
+        and hasattr(os, "fork")
+    )
+
+
+def render(matcher: Matcher, items: Iterator[FeedItem], *, only_alerts: bool) -> str:
+    """Classify `items` and return their JSON Lines."""
     lines: list[str] = []
     for item in items:
         result = matcher.classify(item)
-        if only_alerts and not result.alert:
-            continue
-        lines.append(json.dumps(result_json(result), ensure_ascii=False))
-        if len(lines) >= 1000:
-            out.write("\n".join(lines) + "\n")
-            lines.clear()
-    if lines:
-        out.write("\n".join(lines) + "\n")
+        if not only_alerts or result.alert:
+            lines.append(json.dumps(result_json(result), ensure_ascii=False))
+    return "".join(line + "\n" for line in lines)
+
+
+def _write_jsonl(
+    out: IO[str], matcher: Matcher, items: Iterator[FeedItem], *, only_alerts: bool
+) -> None:
+    out.write(render(matcher, items, only_alerts=only_alerts))
     out.flush()
 
 
@@ -132,7 +152,7 @@ def _download(url: str) -> bytes:
 def _items(data: bytes, source: str, problems: list[str]) -> Iterator[FeedItem]:
     start = data.lstrip()[:1]
     if start == b"{" and not _is_json_feed(data):
-        return _jsonl_items(data, problems)
+        return jsonl_items(data.splitlines(), problems)
     if start in (b"<", b"{") or data.lstrip().startswith(b"\xef\xbb\xbf<"):
         return _feed_items(data, source)
     if not data.strip():
@@ -149,7 +169,7 @@ def _feed_items(data: bytes, source: str) -> Iterator[FeedItem]:
     from wirewatch.errors import ParseError
     from wirewatch.parse import parse_feed
 
-    url = source if "://" in source else f"file://{source}"
+    url = source if "://" in source else ""  # keep relative guids as written
     try:
         parsed = parse_feed(data, feed_url=url, feed_name=source)
     except ParseError as e:
@@ -157,8 +177,9 @@ def _feed_items(data: bytes, source: str) -> Iterator[FeedItem]:
     return iter(parsed.items)
 
 
-def _jsonl_items(data: bytes, problems: list[str]) -> Iterator[FeedItem]:
-    for number, raw in enumerate(data.splitlines(), start=1):
+def jsonl_items(lines: list[bytes], problems: list[str], first: int = 1) -> Iterator[FeedItem]:
+    """Items from JSON Lines; a bad line is reported in `problems` by its number and skipped."""
+    for number, raw in enumerate(lines, start=first):
         if not raw.strip():
             continue
         try:

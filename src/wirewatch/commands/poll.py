@@ -23,7 +23,6 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from wirewatch.app import load_everything
 
-
     loaded = load_everything(config_path(args))
 
     reports = asyncio.run(_poll_all(loaded))

@@ -1,0 +1,40 @@
+"""Large JSON Lines inputs are classified by two processes: this machine's cores both work.
+
+The second process is forked, so it inherits the compiled matcher instead of rebuilding it;
+it classifies the second half and returns its JSON Lines while this process does the first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import IO
+
+from wirewatch.classify import Matcher
+from wirewatch.commands.classify import jsonl_items, render
+
+_matcher: Matcher | None = None
+
+
+def classify_jsonl_in_two(
+    matcher: Matcher, data: bytes, out: IO[str], *, only_alerts: bool
+) -> list[str]:
+    """Write the results of every line of `data`, in order; return the input problems."""
+    global _matcher
+    _matcher = matcher
+    lines = data.splitlines()
+    middle = len(lines) // 2
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        second = pool.apply_async(_half, (lines[middle:], middle + 1, only_alerts))
+        problems: list[str] = []
+        out.write(render(matcher, jsonl_items(lines[:middle], problems), only_alerts=only_alerts))
+        text, more = second.get()
+    out.write(text)
+    out.flush()
+    return problems + more
+
+
+def _half(lines: list[bytes], first: int, only_alerts: bool) -> tuple[str, list[str]]:
+    assert _matcher is not None
+    problems: list[str] = []
+    return render(_matcher, jsonl_items(lines, problems, first), only_alerts=only_alerts), problems

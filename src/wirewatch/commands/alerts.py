@@ -1,0 +1,92 @@
+"""`wirewatch alerts`: recent alerts with their entities, sources and delivery state."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import IO, Any
+
+from wirewatch.commands._common import local, opened_store, since_arg
+from wirewatch.commands.check_config import add_config_argument, config_path
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("alerts", help="list recent alerts")
+    parser.add_argument("--since", type=since_arg, default="24h", help="24h, 7d or an ISO time")
+    parser.add_argument("--watchlist", help="only this watchlist")
+    parser.add_argument("--entity", help="only alerts that name this entity id")
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
+    add_config_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wirewatch.app import load_everything
+
+    loaded = load_everything(config_path(args))
+
+    async def fetch() -> list[Any]:
+        async with opened_store(loaded) as store:
+            return await store.recent_alerts(
+                args.since, watchlist=args.watchlist, entity=args.entity, limit=args.limit
+            )
+
+    records = asyncio.run(fetch())
+    (_json if args.json else _table)(records, sys.stdout)
+    return 0
+
+
+def record_json(record: Any) -> dict[str, Any]:
+    alert = record.alert
+    return {
+        "id": alert.id,
+        "story_id": alert.story_id,
+        "watchlist": alert.watchlist,
+        "created_at": alert.created_at.isoformat(),
+        "title": alert.item.title,
+        "url": alert.item.url,
+        "feed": alert.item.feed,
+        "entities": list(record.entities),
+        "sources": [
+            {
+                "feed": s.feed,
+                "title": s.title,
+                "url": s.url,
+                "published": s.published.isoformat() if s.published else None,
+            }
+            for s in alert.sources
+        ],
+        "deliveries": [
+            {
+                "notifier": d.notifier,
+                "event": d.event,
+                "state": str(d.state),
+                "attempts": d.attempts,
+                "last_error": d.last_error,
+            }
+            for d in record.deliveries
+        ],
+    }
+
+
+def _json(records: list[Any], out: IO[str]) -> None:
+    for record in records:
+        out.write(json.dumps(record_json(record), ensure_ascii=False) + "\n")
+
+
+def _table(records: list[Any], out: IO[str]) -> None:
+    if not records:
+        out.write("no alerts in this period\n")
+        return
+    for record in records:
+        alert = record.alert
+        states = ", ".join(f"{d.notifier}: {d.state}" for d in record.deliveries) or "no notifier"
+        out.write(f"{local(alert.created_at)}  [{alert.watchlist}] {alert.item.title}\n")
+        out.write(f"    entities: {', '.join(record.entities)}\n")
+        out.write(f"    sources: {len(alert.sources)}  deliveries: {states}\n")
+        for source in alert.sources[:5]:
+            out.write(f"      - {source.feed}: {source.url or source.title}\n")
+    out.write(f"\n{len(records)} alerts\n")

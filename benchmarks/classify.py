@@ -20,76 +20,14 @@ from wirewatch.classify import Matcher
 from wirewatch.model import FeedItem
 from wirewatch.watchlist import parse_watchlist
 
-SYLLABLES = [
-    "ba",
-    "da",
-    "ka",
-    "la",
-    "ma",
-    "na",
-    "ra",
-    "sa",
-    "ta",
-    "za",
-    "bi",
-    "di",
-    "ki",
-    "li",
-    "mi",
-    "ni",
-    "ri",
-    "si",
-    "ti",
-    "zi",
-    "bu",
-    "du",
-    "ku",
-    "lu",
-    "mu",
-    "nu",
-    "ru",
-    "su",
-]
-FILLER = [
-    "the",
-    "government",
-    "said",
-    "on",
-    "friday",
-    "that",
-    "forces",
-    "had",
-    "moved",
-    "toward",
-    "the",
-    "city",
-    "after",
-    "days",
-    "of",
-    "fighting",
-    "while",
-    "officials",
-    "warned",
-    "of",
-    "shortages",
-    "and",
-    "aid",
-    "groups",
-    "called",
-    "for",
-    "access",
-    "to",
-    "civilians",
-    "in",
-    "the",
-    "region",
-    "as",
-    "talks",
-    "resumed",
-    "between",
-    "the",
-    "parties",
-]
+SYLLABLES = (
+    "ba da ka la ma na ra sa ta za bi di ki li mi ni ri si ti zi bu du ku lu mu nu ru su".split()
+)
+FILLER = (
+    "the government said on friday that forces had moved toward the city after days of "
+    "fighting while officials warned of shortages and aid groups called for access to "
+    "civilians in the region as talks resumed between the parties"
+).split()
 
 
 def word(rng: random.Random, syllables: int) -> str:

@@ -22,12 +22,12 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from wirewatch.app import load_everything
+    from wirewatch.commands._poll_report import print_json, print_table
+    from wirewatch.observability.logging import configure_logging
 
     loaded = load_everything(config_path(args))
-
+    configure_logging(level="warning")
     reports = asyncio.run(_poll_all(loaded))
-    from wirewatch.commands._poll_report import print_json, print_table
-
     (print_json if args.json else print_table)(reports, sys.stdout)
     return 1 if any(r.failed for r in reports) else 0
 

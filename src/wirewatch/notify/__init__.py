@@ -1,0 +1,31 @@
+"""Notifiers: render a `Message` for one destination and deliver it, or say why not.
+
+base.py      Message, Notifier protocol, Clock
+render.py    format-neutral views (headline, snippet, facts)
+payload.py   the generic JSON payload v1 and its JSON Schema
+slack.py, discord.py, teams.py   chat formats
+webhook.py   HTTP delivery with Standard Webhooks signatures
+status.py    HTTP status -> delivered / retry / give up / disable
+email.py     SMTP delivery (aiosmtplib)
+redact.py    secrets out of errors, reprs and logs
+registry.py  settings -> notifier
+testing.py   fakes for the dispatcher's tests
+"""
+
+from wirewatch.notify.base import Clock, Event, Message, Notifier, delivery_id
+from wirewatch.notify.email import EmailSettings
+from wirewatch.notify.registry import FORMATS, NotifierSettings, build_notifier
+from wirewatch.notify.webhook import WebhookSettings
+
+__all__ = [
+    "FORMATS",
+    "Clock",
+    "EmailSettings",
+    "Event",
+    "Message",
+    "Notifier",
+    "NotifierSettings",
+    "WebhookSettings",
+    "build_notifier",
+    "delivery_id",
+]

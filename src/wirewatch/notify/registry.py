@@ -1,0 +1,42 @@
+"""From settings to notifiers: the one place that knows every notifier type and webhook format.
+
+A new webhook format is a module exporting `FORMAT` plus one line in `FORMATS`; a new notifier
+type is a module with its settings class plus one line in `build_notifier`.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from wirewatch.errors import ConfigError
+from wirewatch.notify import discord, payload, slack, teams
+from wirewatch.notify.base import Clock, Notifier
+from wirewatch.notify.email import EmailNotifier, EmailSettings
+from wirewatch.notify.webhook import WebhookFormat, WebhookNotifier, WebhookSettings
+
+FORMATS: dict[str, WebhookFormat] = {
+    payload.FORMAT.name: payload.FORMAT,
+    slack.FORMAT.name: slack.FORMAT,
+    discord.FORMAT.name: discord.FORMAT,
+    teams.FORMAT.name: teams.FORMAT,
+}
+
+NotifierSettings = WebhookSettings | EmailSettings
+
+
+def build_notifier(
+    settings: NotifierSettings, *, client: httpx.AsyncClient, clock: Clock
+) -> Notifier:
+    """Return the notifier `settings` describe; `client` serves every webhook notifier."""
+    if isinstance(settings, EmailSettings):
+        return EmailNotifier(settings, clock=clock)
+    return WebhookNotifier(settings, webhook_format(settings), client=client, clock=clock)
+
+
+def webhook_format(settings: WebhookSettings) -> WebhookFormat:
+    try:
+        return FORMATS[settings.format]
+    except KeyError:
+        known = ", ".join(FORMATS)
+        problem = f"format: {settings.format!r} is not one of {known}"
+        raise ConfigError(f"notifier {settings.name!r}", [problem]) from None

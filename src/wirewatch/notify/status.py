@@ -1,0 +1,106 @@
+"""One reading of an HTTP response for every webhook format: delivered, retry, or give up.
+
+2xx                                   delivered
+408 425 429 500 502 503 504, other 5xx retryable; Retry-After (seconds or HTTP date) or a
+  but 501 and 505                       JSON body's `retry_after` (Discord) is honoured
+3xx                                   not retryable: redirects are never followed
+410 (and per format, e.g. Discord 404) not retryable, and the notifier should be disabled
+other 1xx and 4xx, 501, 505           not retryable, with the status and body as the reason
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from wirewatch.errors import DeliveryError
+from wirewatch.notify.redact import redact_url
+from wirewatch.notify.render import one_line, truncate
+
+RETRYABLE = frozenset({408, 425, 429, 500, 502, 503, 504})
+NOT_RETRYABLE_5XX = frozenset({501, 505})
+GONE = frozenset({410})
+DETAIL_LIMIT = 200
+BODY_SCAN = 8192
+
+
+def check_response(
+    response: httpx.Response,
+    *,
+    where: str,
+    now: datetime,
+    redact: Callable[[str], str],
+    gone: frozenset[int] = GONE,
+) -> None:
+    """Return if `response` means delivered, else raise the fitting `DeliveryError`."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    reason = f"{where}: HTTP {status}{_detail(response, redact)}"
+    if 300 <= status < 400:
+        target = redact(redact_url(response.headers.get("location", "")))
+        raise DeliveryError(
+            f"{reason}: redirect to {target or 'nowhere'} not followed; configure the final URL",
+            retryable=False,
+        )
+    if status in gone:
+        raise DeliveryError(
+            f"{reason}: the endpoint is gone; disable this notifier or fix its URL",
+            retryable=False,
+            disable=True,
+        )
+    if is_retryable(status):
+        raise DeliveryError(reason, retryable=True, retry_after=retry_after(response, now))
+    raise DeliveryError(f"{reason}: not retried, fix the request or the receiver", retryable=False)
+
+
+def is_retryable(status: int) -> bool:
+    return status in RETRYABLE or (500 <= status < 600 and status not in NOT_RETRYABLE_5XX)
+
+
+def retry_after(response: httpx.Response, now: datetime) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or HTTP date) or a JSON `retry_after`."""
+    header = response.headers.get("retry-after", "").strip()
+    if header:
+        return _parse_retry_after(header, now)
+    return _body_retry_after(response)
+
+
+def _parse_retry_after(value: str, now: datetime) -> float | None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - now).total_seconds(), 0.0)
+
+
+def _body_retry_after(response: httpx.Response) -> float | None:
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        value = json.loads(response.content).get("retry_after")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return max(float(value), 0.0)
+    return None
+
+
+def _detail(response: httpx.Response, redact: Callable[[str], str]) -> str:
+    """The start of the body, redacted before it is cut so no half secret survives."""
+    text = redact(one_line(response.content[:BODY_SCAN].decode("utf-8", "replace")))
+    text = truncate(text, DETAIL_LIMIT)
+    return f": {text}" if text else ""

@@ -1,0 +1,128 @@
+"""`wirewatch poll --once` as a subprocess against a real feed server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from wirewatch.demo import FeedServer, SampleItem
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    feeds = FeedServer().start()
+    yield feeds
+    feeds.stop()
+
+
+def write_config(tmp_path: Path, feeds: list[dict[str, object]]) -> Path:
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(tmp_path / "data"),
+                "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
+                "feeds": feeds,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def poll(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wirewatch", "poll", "--once", "--json", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def rows(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
+    return {row["feed"]: row for row in map(json.loads, result.stdout.splitlines())}
+
+
+def test_first_poll_records_without_alerting_then_new_items_alert(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """First poll: items seen, no alert. Second: 304. Third, after a new item: one alert."""
+    url = server.add_feed("wire", items=[SampleItem("w1", "Rebels near Homs", "Fighting.", "")])
+    config = write_config(tmp_path, [{"url": url, "name": "wire"}])
+
+    first = poll(config)
+    assert 0 == first.returncode, first.stderr
+    assert {"status": "ok", "http_status": 200, "items": 1, "new": 1, "alerts": 0} == {
+        k: rows(first)["wire"][k] for k in ("status", "http_status", "items", "new", "alerts")
+    }
+    second = poll(config)
+    assert ("not_modified", 304) == (
+        rows(second)["wire"]["status"],
+        rows(second)["wire"]["http_status"],
+    )
+
+    server.publish("wire", SampleItem("w2", "HTS fighters enter Hama", "The army withdrew.", ""))
+    third = rows(poll(config))["wire"]
+    assert {"items": 2, "new": 1, "matched": 1, "alerts": 1} == {
+        k: third[k] for k in ("items", "new", "matched", "alerts")
+    }
+
+
+def test_backfill_alerts_on_first_poll_and_table_shows_matches(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    url = server.add_feed(
+        "desk", items=[SampleItem("d1", "Clashes in Deir ez-Zor", "SDF advance.", "http://x/1")]
+    )
+    config = write_config(tmp_path, [{"url": url, "name": "desk", "backfill": True}])
+    result = subprocess.run(
+        [sys.executable, "-m", "wirewatch", "poll", "--once", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert 0 == result.returncode, result.stderr
+    assert "1 alerts" in result.stdout
+    assert "Clashes in Deir ez-Zor" in result.stdout and "deir_ezzor" in result.stdout
+
+
+def test_failing_feed_exits_1_and_says_why(server: FeedServer, tmp_path: Path) -> None:
+    """A 404 and a refused connection are failures with a clear reason; exit code 1."""
+    good = server.add_feed("ok", items=[SampleItem("o1", "Quiet day", "Nothing.", "")])
+    config = write_config(
+        tmp_path,
+        [
+            {"url": good, "name": "ok"},
+            {"url": server.url("missing"), "name": "missing"},
+            {"url": "http://127.0.0.1:9/feed.xml", "name": "refused"},
+        ],
+    )
+    result = poll(config)
+    assert 1 == result.returncode
+    table = rows(result)
+    assert ("ok", "failed", "failed") == (
+        table["ok"]["status"],
+        table["missing"]["status"],
+        table["refused"]["status"],
+    )
+    assert "404" in str(table["missing"]["error"])
+    assert "refused" in str(table["refused"]["error"])
+    assert "Traceback" not in result.stderr
+
+
+def test_broken_config_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("feeds:\n  - url: gopher://x\n", encoding="utf-8")
+    result = poll(config)
+    assert 2 == result.returncode
+    assert "feeds[0].url" in result.stderr and "Traceback" not in result.stderr

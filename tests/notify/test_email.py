@@ -1,0 +1,210 @@
+"""Email against a real aiosmtpd server on 127.0.0.1: MIME structure, headers, login, and
+which SMTP failures are retryable."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from tests.notify.scenarios import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    FixedClock,
+    hostile_alert,
+    make_digest,
+    make_message,
+)
+from tests.notify.servers import SmtpServer
+from wirewatch.errors import ConfigError, DeliveryError
+from wirewatch.notify.base import Message
+from wirewatch.notify.email import EmailNotifier, EmailSettings, message_id
+
+pytestmark = pytest.mark.integration
+
+
+def settings_for(server: SmtpServer, **changes: object) -> EmailSettings:
+    values: dict[str, object] = {
+        "name": "mail",
+        "host": server.host,
+        "port": server.port,
+        "security": "none",
+        "sender": "Wirewatch <wirewatch@example.org>",
+        "to": ("desk@example.org", "editor@example.org"),
+        "cc": ("archive@example.org",),
+    }
+    return EmailSettings(**(values | changes))  # type: ignore[arg-type]
+
+
+def received(server: SmtpServer) -> EmailMessage:
+    [envelope] = server.handler.envelopes
+    assert isinstance(envelope.content, bytes)
+    parsed = message_from_bytes(envelope.content, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+async def test_email_is_multipart_alternative_with_text_and_html(
+    smtp_server: SmtpServer, message: Message, clock: FixedClock
+) -> None:
+    """The server receives text/plain and text/html alternatives with the standard headers."""
+    await EmailNotifier(settings_for(smtp_server), clock=clock).send(message)
+
+    mail = received(smtp_server)
+    parts = [part.get_content_type() for part in mail.iter_parts()]
+    assert "multipart/alternative" == mail.get_content_type()
+    assert ["text/plain", "text/html"] == parts
+    # The stdlib folds some long subjects right after "Subject:", so the reparsed value can
+    # start with the folding space; mail clients drop it.
+    subject = "[wirewatch] syria: Syrian rebels enter Homs as Assad's forces withdraw"
+    assert subject == mail["Subject"].lstrip()
+    assert "desk@example.org, editor@example.org" == mail["To"]
+    assert "archive@example.org" == mail["Cc"]
+    assert "Sat, 07 Dec 2024 18:30:00 +0000" == mail["Date"]
+    assert message_id("msg_a1_ops", "wirewatch@example.org") == mail["Message-ID"]
+    expected_rcpt = ["desk@example.org", "editor@example.org", "archive@example.org"]
+    assert expected_rcpt == smtp_server.handler.envelopes[0].rcpt_tos
+
+
+async def test_html_part_is_escaped_and_links_the_item(
+    smtp_server: SmtpServer, clock: FixedClock
+) -> None:
+    """Feed text is HTML-escaped; the item URL is the one link."""
+    await EmailNotifier(settings_for(smtp_server), clock=clock).send(make_message(hostile_alert()))
+
+    html_part = received(smtp_server).get_body(preferencelist=("html",))
+    assert html_part is not None
+    html = html_part.get_content()
+    assert "&lt;!channel&gt; @everyone *Homs* falls &lt;http://evil.example|click&gt;" in html
+    assert '<a href="https://example.org/a?b=1&amp;c=&lt;2&gt;|3">' in html
+    assert "<http://evil" not in html
+
+
+async def test_message_id_is_stable_across_retries(
+    smtp_server: SmtpServer, message: Message, clock: FixedClock
+) -> None:
+    """Two attempts of one delivery carry the same Message-ID, so clients can drop a repeat."""
+    notifier = EmailNotifier(settings_for(smtp_server), clock=clock)
+
+    await notifier.send(message)
+    await notifier.send(Message(message.delivery_id, message.event, message.alerts, attempt=2))
+
+    first, second = (e.content for e in smtp_server.handler.envelopes)
+    assert isinstance(first, bytes) and isinstance(second, bytes)
+    ids = [message_from_bytes(raw, policy=policy.default)["Message-ID"] for raw in (first, second)]
+    assert ids[0] == ids[1]
+
+
+async def test_digest_subject_counts_alerts(smtp_server: SmtpServer, clock: FixedClock) -> None:
+    """A digest is one email whose subject template sees the count and first title."""
+    settings = settings_for(smtp_server, subject="[wirewatch] {count} on {watchlist}")
+
+    await EmailNotifier(settings, clock=clock).send(make_digest(3))
+
+    assert "[wirewatch] 3 on syria" == received(smtp_server)["Subject"]
+
+
+async def test_login_with_the_right_password_delivers(
+    smtp_server: SmtpServer, message: Message, clock: FixedClock
+) -> None:
+    """username/password log in before sending."""
+    settings = settings_for(smtp_server, username=SMTP_USER, password=SMTP_PASSWORD)
+
+    await EmailNotifier(settings, clock=clock).send(message)
+
+    assert 1 == len(smtp_server.handler.envelopes)
+
+
+async def test_refused_login_is_not_retryable_and_says_why(
+    smtp_server: SmtpServer, message: Message, clock: FixedClock
+) -> None:
+    """A wrong password fails for good, naming the user and what to check."""
+    settings = settings_for(smtp_server, username=SMTP_USER, password="wrong-password")
+
+    with pytest.raises(DeliveryError) as caught:
+        await EmailNotifier(settings, clock=clock).send(message)
+
+    assert False is caught.value.retryable
+    assert "login as 'alerts' refused: 535" in str(caught.value)
+    assert "check username and password" in str(caught.value)
+    assert [] == smtp_server.handler.envelopes
+
+
+@pytest.mark.parametrize(
+    ("reply", "retryable"),
+    [("450 Mailbox busy", True), ("451 Try later", True), ("550 No such user", False)],
+)
+async def test_refused_recipients_retry_on_4xx_only(
+    smtp_server: SmtpServer, message: Message, clock: FixedClock, reply: str, retryable: bool
+) -> None:
+    """A 4xx reply is temporary and retryable; a 5xx reply is final."""
+    smtp_server.handler.rcpt_reply = reply
+
+    with pytest.raises(DeliveryError) as caught:
+        await EmailNotifier(settings_for(smtp_server), clock=clock).send(message)
+
+    assert retryable is caught.value.retryable
+    assert reply in str(caught.value)
+
+
+async def test_starttls_against_a_plain_server_fails_for_good(
+    smtp_server: SmtpServer, message: Message, clock: FixedClock
+) -> None:
+    """`security: starttls` never falls back to plain text; the error says to check it."""
+    settings = settings_for(smtp_server, security="starttls")
+
+    with pytest.raises(DeliveryError) as caught:
+        await EmailNotifier(settings, clock=clock).send(message)
+
+    assert False is caught.value.retryable
+    assert "check `security`" in str(caught.value)
+
+
+def test_settings_report_every_problem_at_once() -> None:
+    """Bad addresses, a half login, an unknown security and subject field are all listed."""
+    with pytest.raises(ConfigError) as caught:
+        EmailSettings(
+            name="mail",
+            host="smtp.example.org",
+            sender="nobody",
+            to=(),
+            security="ssl",  # type: ignore[arg-type]
+            username="alerts",
+            subject="{title} {secret}",
+        )
+
+    expected = [
+        "from: 'nobody' is not an email address",
+        "subject: unknown field(s) ['secret']; use {count}, {event}, {feed}, {severity}, "
+        "{title}, {watchlist}",
+        "to: needs at least one address",
+        "security: must be starttls, tls or none, not 'ssl'",
+        "username and password: set both or neither",
+    ]
+    assert expected == caught.value.problems
+
+
+@pytest.mark.parametrize(("security", "port"), [("starttls", 587), ("tls", 465), ("none", 25)])
+def test_port_defaults_by_security(security: str, port: int) -> None:
+    """Without a port, starttls uses 587, tls 465 and none 25."""
+    settings = EmailSettings(
+        name="m",
+        host="h",
+        sender="a@b.c",
+        to=("d@e.f",),
+        security=security,  # type: ignore[arg-type]
+    )
+
+    assert port == settings.effective_port
+
+
+def test_client_argument_is_not_needed_for_email(client: httpx.AsyncClient) -> None:
+    """The email notifier takes only a clock; the HTTP client is for webhooks."""
+    assert (
+        "mail"
+        == EmailNotifier(
+            EmailSettings(name="mail", host="h", sender="a@b.c", to=("d@e.f",)), clock=FixedClock()
+        ).name
+    )

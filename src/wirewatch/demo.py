@@ -80,10 +80,8 @@ class FeedServer:
 
     def add_feed(self, name: str, title: str = "", items: list[SampleItem] | None = None) -> str:
         with self._lock:
-            self._feeds[name] = _Feed(title or name)
+            self._feeds[name] = _Feed(title or name, list(items or []))
             self._render(name)
-        for item in items or []:
-            self.publish(name, item)
         return self.url(name)
 
     def publish(self, name: str, item: SampleItem) -> None:

@@ -167,9 +167,14 @@ class Pipeline:
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
     ) -> IngestOutcome:
         novelty = await self.store.novelty(feed.key, items)
-        batch = tuple(
-            self._batch_item(feed, item, novelty.get(item.id, Novelty.NEW), now) for item in items
-        )
+        if state.first_polled is None and not feed.backfill:
+            # A new feed's first poll only records what it holds as seen: nothing to classify.
+            batch = tuple(BatchItem(item) for item in items)
+        else:
+            batch = tuple(
+                self._batch_item(feed, item, novelty.get(item.id, Novelty.NEW), now)
+                for item in items
+            )
         settings = self.loaded.config.stories
         return await self.store.ingest(
             IngestBatch(

@@ -1,0 +1,310 @@
+"""The HTTP face of the daemon: health, readiness, metrics and a small read-only JSON API.
+
+    GET /healthz       200 {"status": "ok"} while the event loop answers (never needs a token)
+    GET /readyz        200 or 503 {"status": "ready" | "not_ready", "checks": {name: {...}}}
+    GET /metrics       Prometheus text
+    GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
+    GET /api/feeds     feed health
+
+Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
+`Authorization: Bearer <token>` (compared in constant time). Errors are JSON too:
+`{"error": "<code>", "message": "<what to do>"}` with 400, 401, 404, 405, 500 or 503.
+
+The server knows no store: readiness checks, alerts and feeds come from callables passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from inspect import isawaitable
+from typing import Any
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from multidict import MultiMapping
+
+from wirewatch.errors import StoreError
+from wirewatch.observability.logging import default_redactor
+from wirewatch.observability.metrics import Metrics
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+DEFAULT_SINCE = timedelta(hours=24)
+CHECK_TIMEOUT = 2.0
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"(\d{1,6})([smhdw])")
+_PATHS = ("/healthz", "/readyz", "/metrics", "/api/alerts", "/api/feeds")
+_ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
+
+log = structlog.get_logger("wirewatch.http")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One readiness check. A failed check that is not `required` shows but does not fail."""
+
+    ok: bool
+    detail: str | None = None
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    """What /api/alerts asks for: alerts created since `since`, newest first, one page."""
+
+    since: datetime
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    watchlist: str | None = None
+    entity: str | None = None
+
+
+CheckFunc = Callable[[], Check | Awaitable[Check]]
+JSONObject = Mapping[str, Any]
+AlertsSource = Callable[[AlertQuery], Awaitable[Sequence[JSONObject]]]
+FeedsSource = Callable[[], Awaitable[Sequence[JSONObject]]]
+Clock = Callable[[], datetime]
+
+
+class BadQuery(ValueError):
+    """A query parameter cannot be used; the message says which and why."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class HttpServer:
+    """The aiohttp server; `start()` binds it and returns the port, `stop()` closes it."""
+
+    def __init__(
+        self,
+        *,
+        metrics: Metrics,
+        checks: Mapping[str, CheckFunc],
+        alerts: AlertsSource,
+        feeds: FeedsSource,
+        token: str | None = None,
+        before_scrape: Callable[[], Awaitable[None]] | None = None,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self._metrics, self._checks, self._alerts, self._feeds = metrics, checks, alerts, feeds
+        self._token = token.encode() if token else None
+        self._before_scrape = before_scrape
+        self._clock = clock
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application(middlewares=[self._errors, self._auth])
+        handlers = (
+            self._healthz,
+            self._readyz,
+            self._metrics_text,
+            self._api_alerts,
+            self._api_feeds,
+        )
+        for path, handler in zip(_PATHS, handlers, strict=True):
+            self.app.router.add_get(path, handler)
+
+    async def start(self, host: str = DEFAULT_HOST, port: int = 0) -> int:
+        """Listen on `host:port` (port 0 picks a free one); return the bound port."""
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        bound: int = runner.addresses[0][1]
+        log.info("http_started", host=host, port=bound, auth=self._token is not None)
+        return bound
+
+    async def stop(self) -> None:
+        """Stop listening and finish open requests (up to 5 s)."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            return _error(404, "not_found", f"no such path; try {', '.join(_PATHS)}")
+        except web.HTTPException as e:
+            if e.status < 400:
+                raise
+            return _error(e.status, _code(e), e.reason, headers=e.headers)
+        except BadQuery as e:
+            return _error(400, "bad_request", str(e))
+        except StoreError as e:
+            log.warning("http_store_unavailable", path=request.path, error=str(e))
+            return _error(503, "store_unavailable", "the store did not answer; try again")
+        except Exception:
+            log.exception("http_request_failed", path=request.path)
+            return _error(500, "internal_error", "the request failed; see the server log")
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self._token is None or request.path == "/healthz" or self._authorized(request):
+            return await handler(request)
+        return _error(
+            401,
+            "unauthorized",
+            "send the header 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="wirewatch"'},
+        )
+
+    def _authorized(self, request: web.Request) -> bool:
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        given = credentials.strip().encode()
+        return scheme.lower() == "bearer" and hmac.compare_digest(given, self._token or b"")
+
+    async def _healthz(self, _: web.Request) -> web.Response:
+        return _json({"status": "ok"})
+
+    async def _readyz(self, _: web.Request) -> web.Response:
+        names = list(self._checks)
+        results = await asyncio.gather(*(_run_check(self._checks[n]) for n in names))
+        ready = all(c.ok or not c.required for c in results)
+        body = {
+            "status": "ready" if ready else "not_ready",
+            "checks": {n: _check_object(c) for n, c in zip(names, results, strict=True)},
+        }
+        return _json(body, status=200 if ready else 503)
+
+    async def _metrics_text(self, _: web.Request) -> web.Response:
+        if self._before_scrape is not None:
+            try:
+                await self._before_scrape()
+            except Exception as e:  # stale gauges beat no metrics at all
+                log.warning("metrics_refresh_failed", error=str(e))
+        body, content_type = self._metrics.render()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def _api_alerts(self, request: web.Request) -> web.Response:
+        query = parse_alert_query(request.query, now=self._clock())
+        rows = list(await self._alerts(replace(query, limit=query.limit + 1)))
+        more = len(rows) > query.limit
+        body = {
+            "alerts": rows[: query.limit],
+            "limit": query.limit,
+            "offset": query.offset,
+            "next_offset": query.offset + query.limit if more else None,
+            "since": query.since.isoformat(),
+        }
+        return _json(body)
+
+    async def _api_feeds(self, request: web.Request) -> web.Response:
+        _only(request.query, ())
+        return _json({"feeds": list(await self._feeds())})
+
+
+def parse_alert_query(params: MultiMapping[str], *, now: datetime) -> AlertQuery:
+    """Read /api/alerts parameters; `BadQuery` names the first one that cannot be used."""
+    _only(params, _ALERT_PARAMS)
+    return AlertQuery(
+        since=parse_since(params["since"], now) if "since" in params else now - DEFAULT_SINCE,
+        limit=_integer(params, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
+        offset=_integer(params, "offset", 0, low=0, high=10**9),
+        watchlist=_text(params, "watchlist"),
+        entity=_text(params, "entity"),
+    )
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """A duration back from `now` ("90m", "24h", "7d") or an ISO 8601 time (naive means UTC).
+
+    >>> parse_since("24h", datetime(2024, 12, 8, tzinfo=UTC)).isoformat()
+    '2024-12-07T00:00:00+00:00'
+    """
+    text = value.strip()
+    if found := _DURATION.fullmatch(text):
+        amount, unit = found.groups()
+        return now - timedelta(**{_UNITS[unit]: int(amount)})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadQuery(
+            f"since={value!r} is neither a duration (30m, 24h, 7d) nor an ISO 8601 time"
+        ) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _only(params: MultiMapping[str], allowed: Sequence[str]) -> None:
+    for name in params:
+        if name not in allowed:
+            hint = f"use {', '.join(allowed)}" if allowed else "this path takes none"
+            raise BadQuery(f"unknown query parameter {name!r}: {hint}")
+        if len(params.getall(name)) > 1:
+            raise BadQuery(f"query parameter {name!r} is given more than once")
+
+
+def _integer(params: MultiMapping[str], name: str, default: int, *, low: int, high: int) -> int:
+    if name not in params:
+        return default
+    raw = params[name]
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadQuery(f"{name}={raw!r} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _text(params: MultiMapping[str], name: str) -> str | None:
+    if name not in params:
+        return None
+    value = params[name].strip()
+    if not value or len(value) > 200:
+        raise BadQuery(f"{name} must be between 1 and 200 characters")
+    return value
+
+
+async def _run_check(check: CheckFunc) -> Check:
+    """Run one check with a timeout; a raised error or a timeout is a failed check."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            result = check()
+            return await result if isawaitable(result) else result
+    except TimeoutError:
+        return Check(ok=False, detail=f"no answer within {CHECK_TIMEOUT:g} s")
+    except Exception as e:
+        return Check(ok=False, detail=default_redactor(f"{type(e).__name__}: {e}"))
+
+
+def _check_object(check: Check) -> dict[str, Any]:
+    body: dict[str, Any] = {"ok": check.ok, "required": check.required}
+    if check.detail is not None:
+        body["detail"] = default_redactor(check.detail)
+    return body
+
+
+def _json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+_dumps = functools.partial(json.dumps, default=_json_default, ensure_ascii=False)
+
+
+def _json(body: object, *, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _error(
+    status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    response = _json({"error": code, "message": message}, status=status)
+    for name, value in (headers or {}).items():
+        if name.lower() not in {"content-type", "content-length"}:
+            response.headers[name] = value
+    return response
+
+
+def _code(error: web.HTTPException) -> str:
+    return error.reason.lower().replace(" ", "_")

@@ -1,0 +1,97 @@
+"""Prometheus metrics: a registry of their own, every series present from the start."""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY
+
+from wirewatch import __version__
+from wirewatch.observability.metrics import Metrics
+
+NAMES = [
+    "wirewatch_polls_total",
+    "wirewatch_fetch_duration_seconds_bucket",
+    "wirewatch_items_parsed_total",
+    "wirewatch_matches_total",
+    "wirewatch_alerts_created_total",
+    "wirewatch_stories_merged_total",
+    "wirewatch_deliveries_total",
+    "wirewatch_delivery_duration_seconds_bucket",
+    "wirewatch_outbox_depth",
+    "wirewatch_feeds_failing",
+    "wirewatch_feeds_silent",
+    "wirewatch_config_reloads_total",
+    "wirewatch_build_info",
+]
+
+
+def _text(metrics: Metrics) -> str:
+    return metrics.render()[0].decode()
+
+
+def test_render_contains_every_metric() -> None:
+    """A fresh Metrics renders each metric the issue lists."""
+    text = _text(Metrics())
+
+    assert [] == [name for name in NAMES if name not in text]
+
+
+def test_render_gives_the_prometheus_content_type() -> None:
+    """The content type is Prometheus text."""
+    assert Metrics().render()[1].startswith("text/plain; version=")
+
+
+def test_label_values_exist_at_zero() -> None:
+    """Every outcome, kind and result is a series at 0 before anything happens."""
+    text = _text(Metrics())
+
+    for line in [
+        'wirewatch_polls_total{outcome="not_modified"} 0.0',
+        'wirewatch_matches_total{kind="actor"} 0.0',
+        'wirewatch_deliveries_total{outcome="dead"} 0.0',
+        'wirewatch_config_reloads_total{result="failed"} 0.0',
+    ]:
+        assert line in text
+
+
+def test_helpers_count_and_observe() -> None:
+    """poll() and delivery() count by outcome and feed their latency histograms."""
+    metrics = Metrics()
+
+    metrics.poll("failed")
+    metrics.poll("ok", 0.3)
+    metrics.delivery("delivered", 0.2)
+    metrics.match("place", 3)
+    metrics.reload("ok")
+    text = _text(metrics)
+
+    for line in [
+        'wirewatch_polls_total{outcome="failed"} 1.0',
+        "wirewatch_fetch_duration_seconds_count 1.0",
+        'wirewatch_deliveries_total{outcome="delivered"} 1.0',
+        "wirewatch_delivery_duration_seconds_sum 0.2",
+        'wirewatch_matches_total{kind="place"} 3.0',
+        'wirewatch_config_reloads_total{result="ok"} 1.0',
+    ]:
+        assert line in text
+
+
+def test_each_instance_has_its_own_registry() -> None:
+    """Two Metrics never share counts, and the global registry stays untouched."""
+    first, second = Metrics(), Metrics()
+
+    first.alerts_created.inc()
+
+    assert "wirewatch_alerts_created_total 1.0" in _text(first)
+    assert "wirewatch_alerts_created_total 0.0" in _text(second)
+    assert None is REGISTRY.get_sample_value("wirewatch_alerts_created_total")
+
+
+def test_build_info_carries_the_version() -> None:
+    """wirewatch_build_info has the package version as a label."""
+    assert f'version="{__version__}"' in _text(Metrics())
+
+
+def test_no_created_series() -> None:
+    """The *_created timestamp series are switched off."""
+    assert "_created_created" not in _text(Metrics())
+    assert "wirewatch_polls_created" not in _text(Metrics())

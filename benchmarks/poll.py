@@ -22,7 +22,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from wirewatch.app import fetch_policy, load_everything, open_store, story_index  # noqa: E402
+from wirewatch.app import (  # noqa: E402
+    fetch_policy,
+    load_everything,
+    open_store,
+    parse_executor,
+    story_index,
+)
 from wirewatch.demo import FeedServer, SampleItem  # noqa: E402
 from wirewatch.fetch import Fetcher  # noqa: E402
 from wirewatch.pipeline import Pipeline  # noqa: E402
@@ -95,6 +101,8 @@ async def main(count: int, per_feed: int) -> None:
         store = open_store(loaded.config)
         await store.open()
         await store.migrate()
+        executor = parse_executor(loaded.config)
+        print(f"parsing in {executor._max_workers if executor else 0} worker processes")  # type: ignore[attr-defined]
         async with Fetcher(fetch_policy(loaded.config)) as fetcher:
             pipeline = Pipeline(
                 loaded,
@@ -102,6 +110,7 @@ async def main(count: int, per_feed: int) -> None:
                 fetcher=fetcher,
                 stories=story_index(loaded.config),
                 clock=lambda: datetime.now(UTC),
+                parse_executor=executor,
             )
             feed_configs = list(loaded.config.feeds)
             wall, cpu, failed = await cycle(pipeline, feed_configs)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
+
 from wirewatch import USER_AGENT
+from wirewatch._policy import DeliveryPolicy
 from wirewatch.classify import Matcher
 from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
 from wirewatch.errors import ConfigError
 from wirewatch.fetch import FetchPolicy
+from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.routing import Router
@@ -72,7 +79,7 @@ def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:
             name=notifier.name,
             url=notifier.url or "",
             format=notifier.format,
-            secrets=notifier.secrets,
+            secrets=(*([notifier.secret] if notifier.secret else []), *notifier.secrets),
             headers=notifier.headers,
             bearer_token=notifier.bearer_token,
             timeout=notifier.timeout,
@@ -145,3 +152,35 @@ def story_index(config: Config) -> StoryIndex:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def parse_executor(config: Config) -> Executor | None:
+    """A process pool for feed parsing (feedparser is CPU-bound), or None for a thread."""
+    workers = config.fetch.parse_workers
+    if workers == -1:
+        workers = os.cpu_count() or 1
+        workers = workers if workers > 1 else 0
+    if workers == 0:
+        return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def build_notifiers(
+    loaded: Loaded, *, client: httpx.AsyncClient
+) -> tuple[dict[str, Notifier], dict[str, DeliveryPolicy]]:
+    """The configured notifiers (a console one when there are none) and their policies."""
+    from wirewatch.notify.console import ConsoleNotifier
+    from wirewatch.notify.registry import build_notifier
+
+    if not loaded.notifiers:
+        return {"console": ConsoleNotifier()}, {"console": DeliveryPolicy()}
+    notifiers: dict[str, Notifier] = {}
+    policies: dict[str, DeliveryPolicy] = {}
+    for config in loaded.config.notifiers:
+        settings = loaded.notifiers[config.name]
+        if isinstance(settings, NotifierConfig):
+            notifiers[config.name] = ConsoleNotifier(config.name)
+        else:
+            notifiers[config.name] = build_notifier(settings, client=client, clock=utc_now)
+        policies[config.name] = DeliveryPolicy.from_config(config)
+    return notifiers, policies

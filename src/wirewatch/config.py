@@ -75,6 +75,8 @@ class FetchConfig(_Strict):
     concurrency: int = Field(default=20, gt=0)
     per_host: int = Field(default=2, gt=0)
     backoff_cap: Seconds = 6 * 3600.0
+    parse_workers: int = Field(default=-1, ge=-1, le=64)
+    """Processes that parse feeds: -1 = one per core when there are several, 0 = a thread."""
 
 
 class StorageConfig(_Strict):
@@ -103,6 +105,7 @@ class NotifierConfig(_Strict):
     type: Literal["webhook", "email", "console"]
     format: Literal["json", "slack", "discord", "teams"] = "json"
     url: str | None = None
+    secret: str | None = None
     secrets: tuple[str, ...] = ()
     headers: dict[str, str] = {}
     bearer_token: str | None = None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -78,6 +80,7 @@ class Pipeline:
         clock: Clock,
         rng: random.Random | None = None,
         parser: Parser = parse_feed,
+        parse_executor: Executor | None = None,
     ) -> None:
         self.loaded = loaded
         self.store = store
@@ -86,6 +89,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self.parser = parser
+        self.parse_executor = parse_executor
         self.on_poll: list[Callable[[PollReport], None]] = []
 
     def reload(self, loaded: Loaded) -> None:
@@ -134,7 +138,7 @@ class Pipeline:
                 elapsed=time.perf_counter() - started,
             )
         try:
-            parsed = await asyncio.to_thread(
+            parse = functools.partial(
                 self.parser,
                 result.body,
                 feed_url=feed.url,
@@ -142,6 +146,8 @@ class Pipeline:
                 content_type=result.content_type,
                 now=now,
             )
+            # feedparser costs ~0.5 ms of CPU per item: off the event loop, in processes if given.
+            parsed = await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
         except ParseError as e:
             return await self._failed(feed, state, str(e), result, now, started)
         outcome = await self._ingest(feed, state, parsed.items, now)

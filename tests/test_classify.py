@@ -83,9 +83,11 @@ def test_short_capital_names_match_only_in_capitals(matcher: Matcher, text: str)
 
 
 def test_short_capital_names_match_in_capitals(matcher: Matcher) -> None:
-    assert found(
-        matcher, "UN-led talks, HTS fighters, SOHR said"
-    ) == [("un", "UN"), ("hts", "HTS"), ("sohr", "SOHR")]
+    assert found(matcher, "UN-led talks, HTS fighters, SOHR said") == [
+        ("un", "UN"),
+        ("hts", "HTS"),
+        ("sohr", "SOHR"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -115,9 +117,11 @@ def test_hyphen_space_variants_of_multiword_names(matcher: Matcher, text: str) -
 
 def test_diacritics_and_compatibility_forms(matcher: Matcher) -> None:
     """Türkiye = Turkiye, and full-width or ligature forms fold like their plain letters."""
-    assert found(
-        matcher, "Turkiye and Türkiye, Ｈｏｍｓ"
-    ) == [("turkey", "Turkiye"), ("turkey", "Türkiye"), ("homs", "Ｈｏｍｓ")]
+    assert found(matcher, "Turkiye and Türkiye, Ｈｏｍｓ") == [
+        ("turkey", "Turkiye"),
+        ("turkey", "Türkiye"),
+        ("homs", "Ｈｏｍｓ"),
+    ]
 
 
 def test_offsets_point_into_the_original_text(matcher: Matcher) -> None:
@@ -155,9 +159,10 @@ def test_arabic_folds_and_prefixes(matcher: Matcher, text: str, expected: list[s
 
 def test_plural_of_actor_names(matcher: Matcher) -> None:
     """An actor's name of four or more letters also matches with a plural s."""
-    assert found(
-        matcher, "Russians and Iranians left"
-    ) == [("russia", "Russians"), ("iran", "Iranians")]
+    assert found(matcher, "Russians and Iranians left") == [
+        ("russia", "Russians"),
+        ("iran", "Iranians"),
+    ]
 
 
 def test_places_take_no_plural(matcher: Matcher) -> None:

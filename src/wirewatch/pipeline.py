@@ -150,8 +150,9 @@ class Pipeline:
             parsed = await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
         except ParseError as e:
             return await self._failed(feed, state, str(e), result, now, started)
-        outcome = await self._ingest(feed, state, parsed.items, now)
-        await self._succeeded(feed, state, result, now)
+        outcome = await self._ingest(
+            feed, self._healthy(feed, state, result, now), parsed.items, now
+        )
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
         return PollReport(
@@ -187,6 +188,7 @@ class Pipeline:
                 feed=feed.key,
                 now=now,
                 items=batch,
+                feed_state=state,
                 backfill=feed.backfill,
                 notify_updates=settings.notify_updates,
                 notify_story_updates=settings.notify_story_updates,
@@ -224,25 +226,28 @@ class Pipeline:
         signature = self.stories.add(story_id, text, at, entities)
         return StoryDecision(story_id, signature.encode())
 
+    def _healthy(
+        self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime
+    ) -> FeedState:
+        """The feed's state after a successful fetch (saved with its items, in one transaction)."""
+        if state.consecutive_failures:
+            log.info("feed_recovered", feed=feed.label, after_failures=state.consecutive_failures)
+        return dataclasses.replace(
+            state,
+            status=FeedStatus.OK,
+            etag=result.etag or state.etag,
+            last_modified=result.last_modified or state.last_modified,
+            http_status=result.http_status,
+            consecutive_failures=0,
+            last_error=None,
+            last_success=now,
+            next_due=now + timedelta(seconds=self.loaded.config.feed_interval(feed)),
+        )
+
     async def _succeeded(
         self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime
     ) -> None:
-        if state.consecutive_failures:
-            log.info("feed_recovered", feed=feed.label, after_failures=state.consecutive_failures)
-        fresh = await self.store.get_feed_state(feed.key) or state
-        await self.store.save_feed_state(
-            dataclasses.replace(
-                fresh,
-                status=FeedStatus.OK,
-                etag=result.etag or state.etag,
-                last_modified=result.last_modified or state.last_modified,
-                http_status=result.http_status,
-                consecutive_failures=0,
-                last_error=None,
-                last_success=now,
-                next_due=now + timedelta(seconds=self.loaded.config.feed_interval(feed)),
-            )
-        )
+        await self.store.save_feed_state(self._healthy(feed, state, result, now))
 
     async def _failed(
         self,

@@ -82,9 +82,10 @@ def test_feed_input_is_recognised_by_content(tmp_path: Path) -> None:
     result = wirewatch("classify", "--watchlist", SYRIA, "--input", str(feed))
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [
-        (x["id"], x["alert"]) for x in lines
-    ] == [("g-1", True), ("https://example.org/a", False)]
+    assert [(x["id"], x["alert"]) for x in lines] == [
+        ("g-1", True),
+        ("https://example.org/a", False),
+    ]
 
 
 def test_unparseable_feed_is_one_clear_line(tmp_path: Path) -> None:

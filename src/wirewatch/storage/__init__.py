@@ -1,0 +1,45 @@
+"""Persistent state behind one `Store` protocol: feeds, seen items, stories, alerts, outbox.
+
+`base` holds the protocol and its records, `sqlite` the embedded store; app.py picks one.
+"""
+
+from wirewatch.storage.base import (
+    AlertRecord,
+    BatchItem,
+    DeliveryRecord,
+    DeliveryState,
+    DeliveryStatus,
+    FeedState,
+    FeedStatus,
+    IngestBatch,
+    IngestOutcome,
+    Novelty,
+    PruneOutcome,
+    Store,
+    StoredItem,
+    StoryDecision,
+    StoryRecord,
+    Verdict,
+)
+from wirewatch.storage.silence import is_silent, median_gap
+
+__all__ = [
+    "AlertRecord",
+    "BatchItem",
+    "DeliveryRecord",
+    "DeliveryState",
+    "DeliveryStatus",
+    "FeedState",
+    "FeedStatus",
+    "IngestBatch",
+    "IngestOutcome",
+    "Novelty",
+    "PruneOutcome",
+    "Store",
+    "StoredItem",
+    "StoryDecision",
+    "StoryRecord",
+    "Verdict",
+    "is_silent",
+    "median_gap",
+]

@@ -1,0 +1,157 @@
+"""Conversions between our values and what a database column holds: shared by every store.
+
+Times are stored as fixed-width UTC text ("2024-12-08T05:30:00.000000Z") so that text order is
+time order; alerts and their parts as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from wirewatch.model import Alert, FeedItem, Match, Source
+from wirewatch.storage.base import Event
+
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def ts(value: datetime) -> str:
+    """A UTC-aware datetime as sortable text; naive datetimes are a programming error."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime given to the store: {value!r}")
+    return value.astimezone(UTC).strftime(_FORMAT)
+
+
+def ts_or_none(value: datetime | None) -> str | None:
+    return None if value is None else ts(value)
+
+
+def dt(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def dt_or_none(value: str | None) -> datetime | None:
+    return None if value is None else dt(value)
+
+
+def seconds_or_none(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def delta_or_none(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
+
+
+def content_hash(item: FeedItem) -> str:
+    """What decides whether a seen item was edited: its title and summary (64 bits)."""
+    return short_hash(item.title, item.summary)
+
+
+def short_hash(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+
+def alert_id(story_id: str, watchlist: str) -> str:
+    """Alerts are unique per (story, watchlist), and so is their id."""
+    return f"al_{short_hash(story_id, watchlist)}"
+
+
+def item_to_dict(item: FeedItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "feed": item.feed,
+        "title": item.title,
+        "summary": item.summary,
+        "content": item.content,
+        "url": item.url,
+        "published": ts_or_none(item.published),
+        "authors": list(item.authors),
+        "tags": list(item.tags),
+        "language": item.language,
+    }
+
+
+def item_from_dict(data: dict[str, Any]) -> FeedItem:
+    return FeedItem(
+        id=data["id"],
+        feed=data["feed"],
+        title=data["title"],
+        summary=data["summary"],
+        content=data["content"],
+        url=data["url"],
+        published=dt_or_none(data["published"]),
+        authors=tuple(data["authors"]),
+        tags=tuple(data["tags"]),
+        language=data["language"],
+    )
+
+
+def _match_to_dict(match: Match) -> dict[str, Any]:
+    return {
+        "entity": match.entity,
+        "kind": match.kind,
+        "name": match.name,
+        "field": match.field,
+        "start": match.start,
+        "end": match.end,
+        "text": match.text,
+    }
+
+
+def source_to_dict(source: Source) -> dict[str, Any]:
+    return {
+        "feed": source.feed,
+        "item_id": source.item_id,
+        "title": source.title,
+        "url": source.url,
+        "published": ts_or_none(source.published),
+        "seen_at": ts(source.seen_at),
+    }
+
+
+def source_from_dict(data: dict[str, Any]) -> Source:
+    return Source(
+        feed=data["feed"],
+        item_id=data["item_id"],
+        title=data["title"],
+        url=data["url"],
+        published=dt_or_none(data["published"]),
+        seen_at=dt(data["seen_at"]),
+    )
+
+
+def alert_to_json(alert: Alert) -> str:
+    return json.dumps(
+        {
+            "id": alert.id,
+            "story_id": alert.story_id,
+            "watchlist": alert.watchlist,
+            "event": alert.event,
+            "created_at": ts(alert.created_at),
+            "item": item_to_dict(alert.item),
+            "matches": [_match_to_dict(m) for m in alert.matches],
+            "sources": [source_to_dict(s) for s in alert.sources],
+            "severity": alert.severity,
+            "tags": list(alert.tags),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def alert_from_json(text: str) -> Alert:
+    data = json.loads(text)
+    return Alert(
+        id=data["id"],
+        story_id=data["story_id"],
+        watchlist=data["watchlist"],
+        event=cast(Event, data["event"]),
+        created_at=dt(data["created_at"]),
+        item=item_from_dict(data["item"]),
+        matches=tuple(Match(**m) for m in data["matches"]),
+        sources=tuple(source_from_dict(s) for s in data["sources"]),
+        severity=data["severity"],
+        tags=tuple(data["tags"]),
+    )

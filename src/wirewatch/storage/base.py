@@ -1,0 +1,275 @@
+"""The `Store` protocol and the records that cross it.
+
+Every store (SQLite today, PostgreSQL later) implements `Store` and passes the contract suite in
+tests/storage/. All times are timezone-aware UTC datetimes, and "now" is always a parameter:
+a store never reads the clock. Failures surface as `StoreError`.
+
+Ingest is the heart of it: one `IngestBatch` per poll of a feed is written in one transaction
+(items, seen-set, stories, alerts, outbox rows and the feed's state) or not at all. The caller
+decides classification, routing and story grouping; the store decides, authoritatively and
+inside the transaction, which items are new, which are edits, and which alerts already exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal, Protocol
+
+from wirewatch.model import Alert, Classification, FeedItem
+
+Event = Literal["alert.created", "alert.updated"]
+FaultHook = Callable[[str], None]
+"""Called by a store at named points inside a write transaction; tests raise from it."""
+
+DEFAULT_MAX_AGE = timedelta(days=30)
+DEFAULT_SEEN_MAX_AGE = timedelta(days=180)
+
+
+class FeedStatus(StrEnum):
+    OK = "ok"
+    FAILING = "failing"
+    GONE = "gone"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the store remembers about one feed, keyed by its configured URL.
+
+    The poller owns the fields down to `next_due`. The store keeps the last three itself as
+    items are ingested: `ingest` never takes them from the batch, `save_feed_state` writes them
+    as given.
+    """
+
+    key: str
+    status: FeedStatus = FeedStatus.OK
+    etag: str | None = None
+    last_modified: str | None = None
+    http_status: int | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_success: datetime | None = None
+    next_due: datetime | None = None
+    first_polled: datetime | None = None
+    last_new_item: datetime | None = None
+    publish_interval: timedelta | None = None
+    """The median gap between the feed's recent items."""
+
+
+class Novelty(StrEnum):
+    NEW = "new"
+    UPDATED = "updated"
+    SEEN = "seen"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One watchlist's classification of an item, with what routing decided for it."""
+
+    classification: Classification
+    destinations: tuple[str, ...] = ()
+    severity: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDecision:
+    """The story an alerting item belongs to, as story grouping found it.
+
+    The store joins `story_id` when the story exists and creates it with `signature` (see
+    `stories.Signature.encode`) when it does not, so a new story and a join look alike.
+    """
+
+    story_id: str
+    signature: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    item: FeedItem
+    verdicts: tuple[Verdict, ...] = ()
+    story: StoryDecision | None = None
+    """Required when any verdict alerts; the item is recorded without alerts otherwise."""
+
+    @property
+    def alerting(self) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if v.classification.alert)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestBatch:
+    """One poll of one feed, to be written in one transaction."""
+
+    feed: str
+    now: datetime
+    items: tuple[BatchItem, ...] = ()
+    feed_state: FeedState | None = None
+    backfill: bool = False
+    """On a feed's first poll, alert on its items too (default: record them as seen only)."""
+    notify_updates: bool = False
+    """Queue an `alert.updated` delivery when an alerted item is edited."""
+    notify_story_updates: bool = False
+    """Queue an `alert.updated` delivery when another source joins an alerted story."""
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    items: int = 0
+    new: int = 0
+    updated: int = 0
+    matched: int = 0
+    """New items with at least one alerting verdict."""
+    alerts_created: int = 0
+    stories_joined: int = 0
+    """New alerting (item, watchlist) pairs that joined a story already alerted."""
+    deliveries: int = 0
+    first_poll: bool = False
+    alerts: tuple[Alert, ...] = ()
+    new_stories: tuple[str, ...] = ()
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    FAILED = "failed"
+    """Tried, failed, rescheduled: still due again."""
+    DEAD = "dead"
+    DELIVERED = "delivered"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One outbox row: one event of one alert for one notifier. `alert` is what to send."""
+
+    id: str
+    alert_id: str
+    notifier: str
+    event: Event
+    state: DeliveryState
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    due_at: datetime
+    alert: Alert
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    id: str
+    notifier: str
+    event: Event
+    state: DeliveryState
+    attempts: int
+    last_error: str | None
+    due_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """An alert as `wirewatch alerts` shows it: with every source of its story so far."""
+
+    alert: Alert
+    entities: tuple[str, ...]
+    deliveries: tuple[DeliveryStatus, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """What warms the story index at start."""
+
+    id: str
+    signature: str
+    created_at: datetime
+    watchlists: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    item: FeedItem
+    first_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PruneOutcome:
+    items: int = 0
+    stories: int = 0
+    alerts: int = 0
+    deliveries: int = 0
+    seen: int = 0
+
+
+class Store(Protocol):
+    """Persistent state of wirewatch; every method may raise `StoreError`."""
+
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def migrate(self) -> int:
+        """Apply pending migrations; return the schema version. Safe to repeat."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise `StoreError` unless the store answers and its schema is current."""
+        ...
+
+    async def get_feed_state(self, key: str) -> FeedState | None: ...
+    async def save_feed_state(self, state: FeedState) -> None: ...
+    async def list_feed_states(self) -> list[FeedState]: ...
+    async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
+        """A read-only preview of what `ingest` would call each item (by item id)."""
+        ...
+
+    async def ingest(self, batch: IngestBatch) -> IngestOutcome: ...
+    async def recent_alerts(
+        self,
+        since: datetime,
+        *,
+        watchlist: str | None = None,
+        entity: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AlertRecord]:
+        """Alerts created since `since`, newest first."""
+        ...
+
+    async def stored_items(self, since: datetime) -> list[StoredItem]: ...
+    async def recent_stories(self, since: datetime) -> list[StoryRecord]: ...
+    async def claim_deliveries(
+        self, now: datetime, *, limit: int, lease_seconds: float, owner: str
+    ) -> list[DeliveryRecord]:
+        """Lease up to `limit` due rows (pending or failed, lease free or expired), oldest due
+        first; no row is leased to two owners at once."""
+        ...
+
+    async def mark_delivered(self, delivery_id: str, now: datetime) -> None: ...
+    async def reschedule(
+        self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
+    ) -> None: ...
+    async def dead_letter(self, delivery_id: str, reason: str) -> None: ...
+    async def list_deliveries(
+        self, state: DeliveryState | None = None, *, limit: int = 1000
+    ) -> list[DeliveryRecord]: ...
+    async def requeue(self, now: datetime, ids: Sequence[str] | None = None) -> int:
+        """Make rows due now with a fresh attempt count: `ids` (dead or failed), or every dead
+        row when `ids` is None. Returns how many were requeued."""
+        ...
+
+    async def outbox_depth(self) -> int:
+        """Rows still to deliver (pending or failed)."""
+        ...
+
+    async def prune(
+        self,
+        now: datetime,
+        *,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
+    ) -> PruneOutcome:
+        """Delete items, stories and fully delivered alerts older than `max_age`, and seen ids
+        not seen in a feed for `seen_max_age` (which must be the longer)."""
+        ...

@@ -1,0 +1,195 @@
+"""The SQLite store: one file, WAL, one dedicated worker thread.
+
+Every call runs on a single-thread executor that owns the connection, so the event loop never
+blocks on SQLite and calls from one process are serialised; other processes sharing the file
+wait on `busy_timeout`. Writes are `BEGIN IMMEDIATE` transactions, and `sqlite3.Error` becomes
+`StoreError` at this edge. `synchronous = NORMAL` in WAL mode keeps every transaction atomic;
+a power cut may lose the last commits, which at-least-once delivery and re-polling absorb.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from wirewatch.errors import StoreError
+from wirewatch.model import FeedItem
+from wirewatch.storage import _sqlite_db as db
+from wirewatch.storage import _sqlite_feeds as feeds
+from wirewatch.storage import _sqlite_ingest as ingesting
+from wirewatch.storage import _sqlite_outbox as outbox
+from wirewatch.storage import _sqlite_queries as queries
+from wirewatch.storage.base import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_SEEN_MAX_AGE,
+    AlertRecord,
+    DeliveryRecord,
+    DeliveryState,
+    FaultHook,
+    FeedState,
+    IngestBatch,
+    IngestOutcome,
+    Novelty,
+    PruneOutcome,
+    StoredItem,
+    StoryRecord,
+)
+
+T = TypeVar("T")
+
+
+def _no_fault(point: str) -> None:
+    return None
+
+
+class SqliteStore:
+    """`Store` over one SQLite file (see the module docstring)."""
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 5.0, faults: FaultHook | None = None
+    ) -> None:
+        self.path = str(path)
+        self._busy_timeout = busy_timeout
+        self._fault = faults or _no_fault
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    async def __aenter__(self) -> SqliteStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        if self._executor is not None:
+            return
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="wirewatch-sqlite")
+        try:
+            self._conn = await self._submit(
+                lambda: db.connect(self.path, busy_timeout=self._busy_timeout)
+            )
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+
+    async def close(self) -> None:
+        """Close after the calls already submitted have run."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        await asyncio.get_running_loop().run_in_executor(executor, self._close_connection)
+        executor.shutdown(wait=True)
+
+    def _close_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        if self._executor is None:
+            raise StoreError(f"store {self.path} is not open")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        except sqlite3.Error as e:
+            raise StoreError(f"SQLite {self.path}: {e}") from e
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        def call() -> T:
+            if self._conn is None:
+                raise StoreError(f"store {self.path} is not open")
+            return fn(self._conn)
+
+        return await self._submit(call)
+
+    async def migrate(self) -> int:
+        return await self._run(db.migrate)
+
+    async def ping(self) -> None:
+        version = await self._run(db.current_version)
+        if version < db.latest_version():
+            raise StoreError(f"SQLite {self.path}: schema {version} needs `wirewatch db migrate`")
+
+    async def get_feed_state(self, key: str) -> FeedState | None:
+        return await self._run(lambda c: feeds.get(c, key))
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        await self._run(lambda c: _in_write(c, lambda: feeds.save(c, state)))
+
+    async def list_feed_states(self) -> list[FeedState]:
+        return await self._run(feeds.list_all)
+
+    async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
+        return await self._run(lambda c: ingesting.novelty(c, feed, items))
+
+    async def ingest(self, batch: IngestBatch) -> IngestOutcome:
+        return await self._run(lambda c: ingesting.ingest(c, batch, self._fault))
+
+    async def recent_alerts(
+        self,
+        since: datetime,
+        *,
+        watchlist: str | None = None,
+        entity: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AlertRecord]:
+        return await self._run(
+            lambda c: queries.recent_alerts(c, since, watchlist, entity, limit, offset)
+        )
+
+    async def stored_items(self, since: datetime) -> list[StoredItem]:
+        return await self._run(lambda c: queries.stored_items(c, since))
+
+    async def recent_stories(self, since: datetime) -> list[StoryRecord]:
+        return await self._run(lambda c: queries.recent_stories(c, since))
+
+    async def claim_deliveries(
+        self, now: datetime, *, limit: int, lease_seconds: float, owner: str
+    ) -> list[DeliveryRecord]:
+        return await self._run(lambda c: outbox.claim(c, now, limit, lease_seconds, owner))
+
+    async def mark_delivered(self, delivery_id: str, now: datetime) -> None:
+        await self._run(lambda c: outbox.mark_delivered(c, delivery_id, now))
+
+    async def reschedule(
+        self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
+    ) -> None:
+        await self._run(lambda c: outbox.reschedule(c, delivery_id, due_at, error, attempt))
+
+    async def dead_letter(self, delivery_id: str, reason: str) -> None:
+        await self._run(lambda c: outbox.dead_letter(c, delivery_id, reason))
+
+    async def list_deliveries(
+        self, state: DeliveryState | None = None, *, limit: int = 1000
+    ) -> list[DeliveryRecord]:
+        return await self._run(lambda c: outbox.list_rows(c, state, limit))
+
+    async def requeue(self, now: datetime, ids: Sequence[str] | None = None) -> int:
+        return await self._run(lambda c: outbox.requeue(c, now, ids))
+
+    async def outbox_depth(self) -> int:
+        return await self._run(outbox.depth)
+
+    async def prune(
+        self,
+        now: datetime,
+        *,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
+    ) -> PruneOutcome:
+        return await self._run(lambda c: queries.prune(c, now, max_age, seen_max_age))
+
+
+def _in_write(conn: sqlite3.Connection, fn: Callable[[], None]) -> None:
+    with db.write(conn):
+        fn()

@@ -1,0 +1,85 @@
+"""What only the SQLite store promises: its file settings, its thread, a hard crash."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.storage.storecase import FEED_A, T0, alerting, batch, item, polled_once
+from wirewatch.storage import Novelty
+from wirewatch.storage._sqlite_db import migrations
+from wirewatch.storage.sqlite import SqliteStore
+
+
+async def test_file_uses_wal(tmp_path: Path) -> None:
+    """The database file is in WAL mode."""
+    async with SqliteStore(tmp_path / "w.db") as store:
+        await store.migrate()
+    with sqlite3.connect(tmp_path / "w.db") as conn:
+        assert "wal" == conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+async def test_work_runs_on_one_worker_thread(tmp_path: Path) -> None:
+    """SQLite calls run on the store's one worker thread, never on the event loop's."""
+    threads: set[str] = set()
+    store = SqliteStore(
+        tmp_path / "w.db", faults=lambda _: threads.add(threading.current_thread().name)
+    )
+    async with store:
+        await store.migrate()
+        await polled_once(store)
+        await store.ingest(batch(alerting(item("a1"))))
+    assert 1 == len(threads)
+    assert threading.current_thread().name not in threads
+
+
+def test_migrations_are_numbered_from_one() -> None:
+    """Migration files are numbered 1, 2, 3, ... without gaps."""
+    numbers = [number for number, _ in migrations()]
+    assert list(range(1, len(numbers) + 1)) == numbers
+
+
+_CRASHING_CHILD = """
+import asyncio, os, sys
+from tests.storage.storecase import alerting, batch, item
+from wirewatch.storage.sqlite import SqliteStore
+
+def die(point):
+    if point == sys.argv[2]:
+        os._exit(9)
+
+async def main():
+    store = SqliteStore(sys.argv[1], faults=die)
+    await store.open()
+    await store.ingest(batch(alerting(item("a1"))))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("point", ["ingest.items", "ingest.commit"])
+async def test_killed_process_leaves_nothing_half_written(tmp_path: Path, point: str) -> None:
+    """A process that dies inside an ingest leaves no item seen without its alert queued."""
+    path = tmp_path / "w.db"
+    async with SqliteStore(path) as store:
+        await store.migrate()
+        await polled_once(store)
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_CRASHING_CHILD), str(path), point],
+        cwd=repo,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert 9 == child.returncode, child.stderr.decode()
+    async with SqliteStore(path) as store:
+        assert {"a1": Novelty.NEW} == await store.novelty(FEED_A, [item("a1")])
+        assert (0, []) == (await store.outbox_depth(), await store.recent_alerts(T0))

@@ -93,7 +93,7 @@ async def main(count: int, per_feed: int) -> None:
                     "data_dir": tmp,
                     "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
                     "feeds": feeds,
-                    "fetch": {"concurrency": 50, "per_host": 50},
+                    "fetch": {"concurrency": 10, "per_host": 10},
                 }
             )
         )

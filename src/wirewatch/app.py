@@ -169,6 +169,7 @@ def build_notifiers(
     loaded: Loaded, *, client: httpx.AsyncClient
 ) -> tuple[dict[str, Notifier], dict[str, DeliveryPolicy]]:
     """The configured notifiers (a console one when there are none) and their policies."""
+    from wirewatch._digest import parse_schedule
     from wirewatch.notify.console import ConsoleNotifier
     from wirewatch.notify.registry import build_notifier
 
@@ -182,5 +183,6 @@ def build_notifiers(
             notifiers[config.name] = ConsoleNotifier(config.name)
         else:
             notifiers[config.name] = build_notifier(settings, client=client, clock=utc_now)
-        policies[config.name] = DeliveryPolicy.from_config(config)
+        schedule = parse_schedule(config.schedule) if config.schedule else None
+        policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies

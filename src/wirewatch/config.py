@@ -124,6 +124,8 @@ class NotifierConfig(_Strict):
     digest_window: Seconds = 300.0
     max_attempts: int = Field(default=12, ge=1)
     max_age: Seconds = 86400.0
+    schedule: str | None = None
+    """Send only digests on a schedule: "every 30m" or "daily 07:00 Europe/Berlin"."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -133,6 +135,10 @@ class NotifierConfig(_Strict):
             raise ValueError("a webhook notifier needs url (or url_file)")
         if self.type == "email" and not (self.host and self.sender and self.to):
             raise ValueError("an email notifier needs host, from and to")
+        if self.schedule:
+            from wirewatch._digest import parse_schedule
+
+            parse_schedule(self.schedule)  # raises ValueError with the reason
         return self
 
 

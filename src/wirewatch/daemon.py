@@ -69,6 +69,7 @@ class Daemon:
             clock=app.utc_now,
             rng=random.Random(),
             owner=self.instance,
+            observe=self.metrics.delivery,
         )
         self.http = HttpServer(
             metrics=self.metrics,

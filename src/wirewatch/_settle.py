@@ -1,0 +1,128 @@
+"""Settling a send: the retry table applied to the outbox (see dispatch.py's docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import structlog
+
+from wirewatch._lanes import Job, Lane
+from wirewatch._policy import DeliveryPolicy, dead_reason
+from wirewatch.errors import DeliveryError
+from wirewatch.notify.base import Clock
+from wirewatch.storage.base import DeliveryRecord, Store
+
+log = structlog.get_logger("wirewatch.dispatch")
+ENABLE_HINT = (
+    "fix the notifier in the config, reload or restart, then `wirewatch deliveries retry --dead`"
+)
+Outcome = Literal["delivered", "retried", "dead"]
+Observer = Callable[[Outcome, "float | None"], None]
+"""Told each row's outcome and the send's duration in seconds (None when nothing was sent)."""
+
+
+@dataclass(slots=True)
+class DispatchStats:
+    """Counters since start, for tests and logs (rows, except `messages` and `digests`)."""
+
+    messages: int = 0
+    digests: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    held: int = 0
+
+
+class Settler:
+    """Writes the fate of each row to the store, counts it and logs what matters."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock,
+        rng: random.Random,
+        lane: Callable[[str], Lane],
+        policy: Callable[[str], DeliveryPolicy],
+        observe: Observer | None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._rng = rng
+        self._lane = lane
+        self._policy = policy
+        self._observe = observe or _ignore
+        self.stats = DispatchStats()
+
+    async def sent(self, job: Job, seconds: float) -> None:
+        now = self._clock()
+        if len(job.rows) == 1:
+            await self._store.mark_delivered(job.rows[0].id, now)
+        else:
+            await asyncio.gather(*(self._store.mark_delivered(r.id, now) for r in job.rows))
+        self.stats.messages += 1
+        self.stats.digests += job.message.is_digest
+        self.stats.delivered += len(job.rows)
+        for _ in job.rows:
+            self._observe("delivered", seconds)
+        lane = self._lane(job.name)
+        if lane.failing:
+            lane.failing = False
+            log.info("notifier_recovered", notifier=job.name)
+        log.debug("delivery_sent", notifier=job.name, delivery=job.message.delivery_id)
+
+    async def failed(self, job: Job, error: DeliveryError, seconds: float) -> None:
+        if error.disable:
+            self._disable(job.name, str(error))
+            gone = f"notifier disabled: {error}"
+            await asyncio.gather(*(self.bury(r, gone, seconds) for r in job.rows))
+            return
+        now, policy, lane = self._clock(), self._policy(job.name), self._lane(job.name)
+        if not lane.failing:
+            lane.failing = True
+            log.warning("notifier_failing", notifier=job.name, error=str(error))
+        delay = policy.backoff.delay(
+            job.message.attempt, rng=self._rng, retry_after=error.retry_after
+        )
+        due = now + timedelta(seconds=delay)
+        for row in job.rows:
+            reason = dead_reason(error, row, now, policy)
+            if reason is not None:
+                await self.bury(row, reason, seconds)
+            else:
+                await self._retry(row, error, due, seconds)
+
+    async def hold(self, row: DeliveryRecord, until: datetime, note: str) -> None:
+        """Postpone a row without spending an attempt."""
+        error = row.last_error or note
+        await self._store.reschedule(row.id, due_at=until, error=error, attempt=row.attempts)
+        self.stats.held += 1
+
+    async def bury(self, row: DeliveryRecord, reason: str, seconds: float | None = None) -> None:
+        await self._store.dead_letter(row.id, reason)
+        self.stats.dead += 1
+        self._observe("dead", seconds)
+        log.warning("delivery_dead", notifier=row.notifier, delivery=row.id, reason=reason)
+
+    async def _retry(
+        self, row: DeliveryRecord, error: DeliveryError, due: datetime, seconds: float
+    ) -> None:
+        await self._store.reschedule(row.id, due_at=due, error=str(error), attempt=row.attempts + 1)
+        self.stats.retried += 1
+        self._observe("retried", seconds)
+        log.debug("delivery_retry", notifier=row.notifier, delivery=row.id, due=due.isoformat())
+
+    def _disable(self, name: str, reason: str) -> None:
+        lane = self._lane(name)
+        if lane.disabled is None:
+            lane.disabled = reason
+            log.error("notifier_disabled", notifier=name, reason=reason, action=ENABLE_HINT)
+
+
+def _ignore(outcome: Outcome, seconds: float | None) -> None:
+    return None

@@ -1,0 +1,268 @@
+"""Dispatch: claim due outbox rows with a lease, send them, and settle each one.
+
+    claim ─▶ per notifier: known and enabled? ─▶ flood gate (alone / digest / hold)
+          ─▶ rate limit (send now / hold) ─▶ send, bounded concurrency ─▶ settle
+
+How a send settles (the retry table):
+
+    sent                                  delivered (every member of a digest)
+    DeliveryError(disable=True)           the notifier is disabled (logged loudly) and the row
+                                          dead-lettered "notifier disabled: ..."; later rows
+                                          for it too, so they show in `wirewatch deliveries
+                                          --state dead` and come back with `retry --dead`
+                                          once it is fixed and the config reloaded
+    not retryable                         dead-lettered with the reason
+    retryable, attempts >= max_attempts   dead-lettered "gave up after N attempts: ..."
+    retryable, age >= max_age             dead-lettered "gave up after ... (max_age): ..."
+    retryable                             rescheduled: capped exponential backoff with full
+                                          jitter, never sooner than the receiver's retry_after
+    any other exception                   a notifier bug: retried like a transport error
+
+Held rows (over the rate limit, or waiting for a digest) are rescheduled without spending an
+attempt; the `Store` has no other way to postpone a row, so they show as `failed` with a
+"held ..." note until they go out. Nothing sleeps: a held row is simply not due yet.
+
+Delivery is at least once. A crash or cancellation between a send and its settling leaves the
+row leased; when the lease expires any dispatcher sends it again, with the same delivery id.
+A row that waited here so long that its lease nearly ran out is not sent (another claim may
+have it by then); it goes out after the lease, once.
+
+`observe(outcome, seconds)` is told each row's outcome (`delivered`, `retried`, `dead`) and the
+send's duration, for metrics (`Metrics.delivery` fits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+
+import structlog
+
+from wirewatch._lanes import Job, Lane, Plan, by_notifier
+from wirewatch._policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
+from wirewatch._settle import DispatchStats, Observer, Outcome, Settler
+from wirewatch.errors import DeliveryError, StoreError
+from wirewatch.notify.base import Clock, Notifier
+from wirewatch.storage.base import Store
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "DeliveryPolicy",
+    "DispatchStats",
+    "Dispatcher",
+    "Observer",
+    "Outcome",
+    "dead_reason",
+]
+
+log = structlog.get_logger("wirewatch.dispatch")
+
+
+class Dispatcher:
+    """Delivers the outbox; one per process (several processes may share a store)."""
+
+    def __init__(
+        self,
+        store: Store,
+        notifiers: Mapping[str, Notifier],
+        policies: Mapping[str, DeliveryPolicy],
+        *,
+        clock: Clock,
+        rng: random.Random,
+        owner: str,
+        lease_seconds: float = 60.0,
+        batch: int = 100,
+        idle_poll: float = 0.2,
+        concurrency: int = 16,
+        observe: Observer | None = None,
+    ) -> None:
+        self._store = store
+        self._notifiers = dict(notifiers)
+        self._policies = dict(policies)
+        self._clock = clock
+        self._owner = owner
+        self._lease = lease_seconds
+        self._batch = batch
+        self._idle_poll = idle_poll
+        self._concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency)
+        self._refill_at = max(concurrency, batch // 4)
+        """Claim more once this few messages are queued or being sent."""
+        self._backlog = False
+        """The last claim was full: more rows are probably due."""
+        self._lanes: dict[str, Lane] = {}
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._wakeup = asyncio.Event()
+        self._draining = False
+        self._settle = Settler(
+            store, clock=clock, rng=rng, lane=self._lane, policy=self.policy, observe=observe
+        )
+        self.stats = self._settle.stats
+
+    def policy(self, notifier: str) -> DeliveryPolicy:
+        return self._policies.get(notifier, DEFAULT_POLICY)
+
+    @property
+    def disabled(self) -> dict[str, str]:
+        """Disabled notifiers and why."""
+        return {n: lane.disabled for n, lane in self._lanes.items() if lane.disabled}
+
+    def enable(self, notifier: str) -> None:
+        """Undo a disable (a restart or `replace_notifiers` does too)."""
+        if lane := self._lanes.get(notifier):
+            lane.disabled = None
+
+    def replace_notifiers(
+        self, notifiers: Mapping[str, Notifier], policies: Mapping[str, DeliveryPolicy]
+    ) -> None:
+        """Use a reloaded config's notifiers from the next claim on; sends in flight finish
+        with the old ones. Disabled notifiers are enabled again, and a notifier whose policy
+        changed starts with a fresh rate limit and flood count."""
+        kept = {
+            name: lane
+            for name, lane in self._lanes.items()
+            if not lane.disabled and policies.get(name, DEFAULT_POLICY) == self.policy(name)
+        }
+        self._notifiers, self._policies, self._lanes = dict(notifiers), dict(policies), kept
+
+    def wake(self) -> None:
+        """Look for due rows now (called after an ingest queued deliveries)."""
+        self._wakeup.set()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows and settle every send started; return rows claimed."""
+        claimed, tasks = await self._pump()
+        await _finish(tasks)
+        return claimed
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set or `drain` is called, then let the sends in flight
+        finish (`drain(timeout)` bounds that). Cancelling `run` cancels them too."""
+        relay = asyncio.create_task(self._relay(stop))
+        try:
+            while not (stop.is_set() or self._draining):
+                self._wakeup.clear()
+                if len(self._inflight) <= self._refill_at and await self._pump_safely():
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._idle_poll):
+                        await self._wakeup.wait()
+            await _finish(self._inflight)
+        except asyncio.CancelledError:
+            await _cancel(self._inflight)
+            raise
+        finally:
+            relay.cancel()
+
+    async def drain(self, timeout: float | None) -> int:
+        """Claim nothing new and let sends in flight finish; cancel those still running after
+        `timeout` seconds (their rows go out again after the lease). Returns how many."""
+        self._draining = True
+        self._wakeup.set()
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while self._inflight:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            _, pending = await asyncio.wait(set(self._inflight), timeout=left)
+            if pending and deadline is not None and loop.time() >= deadline:
+                await _cancel(pending)
+                return len(pending)
+        return 0
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wakeup.set()
+
+    async def _pump_safely(self) -> bool:
+        """Pump once for `run`; True when the batch was full (more may be due right away)."""
+        try:
+            claimed, _ = await self._pump()
+        except StoreError as e:
+            log.error("dispatch_claim_failed", error=str(e))
+            return False
+        self._backlog = claimed >= self._batch
+        return self._backlog
+
+    async def _pump(self) -> tuple[int, list[asyncio.Task[None]]]:
+        if self._draining:
+            return 0, []
+        now = self._clock()
+        rows = await self._store.claim_deliveries(
+            now, limit=self._batch, lease_seconds=self._lease, owner=self._owner
+        )
+        plan = Plan()
+        for name, group in by_notifier(rows).items():
+            self._lane(name).plan(self._notifiers.get(name), group, now, plan)
+        tasks = [self._spawn(job) for job in plan.jobs]
+        await asyncio.gather(
+            *(self._settle.hold(row, until, note) for row, until, note in plan.holds),
+            *(self._settle.bury(row, reason) for row, reason in plan.dead),
+        )
+        return len(rows), tasks
+
+    def _lane(self, name: str) -> Lane:
+        if name not in self._lanes:
+            self._lanes[name] = Lane(name, self.policy(name))
+        return self._lanes[name]
+
+    def _spawn(self, job: Job) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._deliver(job))
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if self._backlog and len(self._inflight) <= self._refill_at:
+            self._wakeup.set()
+
+    async def _deliver(self, job: Job) -> None:
+        error: DeliveryError | None = None
+        async with self._slots:
+            if self._lease_ends_soon(job):
+                return
+            started = asyncio.get_running_loop().time()
+            try:
+                await job.notifier.send(job.message)
+            except DeliveryError as e:
+                error = e
+            except Exception as e:  # a notifier bug must not lose the row
+                text = f"notifier {job.name!r} failed unexpectedly: {type(e).__name__}"
+                log.error("notifier_crashed", notifier=job.name, error=text)
+                error = DeliveryError(text, retryable=True)
+            seconds = asyncio.get_running_loop().time() - started
+        try:
+            if error is None:
+                await self._settle.sent(job, seconds)
+            else:
+                await self._settle.failed(job, error, seconds)
+        except StoreError as e:  # the lease runs out and the row goes out again
+            log.error("delivery_settle_failed", notifier=job.name, error=str(e))
+
+    def _lease_ends_soon(self, job: Job) -> bool:
+        """A row queued here too long may be claimed again: leave it to that claim."""
+        until = job.rows[0].lease_until
+        if until is None or self._clock() < until - timedelta(seconds=self._lease / 4):
+            return False
+        log.info("delivery_lease_ending", notifier=job.name, delivery=job.message.delivery_id)
+        return True
+
+
+async def _finish(tasks: Iterable[asyncio.Task[None]]) -> None:
+    """Wait for `tasks`; one cancelled by `drain` is no error, a bug in one is raised."""
+    waiting = list(tasks)
+    if waiting:
+        await asyncio.wait(waiting)
+    for task in waiting:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
+
+
+async def _cancel(tasks: Iterable[asyncio.Task[None]]) -> None:
+    pending = list(tasks)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

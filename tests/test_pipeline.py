@@ -1,0 +1,197 @@
+"""The stage order in `Pipeline.poll`: feed health, backoff, first polls, stories across feeds.
+
+HTTP goes through `httpx.MockTransport`; the store is a temporary SQLite file; time is a
+fixed clock that the tests move.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+from tests.notify.scenarios import FixedClock
+from wirewatch.app import Loaded, load_everything
+from wirewatch.config import FeedConfig
+from wirewatch.demo import SampleItem, render_rss
+from wirewatch.fetch import Fetcher
+from wirewatch.pipeline import Pipeline
+from wirewatch.storage import FeedStatus
+from wirewatch.storage.sqlite import SqliteStore
+from wirewatch.stories import StoryIndex
+
+Responder = Callable[[httpx.Request], httpx.Response]
+
+
+class Web:
+    """What each URL answers; swap answers between polls."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Responder] = {}
+
+    def feed(self, url: str, *items: SampleItem) -> None:
+        body = render_rss("t", list(items))
+        self.answers[url] = lambda request: httpx.Response(200, content=body)
+
+    def status(self, url: str, code: int, headers: dict[str, str] | None = None) -> None:
+        self.answers[url] = lambda request: httpx.Response(code, headers=headers)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        return self.answers[str(request.url)](request)
+
+
+@pytest.fixture
+def loaded(tmp_path: Path) -> Loaded:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(tmp_path),
+                "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
+                "feeds": [
+                    {"url": "http://a.test/feed", "name": "a"},
+                    {"url": "http://b.test/feed", "name": "b"},
+                    {"url": "http://c.test/feed", "name": "c", "backfill": True},
+                ],
+                "fetch": {"interval": 60},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return load_everything(config)
+
+
+@pytest.fixture
+def web() -> Web:
+    return Web()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+async def pipeline(
+    loaded: Loaded, web: Web, clock: FixedClock, tmp_path: Path
+) -> AsyncIterator[Pipeline]:
+    store = SqliteStore(tmp_path / "w.db")
+    await store.open()
+    await store.migrate()
+    fetcher = Fetcher(transport=httpx.MockTransport(web.handle))
+    yield Pipeline(loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=clock)
+    await fetcher.aclose()
+    await store.close()
+
+
+def feed(loaded: Loaded, name: str) -> FeedConfig:
+    return next(f for f in loaded.config.feeds if f.name == name)
+
+
+ALEPPO = SampleItem(
+    "1",
+    "Rebels capture Aleppo in lightning offensive",
+    "HTS-led fighters took most of Syria's second city within days.",
+    "http://a.test/1",
+)
+ALEPPO_AGAIN = SampleItem(
+    "9",
+    "Aleppo falls to HTS-led rebels in lightning offensive",
+    "Opposition fighters led by HTS seized most of Aleppo, Syria's second city.",
+    "http://b.test/9",
+)
+QUIET = SampleItem("2", "Markets rally", "Tech shares led.", "http://a.test/2")
+
+
+async def test_first_poll_records_then_new_items_alert(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """A new feed's first poll alerts on nothing; an item added later alerts once."""
+    web.feed("http://a.test/feed", QUIET)
+    first = await pipeline.poll(feed(loaded, "a"))
+    assert ("ok", 1, 1, ()) == (first.status, first.items, first.new, first.alerts)
+    web.feed("http://a.test/feed", QUIET, ALEPPO)
+    second = await pipeline.poll(feed(loaded, "a"))
+    assert (1, 1) == (second.new, len(second.alerts))
+    third = await pipeline.poll(feed(loaded, "a"))
+    assert (0, 0) == (third.new, len(third.alerts))
+
+
+async def test_backfill_alerts_on_the_first_poll(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    web.feed("http://c.test/feed", ALEPPO)
+    assert 1 == len((await pipeline.poll(feed(loaded, "c"))).alerts)
+
+
+async def test_same_story_from_another_feed_joins_instead_of_alerting(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    for name in ("a", "b"):
+        web.feed(f"http://{name}.test/feed")
+        await pipeline.poll(feed(loaded, name))
+    web.feed("http://a.test/feed", ALEPPO)
+    created = await pipeline.poll(feed(loaded, "a"))
+    web.feed("http://b.test/feed", ALEPPO_AGAIN)
+    joined = await pipeline.poll(feed(loaded, "b"))
+    assert (1, 0, 1) == (len(created.alerts), len(joined.alerts), joined.joined)
+
+
+async def test_failures_back_off_and_never_give_up(
+    pipeline: Pipeline, loaded: Loaded, web: Web, clock: FixedClock
+) -> None:
+    """Each failure pushes the next try further out (capped); a success resets everything."""
+    a = feed(loaded, "a")
+    web.status("http://a.test/feed", 500)
+    waits = []
+    for _ in range(6):
+        report = await pipeline.poll(a)
+        assert "failed" == report.status and "500" in str(report.error)
+        state = await pipeline.store.get_feed_state(a.key)
+        assert state is not None and state.next_due is not None
+        waits.append(state.next_due - clock())
+        assert not await pipeline.is_due(a)
+        clock.now = state.next_due
+        assert await pipeline.is_due(a)
+    assert waits[-1] > waits[0] and all(w <= timedelta(hours=6) for w in waits)
+    web.feed("http://a.test/feed", QUIET)
+    await pipeline.poll(a)
+    state = await pipeline.store.get_feed_state(a.key)
+    assert state is not None
+    assert (FeedStatus.OK, 0, None) == (state.status, state.consecutive_failures, state.last_error)
+
+
+async def test_retry_after_is_honoured(
+    pipeline: Pipeline, loaded: Loaded, web: Web, clock: FixedClock
+) -> None:
+    a = feed(loaded, "a")
+    web.status("http://a.test/feed", 429, {"Retry-After": "3600"})
+    await pipeline.poll(a)
+    state = await pipeline.store.get_feed_state(a.key)
+    assert state is not None and state.next_due is not None
+    assert state.next_due - clock() >= timedelta(seconds=3600)
+
+
+async def test_gone_disables_the_feed(pipeline: Pipeline, loaded: Loaded, web: Web) -> None:
+    """410 Gone: the feed is disabled with a clear reason and is not polled again."""
+    a = feed(loaded, "a")
+    web.status("http://a.test/feed", 410)
+    gone = await pipeline.poll(a)
+    assert ("gone", 410) == (gone.status, gone.http_status)
+    web.feed("http://a.test/feed", ALEPPO)
+    again = await pipeline.poll(a)
+    assert "disabled" == again.status and "410" in str(again.error)
+    assert not await pipeline.is_due(a)
+
+
+async def test_unparseable_feed_is_a_failure_with_a_reason(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    web.answers["http://a.test/feed"] = lambda r: httpx.Response(200, content=b"<html><body>login")
+    report = await pipeline.poll(feed(loaded, "a"))
+    assert "failed" == report.status and report.error

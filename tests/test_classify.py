@@ -223,3 +223,23 @@ def test_alert_rule_min_entities_and_fields() -> None:
     assert not strict.classify(FeedItem(id="1", title="Homs", summary="Hama")).alert
     both = strict.classify(FeedItem(id="2", title="Homs and Hama"))
     assert (both.alert, both.entities) == (True, ("homs", "hama"))
+
+
+def test_person_surname_alone_matches_when_capitalised() -> None:
+    """An actor that is a person (Geir Pedersen, Ahmed al-Sharaa) is found by the surname."""
+    people = parse_watchlist(
+        {
+            "name": "p",
+            "entities": [
+                {"id": "pedersen", "kind": "actor", "names": ["Geir Pedersen"]},
+                {"id": "jolani", "kind": "actor", "names": ["Ahmed al-Sharaa"]},
+                {"id": "sna", "kind": "actor", "names": ["Syrian National Army"]},
+                {"id": "hts", "kind": "actor", "names": ["Tahrir al-Sham"]},
+            ],
+        },
+        source="test",
+    )
+    matcher = Matcher(people)
+    found_ = [(m.entity, m.text) for m in matcher.find("Pedersen met al-Sharaa's aides", "t")]
+    assert [("pedersen", "Pedersen"), ("jolani", "Sharaa's")] == found_
+    assert [] == matcher.find("the army and pedersen, a sham", "t")

@@ -125,7 +125,9 @@ def _reference_problems(config: Config, matchers: dict[str, Matcher]) -> list[st
 def open_store(config: Config) -> Store:
     """The store `storage.url` names (not yet opened)."""
     if config.storage.is_postgres:
-        raise ConfigError(str(config.source), ["storage.url: PostgreSQL is not supported yet"])
+        from wirewatch.storage.postgres import PostgresStore
+
+        return PostgresStore(config.storage.url)
     from wirewatch.storage.sqlite import SqliteStore
 
     path = sqlite_path(config)

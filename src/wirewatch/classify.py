@@ -9,6 +9,7 @@ Overlapping survivors are resolved leftmost-longest.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Literal
@@ -147,7 +148,7 @@ class Matcher:
 
 
 def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
-    forms: list[tuple[str, _Name]] = []
+    forms = _surname_forms(index, entity)
     for phrases, exclude in ((entity.names, False), (entity.exclude, True)):
         for name in phrases:
             case = _case_of(name, entity)
@@ -179,6 +180,49 @@ def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
                     )
                 )
     return forms
+
+
+def _surname_forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
+    """A person's surname alone, capitalised: Geir Pedersen -> Pedersen, Ahmed al-Sharaa ->
+    Sharaa. Skipped when the entity already lists it, or the name looks like an organisation."""
+    known = {fold_name(n) for n in entity.names}
+    forms = []
+    for name in entity.names:
+        surname = _surname(name) if entity.kind == "actor" else None
+        key = fold_name(surname) if surname else ""
+        if surname and key not in known:
+            known.add(key)
+            form = _Name(
+                index, entity.id, entity.kind, name, len(key), "capital", False, False, False
+            )
+            forms.append((key, form))
+    return forms
+
+
+def _surname(name: str) -> str | None:
+    words = [w for w in re.split(r"[\s\-‐‑]+", name) if w]
+    if not 2 <= len(words) <= 4 or any(w.lower() in _ORG_WORDS for w in words):
+        return None
+    if not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
+        return None
+    last = words[-1]
+    ok = len(last) >= _SURNAME_MIN and last.isalpha() and last[0].isupper() and last.isascii()
+    return last if ok else None
+
+
+_SURNAME_MIN = 5
+_PARTICLES = frozenset("al el ad ash as az bin ibn bint de da di van von der".split())
+_ORG_WORDS = frozenset(
+    "of for and the army forces force front party council nations observatory ministry "
+    "government organisation organization state states republic union brigade brigades "
+    "movement committee authority agency coalition alliance group court bank fund command "
+    "guard guards police office commission mission assembly league network company "
+    "corporation institute university center centre report federation kingdom emirate "
+    "caliphate regime administration embassy parliament congress senate cabinet service "
+    "services news press times post herald tribune journal monitor watch rights division "
+    "battalion regiment corps militia militias troops revolutionary islamic democratic "
+    "national liberation resistance security defence defense".split()
+)
 
 
 def _variants(key: str, kind: str) -> list[str]:

@@ -176,7 +176,15 @@ class Daemon:
         }
 
     def _poller(self, feed: FeedConfig) -> Callable[[], Any]:
+        interval = self.loaded.config.feed_interval(feed)
+
         async def poll() -> None:
+            now = app.utc_now()
+            lease = now + timedelta(seconds=interval * 0.9)
+            # Every instance schedules every feed; the lease makes one of them poll it per
+            # interval, and hands a dead instance's feeds to the others when it expires.
+            if not await self.store.claim_feed(feed.key, now=now, until=lease, owner=self.instance):
+                return
             if not await self.pipeline.is_due(feed):
                 return
             with structlog.contextvars.bound_contextvars(feed=feed.label):
@@ -260,8 +268,17 @@ class Daemon:
             "last_reload": lambda: Check(
                 self.reload_error is None, self.reload_error, required=False
             ),
-            "instance": lambda: Check(True, self.instance, required=False),
+            "instance": self._leases,
         }
+
+    async def _leases(self) -> Check:
+        """This instance's name and how many feed leases it holds now."""
+        now = app.utc_now()
+        held = sum(
+            owner == self.instance and until > now
+            for owner, until in (await self.store.feed_owners()).values()
+        )
+        return Check(True, f"{self.instance} holds {held} feed lease(s)", required=False)
 
     async def _alerts(self, query: AlertQuery) -> list[dict[str, Any]]:
         from wirewatch.commands.alerts import record_json
@@ -277,15 +294,18 @@ class Daemon:
 
     async def _feeds(self) -> list[dict[str, Any]]:
         states = {s.key: s for s in await self.store.list_feed_states()}
+        owners = await self.store.feed_owners()
         now = app.utc_now()
         rows = []
         for feed in self._feeds_of(self.loaded):
             state = states.get(feed.key)
+            owner, until = owners.get(feed.key, (None, None))
             rows.append(
                 {
                     "name": feed.label,
                     "url": feed.url,
-                    "instance": self.instance,
+                    "held_by": owner if until and until > now else None,
+                    "lease_until": until,
                     "status": str(state.status) if state else "pending",
                     "silent": bool(state and is_silent(state, now)),
                     "consecutive_failures": state.consecutive_failures if state else 0,

@@ -38,7 +38,7 @@ from wirewatch.storage import (
     StoryDecision,
     Verdict,
 )
-from wirewatch.stories import StoryIndex, item_text, new_story_id
+from wirewatch.stories import Signature, StoryIndex, item_text, new_story_id
 
 log = structlog.get_logger("wirewatch.pipeline")
 Clock = Callable[[], datetime]
@@ -90,7 +90,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.parser = parser
         self.parse_executor = parse_executor
-        self.on_poll: list[Callable[[PollReport], None]] = []
+        self._synced: datetime | None = None
 
     def reload(self, loaded: Loaded) -> None:
         """Use a new config and watchlists from the next poll on."""
@@ -98,15 +98,8 @@ class Pipeline:
 
     async def warm(self) -> int:
         """Index the stories still open, so grouping survives a restart."""
-        from wirewatch.stories import Signature
-
-        since = self.clock() - self.stories.window
-        records = await self.store.recent_stories(since)
-        for record in records:
-            self.stories.add_signature(
-                record.id, Signature.decode(record.signature), record.created_at
-            )
-        return len(records)
+        await self._sync_stories(self.clock())
+        return len(self.stories)
 
     async def poll(self, feed: FeedConfig) -> PollReport:
         """Fetch, parse, classify and store one feed; never raises for the feed's own faults."""
@@ -174,32 +167,58 @@ class Pipeline:
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
     ) -> IngestOutcome:
         novelty = await self.store.novelty(feed.key, items)
-        if state.first_polled is None and not feed.backfill:
-            # A new feed's first poll only records what it holds as seen: nothing to classify.
-            batch = tuple(BatchItem(item) for item in items)
-        else:
-            batch = tuple(
-                self._batch_item(feed, item, novelty.get(item.id, Novelty.NEW), now)
-                for item in items
-            )
+        first_poll = state.first_polled is None and not feed.backfill
+        # A new feed's first poll only records what it holds as seen: nothing to classify.
+        classified = [
+            (item, Novelty.SEEN if first_poll else novelty.get(item.id, Novelty.NEW))
+            for item in items
+        ]
+        batch = [(item, novel, self._verdicts(feed, item, novel)) for item, novel in classified]
+        if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
+            return await self.store.ingest(self._batch(feed, state, now, batch, {}))
+        # Story decisions and the ingest that records them are one critical section, shared
+        # with every instance on the same database, so no story is opened twice.
+        async with self.store.story_lock():
+            await self._sync_stories(now)
+            stories = {
+                item.id: self._story(feed, item, list(verdicts), now)
+                for item, novel, verdicts in batch
+                if _needs_story(novel, verdicts)
+            }
+            return await self.store.ingest(self._batch(feed, state, now, batch, stories))
+
+    def _batch(
+        self,
+        feed: FeedConfig,
+        state: FeedState,
+        now: datetime,
+        batch: list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]],
+        stories: dict[str, StoryDecision],
+    ) -> IngestBatch:
         settings = self.loaded.config.stories
-        return await self.store.ingest(
-            IngestBatch(
-                feed=feed.key,
-                now=now,
-                items=batch,
-                feed_state=state,
-                backfill=feed.backfill,
-                notify_updates=settings.notify_updates,
-                notify_story_updates=settings.notify_story_updates,
-            )
+        return IngestBatch(
+            feed=feed.key,
+            now=now,
+            items=tuple(BatchItem(i, v, stories.get(i.id)) for i, _, v in batch),
+            feed_state=state,
+            backfill=feed.backfill,
+            notify_updates=settings.notify_updates,
+            notify_story_updates=settings.notify_story_updates,
         )
 
-    def _batch_item(
-        self, feed: FeedConfig, item: FeedItem, novelty: Novelty, now: datetime
-    ) -> BatchItem:
+    async def _sync_stories(self, now: datetime) -> None:
+        """Index stories other instances (or earlier runs) opened since the last look."""
+        since = self._synced - timedelta(seconds=5) if self._synced else now - self.stories.window
+        for record in await self.store.recent_stories(since):
+            if record.id not in self.stories:
+                self.stories.add_signature(
+                    record.id, Signature.decode(record.signature), record.created_at
+                )
+        self._synced = now
+
+    def _verdicts(self, feed: FeedConfig, item: FeedItem, novelty: Novelty) -> tuple[Verdict, ...]:
         if novelty is Novelty.SEEN:
-            return BatchItem(item)
+            return ()
         verdicts = []
         for name, matcher in self.loaded.matchers.items():
             if feed.watchlists is not None and name not in feed.watchlists:
@@ -208,10 +227,7 @@ class Pipeline:
             severity, tags = severity_and_tags(matcher.watchlist, result)
             destinations = self.loaded.router.destinations(matcher.watchlist, result)
             verdicts.append(Verdict(result, destinations, severity, tags))
-        story = None
-        if novelty is Novelty.NEW and any(v.classification.alert for v in verdicts):
-            story = self._story(feed, item, verdicts, now)
-        return BatchItem(item, tuple(verdicts), story)
+        return tuple(verdicts)
 
     def _story(
         self, feed: FeedConfig, item: FeedItem, verdicts: list[Verdict], now: datetime
@@ -315,3 +331,7 @@ class Pipeline:
         if state is None or state.next_due is None or state.status is FeedStatus.OK:
             return state is None or state.status not in (FeedStatus.GONE, FeedStatus.DISABLED)
         return self.clock() >= state.next_due
+
+
+def _needs_story(novelty: Novelty, verdicts: tuple[Verdict, ...]) -> bool:
+    return novelty is Novelty.NEW and any(v.classification.alert for v in verdicts)

@@ -14,6 +14,10 @@ _COMMENT = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![^<>]*>|<\?[^<>]*\?>")
 
 
+# C0 controls other than whitespace, DEL and NUL: no feed means them, and PostgreSQL refuses NUL.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+
+
 def to_text(value: str | None) -> str:
     """Return `value` as plain text: tags stripped, entities decoded, whitespace collapsed.
 
@@ -28,7 +32,7 @@ def to_text(value: str | None) -> str:
         value = _TAG.sub(_tag_replacement, value)
     if "&" in value:
         value = html.unescape(value)
-    return " ".join(value.split())
+    return " ".join(value.translate(_CONTROLS).split())
 
 
 _INLINE = frozenset(

@@ -1,6 +1,7 @@
 """Persistent state behind one `Store` protocol: feeds, seen items, stories, alerts, outbox.
 
-`base` holds the protocol and its records, `sqlite` the embedded store; app.py picks one.
+`base` holds the protocol and its records, `sqlite` the embedded store, `postgres` the store
+that several instances share; app.py picks one from `storage.url`.
 """
 
 from wirewatch.storage.base import (

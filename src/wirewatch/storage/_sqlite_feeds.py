@@ -122,3 +122,20 @@ def record_poll(conn: sqlite3.Connection, feed: str, now: datetime, new_items: i
         " publish_interval_s = COALESCE(?, publish_interval_s) WHERE key = ?",
         (ts(now), seconds_or_none(gap), feed),
     )
+
+
+def claim(conn: sqlite3.Connection, key: str, now: datetime, until: datetime, owner: str) -> bool:
+    """Take or renew the poll lease of `key` unless another owner holds it past `now`."""
+    row = conn.execute(
+        "INSERT INTO feed_leases AS l (key, owner, lease_until) VALUES (?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,"
+        " lease_until = excluded.lease_until"
+        " WHERE l.owner = excluded.owner OR l.lease_until <= ? RETURNING 1",
+        (key, owner, ts(until), ts(now)),
+    ).fetchone()
+    return row is not None
+
+
+def owners(conn: sqlite3.Connection) -> dict[str, tuple[str, datetime]]:
+    rows = conn.execute("SELECT key, owner, lease_until FROM feed_leases ORDER BY key")
+    return {key: (owner, dt(until)) for key, owner, until in rows}

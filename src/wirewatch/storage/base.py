@@ -1,6 +1,6 @@
 """The `Store` protocol and the records that cross it.
 
-Every store (SQLite today, PostgreSQL later) implements `Store` and passes the contract suite in
+Every store (SQLite, PostgreSQL) implements `Store` and passes the contract suite in
 tests/storage/. All times are timezone-aware UTC datetimes, and "now" is always a parameter:
 a store never reads the clock. Failures surface as `StoreError`.
 
@@ -13,6 +13,7 @@ inside the transaction, which items are new, which are edits, and which alerts a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -220,6 +221,21 @@ class Store(Protocol):
     async def get_feed_state(self, key: str) -> FeedState | None: ...
     async def save_feed_state(self, state: FeedState) -> None: ...
     async def list_feed_states(self) -> list[FeedState]: ...
+    async def claim_feed(self, key: str, *, now: datetime, until: datetime, owner: str) -> bool:
+        """Take or renew the poll lease of feed `key` until `until` if it is free, expired at
+        `now` or already `owner`'s; False while another owner holds it. Instances claim a
+        feed before polling it, so one polls it per interval and a dead one's feeds pass on."""
+        ...
+
+    async def feed_owners(self) -> dict[str, tuple[str, datetime]]:
+        """Every feed lease as key -> (owner, lease_until), expired ones included."""
+        ...
+
+    def story_lock(self) -> AbstractAsyncContextManager[None]:
+        """Held while story decisions are made and ingested, so that no two holders, in this
+        process or (for a shared database) in another instance, open the same story twice."""
+        ...
+
     async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
         """A read-only preview of what `ingest` would call each item (by item id)."""
         ...

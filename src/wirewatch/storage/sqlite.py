@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -59,6 +60,7 @@ class SqliteStore:
         self._fault = faults or _no_fault
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
+        self._story_mutex = asyncio.Lock()
 
     async def __aenter__(self) -> SqliteStore:
         await self.open()
@@ -128,6 +130,20 @@ class SqliteStore:
     async def list_feed_states(self) -> list[FeedState]:
         return await self._run(feeds.list_all)
 
+    async def claim_feed(self, key: str, *, now: datetime, until: datetime, owner: str) -> bool:
+        return await self._run(
+            lambda c: _in_write(c, lambda: feeds.claim(c, key, now, until, owner))
+        )
+
+    async def feed_owners(self) -> dict[str, tuple[str, datetime]]:
+        return await self._run(feeds.owners)
+
+    @asynccontextmanager
+    async def story_lock(self) -> AsyncIterator[None]:
+        """An asyncio lock: one process owns an SQLite store, so that is all it takes."""
+        async with self._story_mutex:
+            yield
+
     async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
         return await self._run(lambda c: ingesting.novelty(c, feed, items))
 
@@ -190,6 +206,6 @@ class SqliteStore:
         return await self._run(lambda c: queries.prune(c, now, max_age, seen_max_age))
 
 
-def _in_write(conn: sqlite3.Connection, fn: Callable[[], None]) -> None:
+def _in_write(conn: sqlite3.Connection, fn: Callable[[], T]) -> T:
     with db.write(conn):
-        fn()
+        return fn()

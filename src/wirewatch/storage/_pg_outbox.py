@@ -1,0 +1,142 @@
+"""The outbox in PostgreSQL: claims with `FOR UPDATE SKIP LOCKED` and leases, and the fate of
+each delivery.
+
+A claim locks due rows whose lease is free or expired, skipping rows another claimer is
+locking at that moment, and leases them to its owner in the same statement: no row is leased
+to two owners at once, and a row leased by an instance that died is claimable again, under the
+same id, once its lease ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from wirewatch.storage._codec import alert_from_json
+from wirewatch.storage._pg_db import Conn, at, utc, utc_or_none
+from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus, Event
+
+_FIELDS = (
+    "o.id, o.alert_id, o.notifier, o.event, o.state, o.attempts, o.last_error, o.created_at,"
+    " o.due_at, COALESCE(o.payload, a.body)::text, o.lease_owner, o.lease_until, o.delivered_at"
+)
+_SELECT = f"SELECT {_FIELDS} FROM outbox o JOIN alerts a ON a.id = o.alert_id"
+_OPEN = "state IN ('pending', 'failed')"
+_FREE = "lease_owner = NULL, lease_until = NULL"
+_CLAIM = f"""
+WITH due AS (
+    SELECT id FROM outbox
+    WHERE {_OPEN} AND due_at <= %(now)s AND (lease_until IS NULL OR lease_until <= %(now)s)
+    ORDER BY due_at, id LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o SET lease_owner = %(owner)s, lease_until = %(until)s
+FROM due, alerts a WHERE o.id = due.id AND a.id = o.alert_id
+RETURNING {_FIELDS}
+"""
+
+
+def _record(row: tuple[Any, ...]) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=row[0],
+        alert_id=row[1],
+        notifier=row[2],
+        event=cast(Event, row[3]),
+        state=DeliveryState(row[4]),
+        attempts=row[5],
+        last_error=row[6],
+        created_at=utc(row[7]),
+        due_at=utc(row[8]),
+        alert=alert_from_json(row[9]),
+        lease_owner=row[10],
+        lease_until=utc_or_none(row[11]),
+        delivered_at=utc_or_none(row[12]),
+    )
+
+
+async def claim(
+    conn: Conn, now: datetime, limit: int, lease_seconds: float, owner: str
+) -> list[DeliveryRecord]:
+    """Lease due rows whose lease is free or expired, oldest due first."""
+    until = at(now) + timedelta(seconds=lease_seconds)
+    cur = await conn.execute(
+        _CLAIM, {"now": at(now), "limit": limit, "owner": owner, "until": until}
+    )
+    records = [_record(row) for row in await cur.fetchall()]
+    return sorted(records, key=lambda r: (r.due_at, r.id))
+
+
+async def mark_delivered(conn: Conn, delivery_id: str, now: datetime) -> None:
+    await conn.execute(
+        f"UPDATE outbox SET state = 'delivered', delivered_at = %s, {_FREE} WHERE id = %s",
+        (at(now), delivery_id),
+    )
+
+
+async def reschedule(
+    conn: Conn, delivery_id: str, due_at: datetime, error: str, attempt: int
+) -> None:
+    """Failed, to be tried again at `due_at`; a delivered row stays delivered."""
+    await conn.execute(
+        f"UPDATE outbox SET state = 'failed', due_at = %s, last_error = %s, attempts = %s,"
+        f" {_FREE} WHERE id = %s AND state <> 'delivered'",
+        (at(due_at), error, attempt, delivery_id),
+    )
+
+
+async def dead_letter(conn: Conn, delivery_id: str, reason: str) -> None:
+    await conn.execute(
+        f"UPDATE outbox SET state = 'dead', last_error = %s, {_FREE}"
+        " WHERE id = %s AND state <> 'delivered'",
+        (reason, delivery_id),
+    )
+
+
+async def list_rows(conn: Conn, state: DeliveryState | None, limit: int) -> list[DeliveryRecord]:
+    where, params = ("WHERE o.state = %s", [state.value]) if state else ("", [])
+    cur = await conn.execute(
+        f"{_SELECT} {where} ORDER BY o.created_at, o.id LIMIT %s", (*params, limit)
+    )
+    return [_record(row) for row in await cur.fetchall()]
+
+
+async def requeue(conn: Conn, now: datetime, ids: Sequence[str] | None) -> int:
+    reset = f"state = 'pending', attempts = 0, due_at = %s, {_FREE}"
+    if ids is None:
+        cur = await conn.execute(f"UPDATE outbox SET {reset} WHERE state = 'dead'", (at(now),))
+    else:
+        cur = await conn.execute(
+            f"UPDATE outbox SET {reset} WHERE id = ANY(%s) AND state IN ('dead', 'failed')",
+            (at(now), list(ids)),
+        )
+    return cur.rowcount
+
+
+async def depth(conn: Conn) -> int:
+    cur = await conn.execute(f"SELECT COUNT(*) FROM outbox WHERE {_OPEN}")
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def statuses(conn: Conn, alert_ids: Sequence[str]) -> dict[str, list[DeliveryStatus]]:
+    """The delivery state of each alert's rows, by alert id."""
+    cur = await conn.execute(
+        "SELECT alert_id, id, notifier, event, state, attempts, last_error, due_at, delivered_at"
+        " FROM outbox WHERE alert_id = ANY(%s) ORDER BY created_at, id",
+        (list(alert_ids),),
+    )
+    found: dict[str, list[DeliveryStatus]] = {}
+    for row in await cur.fetchall():
+        status = DeliveryStatus(
+            id=row[1],
+            notifier=row[2],
+            event=cast(Event, row[3]),
+            state=DeliveryState(row[4]),
+            attempts=row[5],
+            last_error=row[6],
+            due_at=utc(row[7]),
+            delivered_at=utc_or_none(row[8]),
+        )
+        found.setdefault(row[0], []).append(status)
+    return found

@@ -1,0 +1,273 @@
+"""The PostgreSQL store: several wirewatch instances sharing one database.
+
+Each call borrows a connection of its own from a small pool (psycopg 3, async), so concurrent
+calls never share a transaction: an ingest or a migration runs as one transaction, every other
+call is a single statement (atomic by itself) or plain reads in autocommit mode, one round trip
+each (plus the pool's liveness check of the connection, so a connection the server dropped
+is replaced rather than failing a call). `psycopg.Error` becomes `StoreError` at this edge.
+
+What instances must not do twice is decided by the database:
+
+- feed polls: `claim_feed` is one upsert on `feed_leases` that only succeeds while the lease is
+  free, expired or the caller's own;
+- deliveries: claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and a lease (owner, until);
+- alerts, outbox rows, items and seen ids: natural unique keys and `ON CONFLICT DO NOTHING`,
+  behind advisory locks that serialise ingests touching the same feed, URL or story;
+- story decisions: `story_lock` holds a session advisory lock on a connection of its own;
+- migrations: applied in one transaction under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import TypeVar
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from wirewatch.errors import StoreError
+from wirewatch.model import FeedItem
+from wirewatch.storage import _pg_db as db
+from wirewatch.storage import _pg_feeds as feeds
+from wirewatch.storage import _pg_ingest as ingesting
+from wirewatch.storage import _pg_outbox as outbox
+from wirewatch.storage import _pg_queries as queries
+from wirewatch.storage.base import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_SEEN_MAX_AGE,
+    AlertRecord,
+    DeliveryRecord,
+    DeliveryState,
+    FaultHook,
+    FeedState,
+    IngestBatch,
+    IngestOutcome,
+    Novelty,
+    PruneOutcome,
+    StoredItem,
+    StoryRecord,
+)
+
+T = TypeVar("T")
+
+
+def _no_fault(point: str) -> None:
+    return None
+
+
+async def _configure(conn: db.Conn) -> None:
+    await conn.execute("SET TIME ZONE 'UTC'")
+
+
+class PostgresStore:
+    """`Store` over a PostgreSQL database that several instances share (see the module)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 4,
+        timeout: float = 30.0,
+        faults: FaultHook | None = None,
+    ) -> None:
+        self.url = url
+        self.where = db.display(url)
+        self._pool_size = pool_size
+        self._timeout = timeout
+        self._fault = faults or _no_fault
+        self._pool: AsyncConnectionPool[db.Conn] | None = None
+        self._story_conn: db.Conn | None = None
+        self._story_mutex = asyncio.Lock()
+
+    async def __aenter__(self) -> PostgresStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        pool: AsyncConnectionPool[db.Conn] = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=self._pool_size,
+            open=False,
+            kwargs={"autocommit": True},
+            configure=_configure,
+            check=AsyncConnectionPool.check_connection,
+            timeout=self._timeout,
+            name="wirewatch",
+        )
+        try:
+            await pool.open(wait=True, timeout=self._timeout)
+        except psycopg.Error as e:
+            await pool.close()
+            raise StoreError(f"{self.where}: cannot connect: {e}") from e
+        self._pool = pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        await self._drop_story_conn()
+        if pool is not None:
+            await pool.close()
+
+    async def _tx(self, fn: Callable[[db.Conn], Awaitable[T]]) -> T:
+        """Run `fn` in one transaction on a pooled connection: committed, or rolled back."""
+        return await self._one(lambda conn: _in_transaction(conn, fn))
+
+    async def _one(self, fn: Callable[[db.Conn], Awaitable[T]]) -> T:
+        """Run `fn` on a pooled connection in autocommit mode: for work done by one statement
+        (atomic by itself) or by reads that need no common snapshot."""
+        if self._pool is None:
+            raise StoreError(f"store {self.where} is not open")
+        try:
+            async with self._pool.connection() as conn:
+                return await fn(conn)
+        except psycopg.Error as e:
+            raise StoreError(f"{self.where}: {e}") from e
+
+    async def migrate(self) -> int:
+        return await self._tx(db.migrate)
+
+    async def ping(self) -> None:
+        version = await self._one(db.current_version)
+        if version < db.latest_version():
+            raise StoreError(f"{self.where}: schema {version} needs `wirewatch db migrate`")
+
+    async def get_feed_state(self, key: str) -> FeedState | None:
+        return await self._one(lambda c: feeds.get(c, key))
+
+    async def save_feed_state(self, state: FeedState) -> None:
+        await self._one(lambda c: feeds.save(c, state))
+
+    async def list_feed_states(self) -> list[FeedState]:
+        return await self._one(feeds.list_all)
+
+    async def claim_feed(self, key: str, *, now: datetime, until: datetime, owner: str) -> bool:
+        return await self._one(lambda c: feeds.claim(c, key, now, until, owner))
+
+    async def feed_owners(self) -> dict[str, tuple[str, datetime]]:
+        return await self._one(feeds.owners)
+
+    @asynccontextmanager
+    async def story_lock(self) -> AsyncIterator[None]:
+        """A session advisory lock on a dedicated connection, behind an asyncio lock (a
+        session lock is re-entrant, so tasks of this process must queue in front of it)."""
+        async with self._story_mutex:
+            conn = await self._lock_stories()
+            try:
+                yield
+            finally:
+                await self._unlock_stories(conn)
+
+    async def _lock_stories(self) -> db.Conn:
+        if self._pool is None:
+            raise StoreError(f"store {self.where} is not open")
+        try:
+            if self._story_conn is None or self._story_conn.closed:
+                self._story_conn = await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, connect_timeout=max(1, int(self._timeout))
+                )
+            await self._story_conn.execute("SELECT pg_advisory_lock(%s)", (db.STORY_LOCK,))
+            return self._story_conn
+        except BaseException as e:
+            await self._drop_story_conn()  # a lock half taken goes with its session
+            if isinstance(e, psycopg.Error):
+                raise StoreError(f"{self.where}: story lock: {e}") from e
+            raise
+
+    async def _unlock_stories(self, conn: db.Conn) -> None:
+        try:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (db.STORY_LOCK,))
+        except BaseException as e:
+            await self._drop_story_conn()  # the server drops the lock with the session
+            if not isinstance(e, psycopg.Error):
+                raise
+
+    async def _drop_story_conn(self) -> None:
+        conn, self._story_conn = self._story_conn, None
+        if conn is not None:
+            await conn.close()
+
+    async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
+        return await self._one(lambda c: ingesting.novelty(c, feed, items))
+
+    async def ingest(self, batch: IngestBatch) -> IngestOutcome:
+        return await self._tx(lambda c: ingesting.ingest(c, batch, self._fault))
+
+    async def recent_alerts(
+        self,
+        since: datetime,
+        *,
+        watchlist: str | None = None,
+        entity: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AlertRecord]:
+        return await self._one(
+            lambda c: queries.recent_alerts(c, since, watchlist, entity, limit, offset)
+        )
+
+    async def stored_items(self, since: datetime) -> list[StoredItem]:
+        return await self._one(lambda c: queries.stored_items(c, since))
+
+    async def recent_stories(self, since: datetime) -> list[StoryRecord]:
+        return await self._one(lambda c: queries.recent_stories(c, since))
+
+    async def claim_deliveries(
+        self, now: datetime, *, limit: int, lease_seconds: float, owner: str
+    ) -> list[DeliveryRecord]:
+        return await self._one(lambda c: outbox.claim(c, now, limit, lease_seconds, owner))
+
+    async def mark_delivered(self, delivery_id: str, now: datetime) -> None:
+        await self._one(lambda c: outbox.mark_delivered(c, delivery_id, now))
+
+    async def reschedule(
+        self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
+    ) -> None:
+        await self._one(lambda c: outbox.reschedule(c, delivery_id, due_at, error, attempt))
+
+    async def dead_letter(self, delivery_id: str, reason: str) -> None:
+        await self._one(lambda c: outbox.dead_letter(c, delivery_id, reason))
+
+    async def list_deliveries(
+        self, state: DeliveryState | None = None, *, limit: int = 1000
+    ) -> list[DeliveryRecord]:
+        return await self._one(lambda c: outbox.list_rows(c, state, limit))
+
+    async def requeue(self, now: datetime, ids: Sequence[str] | None = None) -> int:
+        return await self._one(lambda c: outbox.requeue(c, now, ids))
+
+    async def outbox_depth(self) -> int:
+        return await self._one(outbox.depth)
+
+    async def prune(
+        self,
+        now: datetime,
+        *,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
+    ) -> PruneOutcome:
+        """One retention pass; each step is its own short transaction and leaves a consistent
+        database, so a pass cut short is simply finished by the next one."""
+        params = queries.prune_params(now, max_age, seen_max_age)
+        counts: dict[str, int] = {}
+        for name, sql in queries.PRUNE.items():
+            counts[name] = await self._one(
+                functools.partial(queries.prune_step, sql=sql, params=params)
+            )
+        return PruneOutcome(**counts)
+
+
+async def _in_transaction(conn: db.Conn, fn: Callable[[db.Conn], Awaitable[T]]) -> T:
+    async with conn.transaction():
+        return await fn(conn)

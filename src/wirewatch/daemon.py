@@ -45,6 +45,7 @@ class Daemon:
         self.path = path
         self.demo_feeds = demo_feeds
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
+        self._phases = random.Random(self.instance)
         self.metrics = Metrics()
         self.stop_requested = asyncio.Event()
         self.signals = 0
@@ -170,10 +171,15 @@ class Daemon:
         return tuple(f for f in (*loaded.config.feeds, *self.demo_feeds) if f.enabled)
 
     def _jobs(self, loaded: Loaded) -> dict[str, JobSpec]:
-        return {
-            feed.key: JobSpec(loaded.config.feed_interval(feed), self._poller(feed))
-            for feed in self._feeds_of(loaded)
-        }
+        shared = loaded.config.storage.is_postgres
+        jobs = {}
+        for feed in self._feeds_of(loaded):
+            interval = loaded.config.feed_interval(feed)
+            # Sharing a database, each instance starts each feed at a random phase, so that
+            # the feeds' leases spread over the instances instead of all going to the first.
+            first = self._phases.uniform(0, interval) if shared else None
+            jobs[feed.key] = JobSpec(interval, self._poller(feed), first)
+        return jobs
 
     def _poller(self, feed: FeedConfig) -> Callable[[], Any]:
         interval = self.loaded.config.feed_interval(feed)

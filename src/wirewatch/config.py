@@ -160,6 +160,8 @@ class HttpConfig(_Strict):
 
 class DaemonConfig(_Strict):
     grace: Seconds = 20.0
+    delivery_lease: Seconds = 60.0
+    """How long a claimed delivery stays reserved; after a crash it is retried once it ends."""
     watch_files: bool = True
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -70,6 +70,7 @@ class Daemon:
             clock=app.utc_now,
             rng=random.Random(),
             owner=self.instance,
+            lease_seconds=loaded.config.daemon.delivery_lease,
             observe=self.metrics.delivery,
         )
         self.http = HttpServer(

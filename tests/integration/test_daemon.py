@@ -285,6 +285,7 @@ def test_kill_9_and_restart_lose_nothing_and_resend_nothing_acknowledged(
     feeds.add_feed("desk")
     config = base_config(feeds, receiver, port)
     config["notifiers"] = config["notifiers"][:1]
+    config["daemon"]["delivery_lease"] = 3  # a row the killed process had claimed frees up soon
     daemon = daemon_factory(config).start()
     wait_for(
         lambda: all(f["status"] == "ok" for f in daemon.json("/api/feeds")["feeds"]), "first polls"
@@ -307,10 +308,7 @@ def test_kill_9_and_restart_lose_nothing_and_resend_nothing_acknowledged(
         receiver.replies.get_nowait()
 
     before = len(receiver.received())
-    restarted = Daemon.__new__(Daemon)
-    restarted.__dict__.update(daemon.__dict__)
-    restarted.log = open(daemon.config.parent / "daemon2.log", "ab")  # noqa: SIM115
-    restarted.start()
+    restarted = daemon_factory(config).start()  # same data directory, a new process
     wait_for(
         lambda: "k2" in _item_ids(receiver, since=before), "delivery after restart", timeout=40
     )
@@ -320,7 +318,6 @@ def test_kill_9_and_restart_lose_nothing_and_resend_nothing_acknowledged(
     assert {"k2"} == _item_ids(receiver, since=before), "only the unacknowledged alert is resent"
     restarted.signal(signal.SIGTERM)
     assert 0 == restarted.wait(timeout=10)
-    restarted.stop()
 
 
 def _item_ids(receiver: Receiver, since: int = 0) -> set[str]:

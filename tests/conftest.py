@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`classify` caches compiled watchlists; tests (and their subprocesses) use their own."""
+    os.environ["WIREWATCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
 SHARED = Path(os.environ.get("WIREWATCH_SHARED", REPO.parent / "shared"))
 
 

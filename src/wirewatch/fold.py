@@ -45,6 +45,13 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     `positions` is None when folding kept every character in place (the common, fast case),
     and otherwise has one extra entry at the end holding `len(text)`.
     """
+    if text.isascii():  # the common case, done with C string methods only
+        folded = text.lower()
+        if "-" in folded:
+            folded = folded.replace("-", " ")
+        if "`" in folded or not folded.isprintable():
+            folded = folded.translate(_TABLE)
+        return folded, None
     quick = text.translate(_TABLE)
     if quick.isascii():
         return quick, None

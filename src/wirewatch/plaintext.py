@@ -32,7 +32,9 @@ def to_text(value: str | None) -> str:
         value = _TAG.sub(_tag_replacement, value)
     if "&" in value:
         value = html.unescape(value)
-    return " ".join(value.translate(_CONTROLS).split())
+    if not value.isprintable():  # only then can there be control characters to drop
+        value = value.translate(_CONTROLS)
+    return " ".join(value.split())
 
 
 _INLINE = frozenset(

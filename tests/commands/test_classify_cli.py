@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,20 @@ def test_eval_f1(eval_dir: Path, tmp_path: Path) -> None:
     f1 = float(score.split("f1 ")[1])
     print(score)
     assert f1 >= 0.98, score
+
+
+def test_compiled_watchlist_is_cached_and_an_edit_compiles_afresh(tmp_path: Path) -> None:
+    """The second run reads the cache; editing the watchlist is seen at once."""
+    watchlist = tmp_path / "w.yaml"
+    watchlist.write_text("name: t\nentities:\n  - {id: oslo, kind: place, names: [Oslo]}\n")
+    stdin = '{"id": "1", "title": "Oslo and Bergen"}\n'
+    env_cache = Path(os.environ["WIREWATCH_CACHE_DIR"])
+    before = set(env_cache.glob("matcher-*.pickle"))
+    first = wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
+    created = set(env_cache.glob("matcher-*.pickle")) - before
+    assert 1 == len(created)
+    second = wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
+    assert first.stdout == second.stdout
+    watchlist.write_text("name: t\nentities:\n  - {id: bergen, kind: place, names: [Bergen]}\n")
+    third = json.loads(wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin).stdout)
+    assert ["bergen"] == [m["entity"] for m in third["matches"]]

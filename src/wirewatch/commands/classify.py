@@ -16,7 +16,6 @@ from wirewatch.classify import Matcher
 from wirewatch.errors import InputError
 from wirewatch.model import Classification, FeedItem
 from wirewatch.plaintext import to_text
-from wirewatch.watchlist import load_watchlist
 
 
 def add_parser(subparsers: Any) -> None:
@@ -36,11 +35,18 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--only-alerts", action="store_true", help="print only the items that raise an alert"
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="compile the watchlist afresh instead of using ~/.cache/wirewatch",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    matcher = Matcher(load_watchlist(args.watchlist))
+    from wirewatch.commands._cache import load_matcher
+
+    matcher = load_matcher(args.watchlist, use_cache=not args.no_cache)
     data = _read_input(args.input)
     problems: list[str] = []
     items = _items(data, args.input, problems)

@@ -195,3 +195,19 @@ async def test_unparseable_feed_is_a_failure_with_a_reason(
     web.answers["http://a.test/feed"] = lambda r: httpx.Response(200, content=b"<html><body>login")
     report = await pipeline.poll(feed(loaded, "a"))
     assert "failed" == report.status and report.error
+
+
+async def test_the_same_body_again_is_not_parsed_again(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """A server that ignores conditional requests sends the same bytes: nothing to parse."""
+    calls = []
+    parse = pipeline.parser
+    pipeline.parser = lambda *a, **k: calls.append(1) or parse(*a, **k)
+    web.feed("http://a.test/feed", QUIET)
+    await pipeline.poll(feed(loaded, "a"))
+    again = await pipeline.poll(feed(loaded, "a"))
+    assert ("not_modified", 200, 1) == (again.status, again.http_status, len(calls))
+    web.feed("http://a.test/feed", QUIET, ALEPPO)
+    changed = await pipeline.poll(feed(loaded, "a"))
+    assert ("ok", 1, 2) == (changed.status, changed.new, len(calls))

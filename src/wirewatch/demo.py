@@ -35,6 +35,7 @@ class _Feed:
     body: bytes = b""
     etag: str = ""
     modified: datetime = field(default_factory=lambda: datetime.now(UTC))
+    conditional: bool = True
 
 
 def render_rss(title: str, items: list[SampleItem]) -> bytes:
@@ -78,9 +79,17 @@ class FeedServer:
         self.server.shutdown()
         self.server.server_close()
 
-    def add_feed(self, name: str, title: str = "", items: list[SampleItem] | None = None) -> str:
+    def add_feed(
+        self,
+        name: str,
+        title: str = "",
+        items: list[SampleItem] | None = None,
+        *,
+        conditional: bool = True,
+    ) -> str:
+        """Serve a feed; `conditional=False` ignores If-None-Match, as many servers do."""
         with self._lock:
-            self._feeds[name] = _Feed(title or name, list(items or []))
+            self._feeds[name] = _Feed(title or name, list(items or []), conditional=conditional)
             self._render(name)
         return self.url(name)
 
@@ -112,7 +121,7 @@ class FeedServer:
                 feed = server._lookup(self.path)
                 if feed is None:
                     self._reply(404, b"no such feed\n", {"Content-Type": "text/plain"})
-                elif self.headers.get("If-None-Match") == feed.etag:
+                elif feed.conditional and self.headers.get("If-None-Match") == feed.etag:
                     self._reply(304, b"", {"ETag": feed.etag})
                 else:
                     headers = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import hashlib
 import random
 import time
 from collections.abc import Callable
@@ -91,6 +92,7 @@ class Pipeline:
         self.parser = parser
         self.parse_executor = parse_executor
         self._synced: datetime | None = None
+        self._bodies: dict[str, bytes] = {}  # feed -> digest of the last body ingested
 
     def reload(self, loaded: Loaded) -> None:
         """Use a new config and watchlists from the next poll on."""
@@ -121,7 +123,10 @@ class Pipeline:
             return await self._failed(
                 feed, state, result.error or "fetch failed", result, now, started
             )
-        if result.status is FetchStatus.NOT_MODIFIED:
+        digest = hashlib.blake2b(result.body, digest_size=16).digest()
+        unchanged = result.status is FetchStatus.OK and self._bodies.get(feed.key) == digest
+        if result.status is FetchStatus.NOT_MODIFIED or unchanged:
+            # Many servers ignore conditional requests: the same bytes need no parsing either.
             await self._succeeded(feed, state, result, now)
             return PollReport(
                 feed.label,
@@ -146,6 +151,7 @@ class Pipeline:
         outcome = await self._ingest(
             feed, self._healthy(feed, state, result, now), parsed.items, now
         )
+        self._bodies[feed.key] = digest
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
         return PollReport(

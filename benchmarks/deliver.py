@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 import structlog
 
+from wirewatch.app import webhook_transport
 from wirewatch.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.notify.registry import build_notifier
@@ -124,7 +125,7 @@ async def bench(count: int, samples: int, concurrency: int, folder: Path) -> Non
     try:
         async with (
             SqliteStore(folder / "bench.db") as store,
-            httpx.AsyncClient(limits=limits) as client,
+            httpx.AsyncClient(transport=webhook_transport(limits)) as client,
         ):
             await store.migrate()
             started = time.perf_counter()

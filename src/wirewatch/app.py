@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -188,3 +189,10 @@ def build_notifiers(
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies
+
+
+def webhook_transport(limits: httpx.Limits | None = None) -> httpx.AsyncHTTPTransport:
+    """The transport every webhook notifier shares. TCP_NODELAY: httpx writes a request's
+    headers and body separately, and Nagle's algorithm would hold the body back for an ACK."""
+    nodelay = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return httpx.AsyncHTTPTransport(limits=limits or httpx.Limits(), socket_options=[nodelay])

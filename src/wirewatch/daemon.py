@@ -52,7 +52,7 @@ class Daemon:
         self.reload_error: str | None = None
         self.store: Store = app.open_store(loaded.config)
         self.fetcher = Fetcher(app.fetch_policy(loaded.config))
-        self.webhooks = httpx.AsyncClient(follow_redirects=False)
+        self.webhooks = httpx.AsyncClient(follow_redirects=False, transport=app.webhook_transport())
         self.scheduler = FeedScheduler()
         self.pipeline = Pipeline(
             loaded,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import socket
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -191,8 +190,12 @@ def build_notifiers(
     return notifiers, policies
 
 
-def webhook_transport(limits: httpx.Limits | None = None) -> httpx.AsyncHTTPTransport:
-    """The transport every webhook notifier shares. TCP_NODELAY: httpx writes a request's
-    headers and body separately, and Nagle's algorithm would hold the body back for an ACK."""
-    nodelay = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return httpx.AsyncHTTPTransport(limits=limits or httpx.Limits(), socket_options=[nodelay])
+def webhook_transport(limits: httpx.Limits | None = None) -> httpx.AsyncBaseTransport:
+    """The transport every webhook notifier shares: httpx's API on aiohttp's HTTP client.
+
+    Notifiers (and their respx tests) speak httpx; underneath, aiohttp sends about five times
+    as many requests per second as httpx's own transport on this machine (docs/benchmarks.md).
+    """
+    from httpx_aiohttp import AiohttpTransport
+
+    return AiohttpTransport(limits=limits or httpx.Limits(max_connections=100))

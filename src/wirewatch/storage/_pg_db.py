@@ -20,6 +20,8 @@ from psycopg import AsyncConnection
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 
+from wirewatch.storage._rows import Times
+
 Conn = AsyncConnection[TupleRow]
 
 MIGRATE_LOCK = 0x7772_7700_0000_0001
@@ -134,3 +136,7 @@ def display(url: str) -> str:
         return "PostgreSQL (unreadable URL)"
     host, port = fields.get("host") or "localhost", fields.get("port") or "5432"
     return f"PostgreSQL {host}:{port}/{fields.get('dbname') or ''}"
+
+
+NATIVE_TIMES = Times(at_or_none, utc_or_none)
+"""PostgreSQL keeps times as timestamptz."""

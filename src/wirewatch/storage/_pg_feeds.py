@@ -5,59 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from wirewatch.storage._codec import delta_or_none, seconds_or_none
-from wirewatch.storage._pg_db import Conn, at, at_or_none, utc, utc_or_none
-from wirewatch.storage.base import FeedState, FeedStatus
-from wirewatch.storage.silence import median_gap
-
-_POLLER = (
-    "status",
-    "etag",
-    "last_modified",
-    "http_status",
-    "consecutive_failures",
-    "last_error",
-    "last_success",
-    "next_due",
+from wirewatch.storage._codec import seconds_or_none
+from wirewatch.storage._pg_db import NATIVE_TIMES, Conn, at, utc
+from wirewatch.storage._rows import (
+    FEED_COLUMNS,
+    FEED_POLLER,
+    RECENT_ITEMS,
+    feed_row,
+    feed_state,
 )
-_STORE = ("first_polled", "last_new_item", "publish_interval_s")
-_COLUMNS = ("key", *_POLLER, *_STORE)
-_RECENT_ITEMS = 21
-"""How many recent items estimate a feed's publishing interval."""
+from wirewatch.storage.base import FeedState
+from wirewatch.storage.silence import median_gap
 
 
 def _row(state: FeedState) -> tuple[Any, ...]:
-    return (
-        state.key,
-        state.status.value,
-        state.etag,
-        state.last_modified,
-        state.http_status,
-        state.consecutive_failures,
-        state.last_error,
-        at_or_none(state.last_success),
-        at_or_none(state.next_due),
-        at_or_none(state.first_polled),
-        at_or_none(state.last_new_item),
-        seconds_or_none(state.publish_interval),
-    )
+    return feed_row(state, NATIVE_TIMES)
 
 
 def _state(row: tuple[Any, ...]) -> FeedState:
-    return FeedState(
-        key=row[0],
-        status=FeedStatus(row[1]),
-        etag=row[2],
-        last_modified=row[3],
-        http_status=row[4],
-        consecutive_failures=row[5],
-        last_error=row[6],
-        last_success=utc_or_none(row[7]),
-        next_due=utc_or_none(row[8]),
-        first_polled=utc_or_none(row[9]),
-        last_new_item=utc_or_none(row[10]),
-        publish_interval=delta_or_none(row[11]),
-    )
+    return feed_state(row, NATIVE_TIMES)
 
 
 def _upsert(columns: tuple[str, ...]) -> str:
@@ -68,19 +34,19 @@ def _upsert(columns: tuple[str, ...]) -> str:
 
 
 async def get(conn: Conn, key: str) -> FeedState | None:
-    cur = await conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE key = %s", (key,))
+    cur = await conn.execute(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds WHERE key = %s", (key,))
     row = await cur.fetchone()
     return None if row is None else _state(row)
 
 
 async def list_all(conn: Conn) -> list[FeedState]:
-    cur = await conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds ORDER BY key")
+    cur = await conn.execute(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds ORDER BY key")
     return [_state(row) for row in await cur.fetchall()]
 
 
 async def save(conn: Conn, state: FeedState) -> None:
     """Write every field of `state`."""
-    await conn.execute(_upsert(_COLUMNS), _row(state))
+    await conn.execute(_upsert(FEED_COLUMNS), _row(state))
 
 
 async def save_polled(conn: Conn, feed: str, state: FeedState | None) -> None:
@@ -92,7 +58,7 @@ async def save_polled(conn: Conn, feed: str, state: FeedState | None) -> None:
         return
     if state.key != feed:
         raise ValueError(f"feed state for {state.key!r} given with a batch of {feed!r}")
-    await conn.execute(_upsert(("key", *_POLLER)), _row(state)[: 1 + len(_POLLER)])
+    await conn.execute(_upsert(("key", *FEED_POLLER)), _row(state)[: 1 + len(FEED_POLLER)])
 
 
 async def is_first_poll(conn: Conn, feed: str) -> bool:
@@ -111,7 +77,7 @@ async def record_poll(conn: Conn, feed: str, now: datetime, new_items: int) -> N
     cur = await conn.execute(
         "SELECT COALESCE(published, first_seen) AS at FROM items WHERE feed = %s"
         " ORDER BY at DESC LIMIT %s",
-        (feed, _RECENT_ITEMS),
+        (feed, RECENT_ITEMS),
     )
     gap = median_gap(utc(row[0]) for row in await cur.fetchall())
     await conn.execute(

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from wirewatch.storage._codec import alert_from_json
-from wirewatch.storage._pg_db import Conn, at, utc, utc_or_none
+from wirewatch.storage._pg_db import NATIVE_TIMES, Conn, at, utc, utc_or_none
+from wirewatch.storage._rows import delivery_record
 from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus, Event
 
 _FIELDS = (
@@ -38,21 +38,7 @@ RETURNING {_FIELDS}
 
 
 def _record(row: tuple[Any, ...]) -> DeliveryRecord:
-    return DeliveryRecord(
-        id=row[0],
-        alert_id=row[1],
-        notifier=row[2],
-        event=cast(Event, row[3]),
-        state=DeliveryState(row[4]),
-        attempts=row[5],
-        last_error=row[6],
-        created_at=utc(row[7]),
-        due_at=utc(row[8]),
-        alert=alert_from_json(row[9]),
-        lease_owner=row[10],
-        lease_until=utc_or_none(row[11]),
-        delivered_at=utc_or_none(row[12]),
-    )
+    return delivery_record(row, NATIVE_TIMES)
 
 
 async def claim(

@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
+from wirewatch.storage._codec import dt_or_none, ts_or_none
+from wirewatch.storage._rows import Times
+
 CHUNK = 500
 """Values per IN (...) list, well below SQLite's limit on parameters."""
 
@@ -126,3 +129,7 @@ def _statements(sql: str) -> Iterator[str]:
             buffer = ""
     if buffer.strip():
         raise sqlite3.ProgrammingError(f"incomplete statement in migration: {buffer.strip()!r}")
+
+
+TEXT_TIMES = Times(ts_or_none, dt_or_none)
+"""SQLite keeps times as sortable UTC text."""

@@ -7,64 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from wirewatch.storage._codec import (
-    delta_or_none,
     dt,
-    dt_or_none,
     seconds_or_none,
     ts,
-    ts_or_none,
 )
-from wirewatch.storage.base import FeedState, FeedStatus
+from wirewatch.storage._rows import (
+    FEED_COLUMNS,
+    FEED_POLLER,
+    RECENT_ITEMS,
+    feed_row,
+    feed_state,
+)
+from wirewatch.storage._sqlite_db import TEXT_TIMES
+from wirewatch.storage.base import FeedState
 from wirewatch.storage.silence import median_gap
-
-_POLLER = (
-    "status",
-    "etag",
-    "last_modified",
-    "http_status",
-    "consecutive_failures",
-    "last_error",
-    "last_success",
-    "next_due",
-)
-_STORE = ("first_polled", "last_new_item", "publish_interval_s")
-_COLUMNS = ("key", *_POLLER, *_STORE)
-_RECENT_ITEMS = 21
-"""How many recent items estimate a feed's publishing interval."""
 
 
 def _row(state: FeedState) -> tuple[Any, ...]:
-    return (
-        state.key,
-        state.status.value,
-        state.etag,
-        state.last_modified,
-        state.http_status,
-        state.consecutive_failures,
-        state.last_error,
-        ts_or_none(state.last_success),
-        ts_or_none(state.next_due),
-        ts_or_none(state.first_polled),
-        ts_or_none(state.last_new_item),
-        seconds_or_none(state.publish_interval),
-    )
+    return feed_row(state, TEXT_TIMES)
 
 
 def _state(row: sqlite3.Row | tuple[Any, ...]) -> FeedState:
-    return FeedState(
-        key=row[0],
-        status=FeedStatus(row[1]),
-        etag=row[2],
-        last_modified=row[3],
-        http_status=row[4],
-        consecutive_failures=row[5],
-        last_error=row[6],
-        last_success=dt_or_none(row[7]),
-        next_due=dt_or_none(row[8]),
-        first_polled=dt_or_none(row[9]),
-        last_new_item=dt_or_none(row[10]),
-        publish_interval=delta_or_none(row[11]),
-    )
+    return feed_state(row, TEXT_TIMES)
 
 
 def _upsert(columns: tuple[str, ...]) -> str:
@@ -75,18 +39,20 @@ def _upsert(columns: tuple[str, ...]) -> str:
 
 
 def get(conn: sqlite3.Connection, key: str) -> FeedState | None:
-    row = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds WHERE key = ?", (key,)).fetchone()
+    row = conn.execute(
+        f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds WHERE key = ?", (key,)
+    ).fetchone()
     return None if row is None else _state(row)
 
 
 def list_all(conn: sqlite3.Connection) -> list[FeedState]:
-    rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM feeds ORDER BY key").fetchall()
+    rows = conn.execute(f"SELECT {', '.join(FEED_COLUMNS)} FROM feeds ORDER BY key").fetchall()
     return [_state(row) for row in rows]
 
 
 def save(conn: sqlite3.Connection, state: FeedState) -> None:
     """Write every field of `state`."""
-    conn.execute(_upsert(_COLUMNS), _row(state))
+    conn.execute(_upsert(FEED_COLUMNS), _row(state))
 
 
 def save_polled(conn: sqlite3.Connection, feed: str, state: FeedState | None) -> None:
@@ -96,7 +62,7 @@ def save_polled(conn: sqlite3.Connection, feed: str, state: FeedState | None) ->
         return
     if state.key != feed:
         raise ValueError(f"feed state for {state.key!r} given with a batch of {feed!r}")
-    conn.execute(_upsert(("key", *_POLLER)), _row(state)[: 1 + len(_POLLER)])
+    conn.execute(_upsert(("key", *FEED_POLLER)), _row(state)[: 1 + len(FEED_POLLER)])
 
 
 def is_first_poll(conn: sqlite3.Connection, feed: str) -> bool:
@@ -114,7 +80,7 @@ def record_poll(conn: sqlite3.Connection, feed: str, now: datetime, new_items: i
     rows = conn.execute(
         "SELECT COALESCE(published, first_seen) AS at FROM items WHERE feed = ?"
         " ORDER BY at DESC LIMIT ?",
-        (feed, _RECENT_ITEMS),
+        (feed, RECENT_ITEMS),
     ).fetchall()
     gap = median_gap(dt(row[0]) for row in rows)
     conn.execute(

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from wirewatch.storage._codec import alert_from_json, dt, dt_or_none, ts
-from wirewatch.storage._sqlite_db import chunks, select_in, write
+from wirewatch.storage._codec import dt, dt_or_none, ts
+from wirewatch.storage._rows import delivery_record
+from wirewatch.storage._sqlite_db import TEXT_TIMES, chunks, select_in, write
 from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus, Event
 
 _SELECT = (
@@ -21,21 +22,7 @@ _FREE = "lease_owner = NULL, lease_until = NULL"
 
 
 def _record(row: tuple[Any, ...]) -> DeliveryRecord:
-    return DeliveryRecord(
-        id=row[0],
-        alert_id=row[1],
-        notifier=row[2],
-        event=cast(Event, row[3]),
-        state=DeliveryState(row[4]),
-        attempts=row[5],
-        last_error=row[6],
-        created_at=dt(row[7]),
-        due_at=dt(row[8]),
-        alert=alert_from_json(row[9]),
-        lease_owner=row[10],
-        lease_until=dt_or_none(row[11]),
-        delivered_at=dt_or_none(row[12]),
-    )
+    return delivery_record(row, TEXT_TIMES)
 
 
 def claim(

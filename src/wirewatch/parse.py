@@ -68,7 +68,8 @@ def parse_feed(
         else:
             document = _read_xml(body, feed_url, content_type)
     except NotAFeed as e:
-        raise ParseError(f"feed {feed_name!r} ({feed_url}): not a feed: {e}") from e.__cause__
+        where = f"feed {feed_name!r} ({feed_url})" if feed_url else f"feed {feed_name!r}"
+        raise ParseError(f"{where}: not a feed: {e}") from e.__cause__
     items, warnings = _to_items(document.entries, feed_name, now)
     return ParsedFeed(items, document.title, document.kind, document.warnings + warnings)
 

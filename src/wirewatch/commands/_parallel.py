@@ -13,19 +13,20 @@ from wirewatch.classify import Matcher
 from wirewatch.commands.classify import jsonl_items, render
 
 _matcher: Matcher | None = None
+_lines: list[bytes] = []
 
 
 def classify_jsonl_in_two(
     matcher: Matcher, data: bytes, out: IO[str], *, only_alerts: bool
 ) -> list[str]:
     """Write the results of every line of `data`, in order; return the input problems."""
-    global _matcher
+    global _matcher, _lines
     _matcher = matcher
-    lines = data.splitlines()
+    _lines = lines = data.splitlines()
     middle = len(lines) // 2
     context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        second = pool.apply_async(_half, (lines[middle:], middle + 1, only_alerts))
+    with context.Pool(1) as pool:  # forked now: the child already holds matcher and lines
+        second = pool.apply_async(_half, (middle, only_alerts))
         problems: list[str] = []
         out.write(render(matcher, jsonl_items(lines[:middle], problems), only_alerts=only_alerts))
         text, more = second.get()
@@ -34,7 +35,8 @@ def classify_jsonl_in_two(
     return problems + more
 
 
-def _half(lines: list[bytes], first: int, only_alerts: bool) -> tuple[str, list[str]]:
+def _half(middle: int, only_alerts: bool) -> tuple[str, list[str]]:
     assert _matcher is not None
     problems: list[str] = []
-    return render(_matcher, jsonl_items(lines, problems, first), only_alerts=only_alerts), problems
+    items = jsonl_items(_lines[middle:], problems, middle + 1)
+    return render(_matcher, items, only_alerts=only_alerts), problems

@@ -64,6 +64,7 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     return folded, positions
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def fold_name(name: str) -> str:
     """Fold a watchlist name: as text, with runs of spaces collapsed and ends trimmed."""
     folded, _ = fold(name)

@@ -164,7 +164,18 @@ def parse_executor(config: Config) -> Executor | None:
         workers = workers if workers > 1 else 0
     if workers == 0:
         return None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_signals
+    )
+
+
+def _ignore_signals() -> None:
+    """Parse workers leave SIGINT and SIGTERM to the daemon, which stops them in order (a
+    Ctrl-C or a systemd stop reaches the whole process group)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def build_notifiers(

@@ -14,6 +14,7 @@ import os
 import random
 import signal
 import socket
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.storage import Store, is_silent
 
 log = structlog.get_logger("wirewatch.daemon")
+_SAME_SIGNAL = 0.5  # seconds: a second signal sooner than this is the same stop, delivered twice
 
 
 class Daemon:
@@ -49,6 +51,7 @@ class Daemon:
         self.metrics = Metrics()
         self.stop_requested = asyncio.Event()
         self.signals = 0
+        self._first_signal = 0.0
         self.reload_error: str | None = None
         self.store: Store = app.open_store(loaded.config)
         self.fetcher = Fetcher(app.fetch_policy(loaded.config))
@@ -119,8 +122,12 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload("SIGHUP")))
 
     def _on_stop_signal(self, name: str) -> None:
+        now = time.monotonic()
+        if self.signals and now - self._first_signal < _SAME_SIGNAL:
+            return  # one stop delivered twice (to the process and to its group)
         self.signals += 1
         if self.signals == 1:
+            self._first_signal = now
             log.info("stopping", signal=name, grace=self.loaded.config.daemon.grace)
             self.stop_requested.set()
         else:
@@ -139,6 +146,8 @@ class Daemon:
         await self.http.stop()
         await self.fetcher.aclose()
         await self.webhooks.aclose()
+        if self.pipeline.parse_executor is not None:
+            self.pipeline.parse_executor.shutdown(wait=True, cancel_futures=True)
         await self.store.close()
         log.info("stopped")
 

@@ -4,7 +4,7 @@
 (ISO 8601, UTC), `level` and `event` (a stable snake_case name such as `poll_finished`), plus
 whatever is bound with `structlog.contextvars.bound_contextvars(feed=..., notifier=...)`.
 Records from the standard `logging` module (aiohttp, apscheduler, asyncio) are rendered the same
-way; apscheduler's per-run INFO chatter is held back to warnings.
+way; apscheduler's per-run and httpx's per-request INFO chatter is held back to warnings.
 
 Redaction runs on every string field of every event, tracebacks included, just before rendering:
 
@@ -34,7 +34,11 @@ MIN_SECRET_LENGTH = 4
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>`]*[^\s\"'<>`.,;:!?)\]}]")
 """A URL in running text, without the punctuation that may follow it."""
 _SECRET_PARAM = re.compile(r"token|key|secret|sig|pass|pwd|auth|credential|session", re.I)
-_QUIET_LOGGERS = {"apscheduler": logging.WARNING}
+_QUIET_LOGGERS = {
+    "apscheduler": logging.WARNING,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+}
 
 
 class Redactor:

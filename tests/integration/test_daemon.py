@@ -324,3 +324,40 @@ def _item_ids(receiver: Receiver, since: int = 0) -> set[str]:
     hook = Webhook(SECRET)
     payloads = [hook.verify(r.body, r.headers) for r in receiver.received()[since:]]
     return {i["id"] for p in payloads for i in p.get("items", [])}
+
+
+def test_second_signal_stops_at_once_and_the_outbox_keeps_the_alert(
+    feeds: FeedServer,
+    receiver: Receiver,
+    smtp: tuple[int, SmtpHandler],
+    daemon_factory: Callable[[dict[str, Any]], Daemon],
+) -> None:
+    """SIGTERM waits for an in-flight delivery (grace 30 s); a second SIGTERM exits at once
+    with 0; the interrupted alert is delivered after a restart, with the same webhook-id."""
+    port, _ = smtp
+    feeds.add_feed("wire")
+    feeds.add_feed("desk")
+    config = base_config(feeds, receiver, port)
+    config["notifiers"] = config["notifiers"][:1]
+    config["daemon"].update(grace=30, delivery_lease=2)
+    daemon = daemon_factory(config).start()
+    wait_for(
+        lambda: all(f["status"] == "ok" for f in daemon.json("/api/feeds")["feeds"]), "first polls"
+    )
+    receiver.reply(204, delay=20)  # the receiver hangs on the first delivery
+    feeds.publish("wire", SampleItem("s1", "Shelling reported in Hama", "Residents fled.", ""))
+    wait_for(lambda: len(receiver.received()) == 1, "delivery in flight")
+    daemon.signal(signal.SIGTERM)
+    time.sleep(1.0)
+    assert daemon.process is not None and daemon.process.poll() is None, "waits for in-flight work"
+    started = time.monotonic()
+    daemon.signal(signal.SIGTERM)
+    assert 0 == daemon.wait(timeout=5)
+    assert time.monotonic() - started < 3
+    first_id = receiver.received()[0].headers["webhook-id"]
+
+    restarted = daemon_factory(config).start()
+    wait_for(lambda: len(receiver.received()) >= 2, "redelivery after restart", timeout=30)
+    assert first_id == receiver.received()[1].headers["webhook-id"]
+    restarted.signal(signal.SIGTERM)
+    assert 0 == restarted.wait(timeout=30)

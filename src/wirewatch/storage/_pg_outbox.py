@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from wirewatch.storage._pg_db import NATIVE_TIMES, Conn, at, utc, utc_or_none
-from wirewatch.storage._rows import delivery_record
-from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus, Event
+from wirewatch.storage._pg_db import NATIVE_TIMES, Conn, at
+from wirewatch.storage._rows import delivery_record, delivery_status
+from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus
 
 _FIELDS = (
     "o.id, o.alert_id, o.notifier, o.event, o.state, o.attempts, o.last_error, o.created_at,"
@@ -114,15 +114,5 @@ async def statuses(conn: Conn, alert_ids: Sequence[str]) -> dict[str, list[Deliv
     )
     found: dict[str, list[DeliveryStatus]] = {}
     for row in await cur.fetchall():
-        status = DeliveryStatus(
-            id=row[1],
-            notifier=row[2],
-            event=cast(Event, row[3]),
-            state=DeliveryState(row[4]),
-            attempts=row[5],
-            last_error=row[6],
-            due_at=utc(row[7]),
-            delivered_at=utc_or_none(row[8]),
-        )
-        found.setdefault(row[0], []).append(status)
+        found.setdefault(row[0], []).append(delivery_status(row[1:], NATIVE_TIMES))
     return found

@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import Any, cast
 
 from wirewatch.storage._codec import alert_from_json, delta_or_none, seconds_or_none
-from wirewatch.storage.base import DeliveryRecord, DeliveryState, Event, FeedState, FeedStatus
+from wirewatch.storage.base import (
+    DeliveryRecord,
+    DeliveryState,
+    DeliveryStatus,
+    Event,
+    FeedState,
+    FeedStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,4 +105,18 @@ def delivery_record(row: Any, times: Times) -> DeliveryRecord:
         lease_owner=row[10],
         lease_until=times.decode(row[11]),
         delivered_at=times.decode(row[12]),
+    )
+
+
+def delivery_status(row: Any, times: Times) -> DeliveryStatus:
+    """A row of (id, notifier, event, state, attempts, last_error, due_at, delivered_at)."""
+    return DeliveryStatus(
+        id=row[0],
+        notifier=row[1],
+        event=cast(Event, row[2]),
+        state=DeliveryState(row[3]),
+        attempts=row[4],
+        last_error=row[5],
+        due_at=times.required(row[6]),
+        delivered_at=times.decode(row[7]),
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from wirewatch.storage._codec import dt, dt_or_none, ts
-from wirewatch.storage._rows import delivery_record
+from wirewatch.storage._codec import ts
+from wirewatch.storage._rows import delivery_record, delivery_status
 from wirewatch.storage._sqlite_db import TEXT_TIMES, chunks, select_in, write
-from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus, Event
+from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus
 
 _SELECT = (
     "SELECT o.id, o.alert_id, o.notifier, o.event, o.state, o.attempts, o.last_error,"
@@ -119,15 +119,5 @@ def statuses(conn: sqlite3.Connection, alert_ids: Sequence[str]) -> dict[str, li
     )
     found: dict[str, list[DeliveryStatus]] = {}
     for row in select_in(conn, sql, alert_ids):
-        status = DeliveryStatus(
-            id=row[1],
-            notifier=row[2],
-            event=cast(Event, row[3]),
-            state=DeliveryState(row[4]),
-            attempts=row[5],
-            last_error=row[6],
-            due_at=dt(row[7]),
-            delivered_at=dt_or_none(row[8]),
-        )
-        found.setdefault(row[0], []).append(status)
+        found.setdefault(row[0], []).append(delivery_status(row[1:], TEXT_TIMES))
     return found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from wirewatch.classify import Matcher
@@ -243,3 +245,15 @@ def test_person_surname_alone_matches_when_capitalised() -> None:
     found_ = [(m.entity, m.text) for m in matcher.find("Pedersen met al-Sharaa's aides", "t")]
     assert [("pedersen", "Pedersen"), ("jolani", "Sharaa's")] == found_
     assert [] == matcher.find("the army and pedersen, a sham", "t")
+
+
+def test_a_pickled_matcher_finds_the_same(matcher: Matcher) -> None:
+    """The classify cache stores matchers pickled: a round trip must change nothing."""
+    copy = pickle.loads(pickle.dumps(matcher))
+    item = FeedItem(
+        id="1",
+        title="HTS fighters enter Hama's outskirts; Iranians leave",
+        summary="وحمص and Deir ez-Zor, not Hama Prefecture",
+    )
+    assert copy.classify(item) == matcher.classify(item)
+    assert copy.classify(item).matches  # the item does mention tracked entities

@@ -376,3 +376,21 @@ def test_fuzz_only_parse_error_escapes() -> None:
         outcomes["ok"] > 0,
         outcomes["error"] > 0,
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Rebels near Hama", "Rebels near Hama"),  # already plain: returned as it is
+        ("  Rebels  near\tHama \n", "Rebels near Hama"),
+        ("Deir\u00a0Ezzor\u2003today", "Deir Ezzor today"),  # Unicode spaces count as spaces
+        ("a\x00b\x1fc", "abc"),  # control characters dropped
+        ("<b></b>", ""),
+        ("<p>Homs</p><p>Hama</p>", "Homs Hama"),
+        ("<b>Homs</b>'s", "Homs's"),
+        ("Hay&#39;at&nbsp;Tahrir", "Hay'at Tahrir"),
+        ("", ""),
+    ],
+)
+def test_to_text(value: str, expected: str) -> None:
+    assert to_text(value) == expected

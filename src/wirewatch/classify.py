@@ -10,11 +10,10 @@ Overlapping survivors are resolved leftmost-longest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from importlib.resources import files
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
 from wirewatch.fold import fold, fold_name
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
@@ -37,15 +36,13 @@ def _common_words() -> frozenset[str]:
 COMMON_WORDS = _common_words()
 
 
-@dataclass(frozen=True, slots=True)
-class _Name:
+class _Name(NamedTuple):
     """One searchable form of a name (or of an exclude phrase) of one entity."""
 
     entity: int
     entity_id: str
     kind: EntityKind
     name: str
-    length: int
     case: Case
     plural: bool
     arabic: bool
@@ -57,14 +54,26 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
-        self._automaton = ahocorasick.Automaton()
         forms: dict[str, list[_Name]] = {}
         for index, entity in enumerate(watchlist.entities):
             for key, form in _forms(index, entity):
                 forms.setdefault(key, []).append(form)
-        for key, group in forms.items():
-            self._automaton.add_word(key, tuple(group))
-        self._automaton.make_automaton()
+        # The automaton reports a key's number: `_groups[number]` holds that key's forms.
+        self._keys = tuple(forms)
+        self._groups: tuple[tuple[_Name, ...], ...] = tuple(tuple(g) for g in forms.values())
+        self._automaton = _automaton(self._keys)
+
+    def __getstate__(self) -> tuple[Watchlist, tuple[str, ...], list[list[tuple[Any, ...]]]]:
+        # The automaton is rebuilt from the keys (faster than any pickle of it would load), and
+        # plain tuples pickle in C where named tuples would call back into Python once each.
+        return self.watchlist, self._keys, [[tuple(f) for f in g] for g in self._groups]
+
+    def __setstate__(
+        self, state: tuple[Watchlist, tuple[str, ...], list[list[tuple[Any, ...]]]]
+    ) -> None:
+        self.watchlist, self._keys, groups = state
+        self._groups = tuple(tuple(_Name._make(f) for f in g) for g in groups)
+        self._automaton = _automaton(self._keys)
 
     def find(self, text: str, field: str) -> list[Match]:
         """Every entity mention in `text`, in order, with offsets into `text`."""
@@ -79,10 +88,9 @@ class Matcher:
         size = len(folded)
         found: list[tuple[int, int, int, _Name]] = []
         excluded: list[tuple[int, int, int]] = []
-        for last, group in self._automaton.iter(folded):
-            end = last + 1
-            for form in group:
-                start = end - form.length
+        groups = self._groups
+        for number, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
+            for form in groups[number]:
                 # Cheap rejections first: most hits of a big watchlist sit inside longer words.
                 if start and folded[start - 1].isalnum() and not form.arabic:
                     continue
@@ -147,6 +155,14 @@ class Matcher:
         return len(entities) >= rule.min_entities and all(k in kinds for k in rule.require_kinds)
 
 
+def _automaton(keys: tuple[str, ...]) -> AhoCorasick:
+    """Every occurrence of every key, overlaps included; offsets count characters.
+
+    A DFA: twice as fast to search as the NFA, built in about 0.05 s for 20,000 names.
+    """
+    return AhoCorasick(keys, matchkind=MatchKind.Standard, implementation=Implementation.DFA)
+
+
 def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
     forms = _surname_forms(index, entity)
     for phrases, exclude in ((entity.names, False), (entity.exclude, True)):
@@ -171,7 +187,6 @@ def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
                             entity.id,
                             entity.kind,
                             name,
-                            len(variant),
                             case,
                             plural,
                             arabic,
@@ -192,15 +207,13 @@ def _surname_forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
         key = fold_name(surname) if surname else ""
         if surname and key not in known:
             known.add(key)
-            form = _Name(
-                index, entity.id, entity.kind, name, len(key), "capital", False, False, False
-            )
+            form = _Name(index, entity.id, entity.kind, name, "capital", False, False, False)
             forms.append((key, form))
     return forms
 
 
 def _surname(name: str) -> str | None:
-    words = [w for w in re.split(r"[\s\-‐‑]+", name) if w]
+    words = [w for w in _WORD_BREAK.split(name) if w]
     if not 2 <= len(words) <= 4 or any(w.lower() in _ORG_WORDS for w in words):
         return None
     if not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
@@ -210,6 +223,7 @@ def _surname(name: str) -> str | None:
     return last if ok else None
 
 
+_WORD_BREAK = re.compile(r"[\s\-‐‑]+")
 _SURNAME_MIN = 5
 _PARTICLES = frozenset("al el ad ash as az bin ibn bint de da di van von der".split())
 _ORG_WORDS = frozenset(
@@ -253,8 +267,7 @@ def _inside(excluded: list[tuple[int, int, int]], entity: int, start: int, end: 
 
 
 def _case_of(name: str, entity: Entity) -> Case:
-    letters = [c for c in name if c.isalpha()]
-    if name.isupper() and len(letters) <= _ACRONYM_MAX:
+    if name.isupper() and sum(c.isalpha() for c in name) <= _ACRONYM_MAX:
         return "upper"
     if name in entity.match_case or fold_name(name) in COMMON_WORDS:
         return "capital"

@@ -32,8 +32,11 @@ def to_text(value: str | None) -> str:
         value = _TAG.sub(_tag_replacement, value)
     if "&" in value:
         value = html.unescape(value)
-    if not value.isprintable():  # only then can there be control characters to drop
-        value = value.translate(_CONTROLS)
+    if value.isprintable():  # then its only whitespace is the ASCII space
+        if "  " not in value and not value.startswith(" ") and not value.endswith(" "):
+            return value  # already plain: most items' text, kept without a copy
+    else:
+        value = value.translate(_CONTROLS)  # only now can there be control characters
     return " ".join(value.split())
 
 

@@ -143,3 +143,42 @@ def test_compiled_watchlist_is_cached_and_an_edit_compiles_afresh(tmp_path: Path
     watchlist.write_text("name: t\nentities:\n  - {id: bergen, kind: place, names: [Bergen]}\n")
     third = json.loads(wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin).stdout)
     assert ["bergen"] == [m["entity"] for m in third["matches"]]
+
+
+def test_a_cache_entry_that_cannot_be_loaded_is_compiled_afresh(tmp_path: Path) -> None:
+    """An entry left by other code (here one whose loading raises TypeError) is not an error."""
+    watchlist = tmp_path / "w.yaml"
+    watchlist.write_text(
+        "name: broken-cache\nentities:\n  - {id: oslo, kind: place, names: [Oslo]}\n"
+    )
+    stdin = '{"id": "1", "title": "Oslo news"}\n'
+    cache = Path(os.environ["WIREWATCH_CACHE_DIR"])
+    before = set(cache.glob("matcher-*.pickle"))
+    wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
+    (entry,) = set(cache.glob("matcher-*.pickle")) - before
+    entry.write_bytes(b"cbuiltins\nint\n(S'x'\nS'y'\nS'z'\ntR.")  # int('x', 'y', 'z')
+    result = wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    assert ["oslo"] == [m["entity"] for m in json.loads(result.stdout)["matches"]]
+    assert entry.read_bytes().startswith(b"\x80")  # rewritten with the compiled matcher
+
+
+def test_classify_leaves_the_garbage_collector_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Collection is off while compiling (in-process callers must get it back, even on error)."""
+    import gc
+
+    from wirewatch.cli import main
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("name: t\nentities:\n  - {id: oslo, kind: place, names: [Oslo]}\n")
+    bad.write_text("name: t\nentities:\n  - {id: oslo, kind: town, names: [Oslo]}\n")
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "1", "title": "Oslo"}\n')
+    assert 0 == main(["classify", "--watchlist", str(good), "--input", str(items), "--no-cache"])
+    assert gc.isenabled()
+    assert 2 == main(["classify", "--watchlist", str(bad), "--input", str(items), "--no-cache"])
+    assert gc.isenabled()
+    gc.unfreeze()
+    assert '"entity":"oslo"' in capsys.readouterr().out

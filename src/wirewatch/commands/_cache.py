@@ -38,7 +38,8 @@ def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
     except OSError:
         return Matcher(load_watchlist(path))  # load_watchlist reports the problem clearly
     entry = cache_dir() / f"matcher-{_key(source)}.pickle"
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError):
+    # Whatever is wrong with an entry (truncated, written by other code), compile afresh.
+    with contextlib.suppress(Exception):
         with entry.open("rb") as handle:
             cached = pickle.load(handle)
         if isinstance(cached, Matcher):
@@ -48,11 +49,18 @@ def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
     return matcher
 
 
+# What a compiled matcher depends on besides the watchlist: the code that compiles it (so a
+# development checkout never loads a matcher pickled by older code) and the common words.
+_DEPENDS_ON = ("classify.py", "fold.py", "watchlist.py", "data/common_words.txt")
+
+
 def _key(source: bytes) -> str:
-    words = files("wirewatch").joinpath("data/common_words.txt").read_bytes()
+    package = files("wirewatch")
     digest = hashlib.sha256()
-    for part in (source, words, __version__.encode(), sys.version.encode()):
+    for part in (source, __version__.encode(), sys.version.encode()):
         digest.update(hashlib.sha256(part).digest())
+    for name in _DEPENDS_ON:
+        digest.update(hashlib.sha256(package.joinpath(name).read_bytes()).digest())
     return digest.hexdigest()[:32]
 
 

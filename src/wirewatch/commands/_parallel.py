@@ -10,7 +10,7 @@ import multiprocessing
 from typing import IO
 
 from wirewatch.classify import Matcher
-from wirewatch.commands.classify import jsonl_items, render
+from wirewatch.commands.classify import jsonl_items, render, write_bytes
 
 _matcher: Matcher | None = None
 _lines: list[bytes] = []
@@ -28,14 +28,15 @@ def classify_jsonl_in_two(
     with context.Pool(1) as pool:  # forked now: the child already holds matcher and lines
         second = pool.apply_async(_half, (middle, only_alerts))
         problems: list[str] = []
-        out.write(render(matcher, jsonl_items(lines[:middle], problems), only_alerts=only_alerts))
+        first = render(matcher, jsonl_items(lines[:middle], problems), only_alerts=only_alerts)
+        write_bytes(out, first)
         text, more = second.get()
-    out.write(text)
+    write_bytes(out, text)
     out.flush()
     return problems + more
 
 
-def _half(middle: int, only_alerts: bool) -> tuple[str, list[str]]:
+def _half(middle: int, only_alerts: bool) -> tuple[bytes, list[str]]:
     assert _matcher is not None
     problems: list[str] = []
     items = jsonl_items(_lines[middle:], problems, middle + 1)

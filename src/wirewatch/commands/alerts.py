@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import IO, Any
@@ -24,6 +23,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `classify` starts faster
+
     from wirewatch.app import load_everything
 
     loaded = load_everything(config_path(args))

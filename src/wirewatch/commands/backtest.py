@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections import Counter
@@ -25,6 +24,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `classify` starts faster
+
     from wirewatch.app import load_everything
     from wirewatch.classify import Matcher
     from wirewatch.watchlist import load_watchlist

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from wirewatch.commands.check_config import add_config_argument, config_path
@@ -18,6 +17,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `classify` starts faster
+
     from wirewatch.app import load_everything, open_store
 
     loaded = load_everything(config_path(args))

@@ -11,7 +11,6 @@ of the configured notifiers masked (they are masked when stored, too).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -56,6 +55,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `classify` starts faster
+
     from wirewatch.config import load_config
     from wirewatch.errors import UserError
 

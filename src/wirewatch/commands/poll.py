@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
@@ -21,6 +20,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `classify` starts faster
+
     from wirewatch.app import load_everything
     from wirewatch.commands._poll_report import print_json, print_table
     from wirewatch.observability.logging import configure_logging
@@ -33,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _poll_all(loaded: Any) -> list[Any]:
+    import asyncio
+
     from wirewatch.app import fetch_policy, open_store, story_index, utc_now
     from wirewatch.commands._poll_report import Progress
     from wirewatch.fetch import Fetcher

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from wirewatch.commands.check_config import add_config_argument, config_path
@@ -31,6 +30,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # here, not at the top: `classify` starts faster
+
     from wirewatch.app import load_everything
     from wirewatch.observability.logging import configure_logging
 
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _main(loaded: Any, path: str, *, demo: bool, every: float) -> int:
+    import asyncio
+
     from wirewatch.config import FeedConfig
     from wirewatch.daemon import Daemon
     from wirewatch.demo import DemoPublisher, FeedServer

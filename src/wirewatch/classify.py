@@ -90,15 +90,22 @@ class Matcher:
         excluded: list[tuple[int, int, int]] = []
         groups = self._groups
         for number, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
+            before = folded[start - 1] if start else " "
+            after = folded[end] if end < size else " "
+            # Most names stand between spaces or punctuation: then every form of them counts
+            # as a whole word, and only letters, digits or an apostrophe next to it need rules.
+            plain = not (before.isalnum() or after.isalnum() or before == "'" or after == "'")
             for form in groups[number]:
-                # Cheap rejections first: most hits of a big watchlist sit inside longer words.
-                if start and folded[start - 1].isalnum() and not form.arabic:
-                    continue
-                if end < size and folded[end].isalnum() and not form.plural:
-                    continue
-                span = _accept(folded, start, end, form)
-                if span is None:
-                    continue
+                span = (start, end)
+                if not plain:
+                    # Cheap rejections first: most hits of a big watchlist sit inside words.
+                    inside_before = before.isalnum() and not form.arabic
+                    if inside_before or (after.isalnum() and not form.plural):
+                        continue
+                    accepted = _accept(folded, start, end, form)
+                    if accepted is None:
+                        continue
+                    span = accepted
                 if form.case != "any" and not _case_ok(text, positions, start, end, form):
                     if form.case == "capital":
                         common.add(form.name)
@@ -143,16 +150,24 @@ class Matcher:
         matches: list[Match] = []
         common: set[str] = set()
         for field in self.watchlist.alert.fields:
-            matches.extend(self._scan(item.text_of(field), field, common))
+            text = getattr(item, field)
+            if text:
+                matches += self._scan(text, field, common)
+        if not matches:
+            return Classification(self.watchlist.name, item.id, False, ())
         if common:  # "Turkey prices climb ... turkey flocks": the bird, capitalised at the start
             matches = [m for m in matches if m.name not in common]
         return Classification(self.watchlist.name, item.id, self.alerts(matches), tuple(matches))
 
     def alerts(self, matches: list[Match]) -> bool:
         rule = self.watchlist.alert
-        entities = {m.entity for m in matches}
-        kinds = {m.kind for m in matches}
-        return len(entities) >= rule.min_entities and all(k in kinds for k in rule.require_kinds)
+        if not matches:
+            return False
+        if rule.min_entities > 1 and len({m.entity for m in matches}) < rule.min_entities:
+            return False
+        return not rule.require_kinds or all(
+            any(m.kind == kind for m in matches) for kind in rule.require_kinds
+        )
 
 
 def _automaton(keys: tuple[str, ...]) -> AhoCorasick:

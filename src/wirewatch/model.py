@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 EntityKind = Literal["place", "actor"]
 FIELDS: tuple[str, ...] = ("title", "summary", "content")
@@ -34,11 +34,12 @@ class FeedItem:
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """One occurrence of an entity's name in one field of an item.
 
     `start` and `end` are offsets into the field's plain text; `text` is what stands there.
+    A named tuple rather than a frozen dataclass: a big watchlist makes millions of these, and
+    a tuple is made four times faster.
     """
 
     entity: str

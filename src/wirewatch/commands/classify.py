@@ -128,11 +128,23 @@ def _write_jsonl(
 
 
 def result_line(result: Classification) -> bytes:
-    """One output line (the contract): id, alert, matches with offsets into the field's text.
-
-    A `Match` serialises as its fields in order: entity, kind, name, field, start, end, text.
-    """
-    line = {"id": result.item_id, "alert": result.alert, "matches": result.matches}
+    """One output line (the contract): id, alert, matches with offsets into the field's text."""
+    line = {
+        "id": result.item_id,
+        "alert": result.alert,
+        "matches": [
+            {
+                "entity": m.entity,
+                "kind": m.kind,
+                "name": m.name,
+                "field": m.field,
+                "start": m.start,
+                "end": m.end,
+                "text": m.text,
+            }
+            for m in result.matches
+        ],
+    }
     return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
 
 
@@ -200,26 +212,27 @@ def jsonl_items(lines: list[bytes], problems: list[str], first: int = 1) -> Iter
 
 
 def _item(obj: Any) -> FeedItem:
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         raise TypeError("expected a JSON object")
     item_id = obj.get("id")
-    if not isinstance(item_id, str | int) or isinstance(item_id, bool) or item_id == "":
+    if (type(item_id) is not str and type(item_id) is not int) or item_id == "":
         raise TypeError('missing "id" (a non-empty string or number)')
-    title, summary, content = (_text(obj, key) for key in ("title", "summary", "content"))
     link = obj.get("link") or obj.get("url") or ""
     return FeedItem(
         id=str(item_id),
         feed=str(obj.get("feed") or ""),
-        title=title,
-        summary=summary,
-        content=content,
+        title=_text(obj, "title"),
+        summary=_text(obj, "summary"),
+        content=_text(obj, "content"),
         url=str(link),
     )
 
 
 def _text(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key) or ""
-    if not isinstance(value, str):
+    value = obj.get(key)
+    if not value:
+        return ""
+    if type(value) is not str:
         raise TypeError(f'"{key}" must be a string')
     return to_text(value)
 

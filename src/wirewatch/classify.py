@@ -13,7 +13,7 @@ import re
 from importlib.resources import files
 from typing import Any, Literal, NamedTuple
 
-from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from wirewatch.fold import fold, fold_name
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
@@ -173,9 +173,11 @@ class Matcher:
 def _automaton(keys: tuple[str, ...]) -> AhoCorasick:
     """Every occurrence of every key, overlaps included; offsets count characters.
 
-    A DFA: twice as fast to search as the NFA, built in about 0.05 s for 20,000 names.
+    The library picks the automaton: a DFA for small watchlists, a contiguous NFA for big ones.
+    A DFA would search a 20,000-name watchlist about 30% faster, but its memory grows with the
+    alphabet: 76 MB for 20,000 random Arabic names, 350 MB for 100,000 (the NFA: 30 MB).
     """
-    return AhoCorasick(keys, matchkind=MatchKind.Standard, implementation=Implementation.DFA)
+    return AhoCorasick(keys, matchkind=MatchKind.Standard)
 
 
 def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:

@@ -182,3 +182,31 @@ def test_classify_leaves_the_garbage_collector_on(
     assert gc.isenabled()
     gc.unfreeze()
     assert '"entity":"oslo"' in capsys.readouterr().out
+
+
+def test_a_large_input_split_across_two_processes_keeps_order_and_line_numbers(
+    tmp_path: Path,
+) -> None:
+    """Thousands of lines are classified by two processes; the output reads as if by one."""
+    from wirewatch.commands.classify import _SPLIT_AT
+
+    count = _SPLIT_AT + 1000
+    lines = [
+        json.dumps({"id": f"n{i}", "title": "Fighting near Homs" if i % 3 == 0 else "Markets"})
+        for i in range(count)
+    ]
+    bad_line = count - 10  # in the second half, which the forked process reads
+    lines[bad_line - 1] = "{not json"
+    items = tmp_path / "items.jsonl"
+    items.write_text("\n".join(lines) + "\n")
+    result = wirewatch("classify", "--watchlist", SYRIA, "--input", str(items))
+    assert result.returncode == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    expected_ids = [f"n{i}" for i in range(count) if i != bad_line - 1]
+    assert [o["id"] for o in out] == expected_ids
+    assert all(o["alert"] == (int(o["id"][1:]) % 3 == 0) for o in out)
+    assert f"input line {bad_line}: not valid JSON" in result.stderr
+    only = wirewatch("classify", "--watchlist", SYRIA, "--input", str(items), "--only-alerts")
+    assert [o["id"] for o in map(json.loads, only.stdout.splitlines())] == [
+        i for i in expected_ids if int(i[1:]) % 3 == 0
+    ]

@@ -202,7 +202,7 @@ async def test_the_rate_limit_holds_a_burst_back_without_sleeping(
     worker = dispatcher(store, clock, notifier, policy)
     await worker.run_once()
     assert 1 == len(notifier.sent)
-    held = await rows(store, DeliveryState.FAILED)
+    held = await rows(store, DeliveryState.PENDING)  # held back, not failed
     assert [T0 + timedelta(seconds=s) for s in (1, 2, 3)] == [r.due_at for r in held]
     assert {(0, "held by the rate limit (1/s)")} == {(r.attempts, r.last_error) for r in held}
     for second in (1, 2, 3):
@@ -245,7 +245,7 @@ async def test_alerts_during_a_flood_wait_for_the_window_and_go_out_together(
     await worker.run_once()
     assert 1 == len(notifier.sent)
     assert {T0 + timedelta(seconds=300)} == {
-        r.due_at for r in await rows(store, DeliveryState.FAILED)
+        r.due_at for r in await rows(store, DeliveryState.PENDING)
     }
     clock.now = T0 + timedelta(seconds=300)
     await worker.run_once()

@@ -98,9 +98,8 @@ class Settler:
                 await self._retry(row, error, due, seconds)
 
     async def hold(self, row: DeliveryRecord, until: datetime, note: str) -> None:
-        """Postpone a row without spending an attempt."""
-        error = row.last_error or note
-        await self._store.reschedule(row.id, due_at=until, error=error, attempt=row.attempts)
+        """Postpone a row without spending an attempt: a pending row stays pending."""
+        await self._store.postpone(row.id, due_at=until, note=note)
         self.stats.held += 1
 
     async def bury(self, row: DeliveryRecord, reason: str, seconds: float | None = None) -> None:

@@ -18,9 +18,9 @@ How a send settles (the retry table):
                                           jitter, never sooner than the receiver's retry_after
     any other exception                   a notifier bug: retried like a transport error
 
-Held rows (over the rate limit, or waiting for a digest) are rescheduled without spending an
-attempt; the `Store` has no other way to postpone a row, so they show as `failed` with a
-"held ..." note until they go out. Nothing sleeps: a held row is simply not due yet.
+Held rows (over the rate limit, or waiting for a digest) are postponed: due later, in the same
+state (`pending` stays `pending`), no attempt spent, with a "held ..." note unless they already
+carry an error. Nothing sleeps: a held row is simply not due yet.
 
 Delivery is at least once. A crash or cancellation between a send and its settling leaves the
 row leased; when the lease expires any dispatcher sends it again, with the same delivery id.

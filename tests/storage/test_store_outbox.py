@@ -103,6 +103,47 @@ async def test_reschedule(store: Store) -> None:
     assert 1 == await store.outbox_depth()
 
 
+async def test_postpone_keeps_the_state_and_the_attempts(store: Store) -> None:
+    """A postponed row (rate limit, digest) stays pending, with a note, due at its time."""
+    await queue(store, 2)
+    first, second = await store.claim_deliveries(LATER, limit=2, lease_seconds=LEASE, owner="w")
+    later = LATER + timedelta(minutes=5)
+    await store.postpone(first.id, due_at=later, note="held for a digest")
+    await store.reschedule(second.id, due_at=LATER, error="HTTP 503", attempt=1)
+    [failed] = await store.claim_deliveries(LATER, limit=2, lease_seconds=LEASE, owner="w")
+    await store.postpone(failed.id, due_at=later, note="held by the rate limit")
+
+    rows = {
+        r.id: r
+        for r in await store.claim_deliveries(later, limit=2, lease_seconds=LEASE, owner="w2")
+    }
+    assert (DeliveryState.PENDING, 0, "held for a digest", later) == (
+        rows[first.id].state,
+        rows[first.id].attempts,
+        rows[first.id].last_error,
+        rows[first.id].due_at,
+    )
+    # A row that already failed stays failed and keeps its error: that is what to look into.
+    assert (DeliveryState.FAILED, 1, "HTTP 503") == (
+        rows[second.id].state,
+        rows[second.id].attempts,
+        rows[second.id].last_error,
+    )
+
+
+async def test_a_delivered_or_dead_row_is_not_postponed(store: Store) -> None:
+    await queue(store, 2)
+    done, dead = await store.claim_deliveries(LATER, limit=2, lease_seconds=LEASE, owner="w")
+    await store.mark_delivered(done.id, LATER)
+    await store.dead_letter(dead.id, "gone")
+    await store.postpone(done.id, due_at=LATER, note="held")
+    await store.postpone(dead.id, due_at=LATER, note="held")
+    states = {r.id: (r.state, r.last_error) for r in await store.list_deliveries()}
+    assert {done.id: (DeliveryState.DELIVERED, None), dead.id: (DeliveryState.DEAD, "gone")} == (
+        states
+    )
+
+
 async def test_dead_letter_and_requeue(store: Store) -> None:
     """A dead row is not claimed until it is requeued, fresh and due now."""
     await queue(store, 1)

@@ -71,6 +71,14 @@ async def reschedule(
     )
 
 
+async def postpone(conn: Conn, delivery_id: str, due_at: datetime, note: str) -> None:
+    await conn.execute(
+        f"UPDATE outbox SET due_at = %s, last_error = COALESCE(last_error, %s), {_FREE}"
+        " WHERE id = %s AND state IN ('pending', 'failed')",
+        (at(due_at), note, delivery_id),
+    )
+
+
 async def dead_letter(conn: Conn, delivery_id: str, reason: str) -> None:
     await conn.execute(
         f"UPDATE outbox SET state = 'dead', last_error = %s, {_FREE}"

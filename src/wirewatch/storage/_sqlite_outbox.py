@@ -70,6 +70,15 @@ def reschedule(
         )
 
 
+def postpone(conn: sqlite3.Connection, delivery_id: str, due_at: datetime, note: str) -> None:
+    with write(conn):
+        conn.execute(
+            f"UPDATE outbox SET due_at = ?, last_error = COALESCE(last_error, ?), {_FREE}"
+            " WHERE id = ? AND state IN ('pending', 'failed')",
+            (ts(due_at), note, delivery_id),
+        )
+
+
 def dead_letter(conn: sqlite3.Connection, delivery_id: str, reason: str) -> None:
     with write(conn):
         conn.execute(

@@ -266,6 +266,11 @@ class Store(Protocol):
     async def reschedule(
         self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
     ) -> None: ...
+    async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
+        """Not sent yet by choice (a rate limit, a digest): due at `due_at`, its state and
+        attempts unchanged, its lease freed; `note` shows why, unless it already has an error."""
+        ...
+
     async def dead_letter(self, delivery_id: str, reason: str) -> None: ...
     async def list_deliveries(
         self, state: DeliveryState | None = None, *, limit: int = 1000

@@ -182,6 +182,9 @@ class SqliteStore:
     ) -> None:
         await self._run(lambda c: outbox.reschedule(c, delivery_id, due_at, error, attempt))
 
+    async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
+        await self._run(lambda c: outbox.postpone(c, delivery_id, due_at, note))
+
     async def dead_letter(self, delivery_id: str, reason: str) -> None:
         await self._run(lambda c: outbox.dead_letter(c, delivery_id, reason))
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from wirewatch._validation import describe_errors
+from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
 from wirewatch.watchlist import yaml_problem
 
@@ -235,7 +236,7 @@ def load_config(path: str | Path) -> Config:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found (pass --config FILE)"]) from None
     except (OSError, UnicodeDecodeError) as e:

@@ -3,8 +3,9 @@
 Compiling a big watchlist (reading its YAML, validating it, building the automaton) costs more
 than classifying thousands of items, and people run `classify` again and again while tuning.
 The compiled matcher is kept under `$WIREWATCH_CACHE_DIR` (default `~/.cache/wirewatch`), keyed
-by the file's bytes and wirewatch's version, so any edit compiles afresh. Only valid watchlists
-are cached; a cache that cannot be read or written is ignored.
+by the file's bytes, wirewatch's version and the code that compiles it, so any edit compiles
+afresh. Only valid watchlists are cached; an entry that cannot be read, or a cache that cannot
+be written, is ignored.
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def load_config(path: str | Path) -> Config:
     path = Path(path).resolve()
     raw = _read_yaml(path)
     problems: list[str] = []
-    raw = _expand(raw, "", problems)
+    raw = _expand(raw, "", problems, path.parent)
     if problems:
         raise ConfigError(str(path), problems)
     _resolve_paths(raw, path.parent)
@@ -253,19 +253,20 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand(node: Any, where: str, problems: list[str]) -> Any:
-    """Expand `${VAR}` in strings and replace `key_file: PATH` with `key: <file contents>`."""
+def _expand(node: Any, where: str, problems: list[str], base: Path) -> Any:
+    """Expand `${VAR}` in strings and replace `key_file: PATH` with `key: <file contents>`;
+    a relative PATH is read from `base`, the config file's folder."""
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
             here = f"{where}.{key}" if where else str(key)
             if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
-                out[key.removesuffix("_file")] = _read_secret(value, here, problems)
+                out[key.removesuffix("_file")] = _read_secret(value, here, problems, base)
             else:
-                out[key] = _expand(value, here, problems)
+                out[key] = _expand(value, here, problems, base)
         return out
     if isinstance(node, list):
-        return [_expand(v, f"{where}[{i}]", problems) for i, v in enumerate(node)]
+        return [_expand(v, f"{where}[{i}]", problems, base) for i, v in enumerate(node)]
     if isinstance(node, str) and "${" in node:
         return _ENV.sub(lambda m: _env(m.group(1), where, problems), node)
     return node
@@ -278,9 +279,9 @@ def _env(name: str, where: str, problems: list[str]) -> str:
     return os.environ[name]
 
 
-def _read_secret(path: str, where: str, problems: list[str]) -> str:
+def _read_secret(path: str, where: str, problems: list[str], base: Path) -> str:
     try:
-        return Path(os.path.expanduser(path)).read_text(encoding="utf-8").strip()
+        return (base / os.path.expanduser(path)).read_text(encoding="utf-8").strip()
     except OSError as e:
         problems.append(f"{where}: cannot read secret file {path}: {e.strerror or e}")
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -83,3 +84,54 @@ async def test_killed_process_leaves_nothing_half_written(tmp_path: Path, point:
     async with SqliteStore(path) as store:
         assert {"a1": Novelty.NEW} == await store.novelty(FEED_A, [item("a1")])
         assert (0, []) == (await store.outbox_depth(), await store.recent_alerts(T0))
+
+
+_LOCKING_CHILD = """
+import asyncio, sys
+from wirewatch.storage.sqlite import SqliteStore
+
+async def main():
+    async with SqliteStore(sys.argv[1]) as store, store.story_lock():
+        print("locked", flush=True)
+        await asyncio.to_thread(sys.stdin.read)  # hold it until the test closes our stdin
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.integration
+async def test_story_lock_excludes_another_process_on_the_same_file(tmp_path: Path) -> None:
+    """A `poll --once` beside a running daemon: their story decisions take turns."""
+    path = tmp_path / "w.db"
+    async with SqliteStore(path) as store:
+        await store.migrate()
+    repo = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(_LOCKING_CHILD), str(path)],
+        cwd=repo,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert "locked\n" == await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), 30)
+        async with SqliteStore(path) as store:
+            entered = asyncio.Event()
+
+            async def decide() -> None:
+                async with store.story_lock():
+                    entered.set()
+
+            waiting = asyncio.create_task(decide())
+            await asyncio.sleep(0.5)
+            assert not entered.is_set()  # the other process holds the lock
+            child.stdin.close()
+            await asyncio.wait_for(waiting, 30)
+            assert entered.is_set()
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        for pipe in (child.stdin, child.stdout):
+            if pipe is not None:
+                pipe.close()

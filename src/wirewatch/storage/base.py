@@ -233,7 +233,7 @@ class Store(Protocol):
 
     def story_lock(self) -> AbstractAsyncContextManager[None]:
         """Held while story decisions are made and ingested, so that no two holders, in this
-        process or (for a shared database) in another instance, open the same story twice."""
+        process or in another one using the same database, open the same story twice."""
         ...
 
     async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:

@@ -2,22 +2,28 @@
 
 Every call runs on a single-thread executor that owns the connection, so the event loop never
 blocks on SQLite and calls from one process are serialised; other processes sharing the file
-wait on `busy_timeout`. Writes are `BEGIN IMMEDIATE` transactions, and `sqlite3.Error` becomes
-`StoreError` at this edge. `synchronous = NORMAL` in WAL mode keeps every transaction atomic;
-a power cut may lose the last commits, which at-least-once delivery and re-polling absorb.
+wait on `busy_timeout`, and for story decisions on an `flock` of `<file>.lock`. Writes are
+`BEGIN IMMEDIATE` transactions, and `sqlite3.Error` becomes `StoreError` at this edge.
+`synchronous = NORMAL` in WAL mode keeps every transaction atomic; a power cut may lose the
+last commits, which at-least-once delivery and re-polling absorb.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, processes sharing a file are not coordinated
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from wirewatch.errors import StoreError
 from wirewatch.model import FeedItem
@@ -47,6 +53,20 @@ T = TypeVar("T")
 
 def _no_fault(point: str) -> None:
     return None
+
+
+def _lock_file(path: str) -> IO[bytes] | None:
+    """Open `<path>.lock` and wait for an exclusive lock on it; None for an in-memory store or
+    where `flock` does not exist."""
+    if fcntl is None or path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    handle = open(f"{path}.lock", "ab")  # noqa: SIM115 - closed by story_lock
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 class SqliteStore:
@@ -140,9 +160,16 @@ class SqliteStore:
 
     @asynccontextmanager
     async def story_lock(self) -> AsyncIterator[None]:
-        """An asyncio lock: one process owns an SQLite store, so that is all it takes."""
+        """Story decisions one at a time: an asyncio lock within this process and, for a file,
+        an exclusive `flock` on `<file>.lock` against other processes using the same file (a
+        `poll --once` next to a running daemon). The wait for it runs in a thread."""
         async with self._story_mutex:
-            yield
+            held = await asyncio.to_thread(_lock_file, self.path)
+            try:
+                yield
+            finally:
+                if held is not None:
+                    held.close()  # closing the file releases the lock
 
     async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
         return await self._run(lambda c: ingesting.novelty(c, feed, items))

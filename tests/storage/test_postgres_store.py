@@ -207,6 +207,27 @@ async def test_cancelled_wait_for_the_story_lock_leaves_it_usable(stores: Stores
             pass
 
 
+async def test_a_stuck_holder_of_the_story_lock_is_named_after_the_wait(
+    stores: Stores, db_url: str
+) -> None:
+    """Another instance alive but stuck with the lock: after the wait, a StoreError says who."""
+    [one] = await stores(1)
+    impatient = PostgresStore(db_url, story_lock_wait=0.3)
+    await impatient.open()
+    try:
+        async with one.story_lock():
+            with pytest.raises(StoreError) as raised:
+                async with impatient.story_lock():
+                    pass
+        message = str(raised.value)
+        assert "waited 0.3 s for the story lock, held by backend pid " in message
+        assert "pg_terminate_backend" in message
+        async with asyncio.timeout(5), impatient.story_lock():
+            pass  # once it is free, the same store takes it
+    finally:
+        await impatient.close()
+
+
 async def test_concurrent_migrations_from_four_instances(db_url: str) -> None:
     """Four instances starting together on an empty database migrate it once."""
     instances = [PostgresStore(db_url) for _ in range(4)]

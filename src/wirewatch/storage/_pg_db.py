@@ -30,6 +30,20 @@ FEED_SPACE, URL_SPACE, STORY_SPACE = 1, 2, 3
 BUCKETS = 1024
 """Lock buckets per key space for URLs and stories (feeds get the whole 32 bits)."""
 
+LOCK_HOLDER = """
+SELECT l.pid, host(a.client_addr), a.state, EXTRACT(EPOCH FROM now() - a.state_change)
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.classid = %s::oid AND l.objid = %s::oid
+"""
+"""Who holds a one-number advisory lock (its halves from `lock_parts`), and since when idle."""
+
+
+def lock_parts(key: int) -> tuple[int, int]:
+    """A one-number advisory lock key as pg_locks shows it: (classid, objid)."""
+    return (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+
+
 _MIGRATION_NAME = re.compile(r"^(\d{4})_\w+\.sql$")
 
 

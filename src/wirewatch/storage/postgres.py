@@ -20,6 +20,7 @@ What instances must not do twice is decided by the database:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from types import TracebackType
 from typing import TypeVar
 
 import psycopg
+from psycopg.errors import LockNotAvailable
 from psycopg_pool import AsyncConnectionPool
 
 from wirewatch.errors import StoreError
@@ -73,12 +75,14 @@ class PostgresStore:
         *,
         pool_size: int = 4,
         timeout: float = 30.0,
+        story_lock_wait: float = 300.0,
         faults: FaultHook | None = None,
     ) -> None:
         self.url = url
         self.where = db.display(url)
         self._pool_size = pool_size
         self._timeout = timeout
+        self._story_lock_wait = story_lock_wait
         self._fault = faults or _no_fault
         self._pool: AsyncConnectionPool[db.Conn] | None = None
         self._story_conn: db.Conn | None = None
@@ -177,13 +181,39 @@ class PostgresStore:
                 self._story_conn = await psycopg.AsyncConnection.connect(
                     self.url, autocommit=True, connect_timeout=max(1, int(self._timeout))
                 )
+                # A holder that is alive but stuck would otherwise stall every instance's
+                # ingest without a word; after this wait the poll fails and says who holds it.
+                wait = f"{int(self._story_lock_wait * 1000)}ms"
+                await self._story_conn.execute(
+                    "SELECT set_config('lock_timeout', %s, false)", (wait,)
+                )
             await self._story_conn.execute("SELECT pg_advisory_lock(%s)", (db.STORY_LOCK,))
             return self._story_conn
         except BaseException as e:
+            holder = await self._story_lock_holder() if isinstance(e, LockNotAvailable) else ""
             await self._drop_story_conn()  # a lock half taken goes with its session
+            if holder:
+                raise StoreError(
+                    f"{self.where}: waited {self._story_lock_wait:g} s for the story lock, held"
+                    f" by {holder}; if that instance is stuck, restart it (or end its session"
+                    " with pg_terminate_backend)"
+                ) from e
             if isinstance(e, psycopg.Error):
                 raise StoreError(f"{self.where}: story lock: {e}") from e
             raise
+
+    async def _story_lock_holder(self) -> str:
+        """Who holds the story lock: PostgreSQL's pid, client and how long, or ""."""
+        with contextlib.suppress(psycopg.Error):
+            async with await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, connect_timeout=max(1, int(self._timeout))
+            ) as conn:
+                cursor = await conn.execute(db.LOCK_HOLDER, db.lock_parts(db.STORY_LOCK))
+                row = await cursor.fetchone()
+            if row is not None:
+                pid, client, state, idle = row
+                return f"backend pid {pid} ({client or 'local socket'}, {state} for {idle:.0f} s)"
+        return ""
 
     async def _unlock_stories(self, conn: db.Conn) -> None:
         try:

@@ -27,7 +27,7 @@ from wirewatch import app
 from wirewatch.app import Loaded
 from wirewatch.config import FeedConfig
 from wirewatch.dispatch import Dispatcher
-from wirewatch.errors import ConfigError
+from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.metrics import Metrics
@@ -204,7 +204,14 @@ class Daemon:
             if not await self.pipeline.is_due(feed):
                 return
             with structlog.contextvars.bound_contextvars(feed=feed.label):
-                report = await self.pipeline.poll(feed)
+                try:
+                    report = await self.pipeline.poll(feed)
+                except StoreError as e:
+                    # Nothing of this poll was stored (its items stay new, its ETag unsaved):
+                    # the feed is polled again once its lease ends.
+                    log.error("poll_not_stored", error=str(e))
+                    self.metrics.poll("failed")
+                    return
             self._count(report)
             if report.alerts or report.joined:
                 self.dispatcher.wake()

@@ -210,3 +210,31 @@ def test_a_large_input_split_across_two_processes_keeps_order_and_line_numbers(
     assert [o["id"] for o in map(json.loads, only.stdout.splitlines())] == [
         i for i in expected_ids if int(i[1:]) % 3 == 0
     ]
+
+
+def test_a_feed_url_is_fetched_and_classified() -> None:
+    """`--input URL`: a real HTTP round trip to a local server; a missing feed is one line."""
+    from wirewatch.demo import FeedServer, SampleItem
+
+    server = FeedServer().start()
+    try:
+        url = server.add_feed(
+            "wire",
+            items=[
+                SampleItem(
+                    "g1", "Rebels reach Hama", "Fighting near Homs", "https://example.org/1"
+                ),
+                SampleItem("g2", "Weather", "Rain", "https://example.org/2"),
+            ],
+        )
+        result = wirewatch("classify", "--watchlist", SYRIA, "--input", url)
+        missing = wirewatch("classify", "--watchlist", SYRIA, "--input", server.url("nope"))
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {("g1", True), ("g2", False)} == {(line["id"], line["alert"]) for line in lines}
+    assert 2 == missing.returncode  # like a missing input file: the command names no input
+    assert [
+        f"wirewatch: error: cannot fetch {server.url('nope')}: HTTP 404"
+    ] == missing.stderr.splitlines()

@@ -99,23 +99,44 @@ asyncio.run(main())
 """
 
 
+class LockingChild:
+    """Another process holding the store's story lock until `release()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(_LOCKING_CHILD), str(path)],
+            cwd=Path(__file__).resolve().parents[2],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    async def locked(self) -> None:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), 30)
+        assert "locked\n" == line
+
+    def release(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
 @pytest.mark.integration
 async def test_story_lock_excludes_another_process_on_the_same_file(tmp_path: Path) -> None:
     """A `poll --once` beside a running daemon: their story decisions take turns."""
     path = tmp_path / "w.db"
     async with SqliteStore(path) as store:
         await store.migrate()
-    repo = Path(__file__).resolve().parents[2]
-    child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(_LOCKING_CHILD), str(path)],
-        cwd=repo,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = LockingChild(path)
     try:
-        assert child.stdout is not None and child.stdin is not None
-        assert "locked\n" == await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), 30)
+        await child.locked()
         async with SqliteStore(path) as store:
             entered = asyncio.Event()
 
@@ -126,12 +147,31 @@ async def test_story_lock_excludes_another_process_on_the_same_file(tmp_path: Pa
             waiting = asyncio.create_task(decide())
             await asyncio.sleep(0.5)
             assert not entered.is_set()  # the other process holds the lock
-            child.stdin.close()
+            child.release()
             await asyncio.wait_for(waiting, 30)
             assert entered.is_set()
     finally:
-        child.kill()
-        child.wait(timeout=30)
-        for pipe in (child.stdin, child.stdout):
-            if pipe is not None:
-                pipe.close()
+        child.stop()
+
+
+@pytest.mark.integration
+async def test_a_cancelled_wait_for_the_file_lock_does_not_keep_it(tmp_path: Path) -> None:
+    """A wait cancelled (a stopping daemon) lets go of the lock when it comes, for later holders."""
+    path = tmp_path / "w.db"
+    async with SqliteStore(path) as store:
+        await store.migrate()
+    child = LockingChild(path)
+    try:
+        await child.locked()
+        async with SqliteStore(path) as store:
+            waiting = asyncio.create_task(store.story_lock().__aenter__())
+            await asyncio.sleep(0.3)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            child.release()
+            await asyncio.sleep(0.5)  # the abandoned wait takes the lock, then lets it go
+            async with SqliteStore(path) as other, asyncio.timeout(10), other.story_lock():
+                pass
+    finally:
+        child.stop()

@@ -12,11 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: there, processes sharing a file are not coordinated
-    fcntl = None  # type: ignore[assignment]
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -48,6 +43,11 @@ from wirewatch.storage.base import (
     StoryRecord,
 )
 
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, processes sharing a file are not coordinated
+    fcntl = None  # type: ignore[assignment]
+
 T = TypeVar("T")
 
 
@@ -67,6 +67,21 @@ def _lock_file(path: str) -> IO[bytes] | None:
         handle.close()
         raise
     return handle
+
+
+async def _acquire(path: str) -> IO[bytes] | None:
+    """`_lock_file` in a thread; if the wait is cancelled, the lock is let go once taken."""
+    taking = asyncio.ensure_future(asyncio.to_thread(_lock_file, path))
+    try:
+        return await asyncio.shield(taking)
+    except asyncio.CancelledError:
+        taking.add_done_callback(_let_go)
+        raise
+
+
+def _let_go(taking: asyncio.Future[IO[bytes] | None]) -> None:
+    if not taking.cancelled() and taking.exception() is None and (held := taking.result()):
+        held.close()
 
 
 class SqliteStore:
@@ -164,7 +179,7 @@ class SqliteStore:
         an exclusive `flock` on `<file>.lock` against other processes using the same file (a
         `poll --once` next to a running daemon). The wait for it runs in a thread."""
         async with self._story_mutex:
-            held = await asyncio.to_thread(_lock_file, self.path)
+            held = await _acquire(self.path)
             try:
                 yield
             finally:

@@ -63,8 +63,8 @@ class Settler:
         now = self._clock()
         if len(job.rows) == 1:
             await self._store.mark_delivered(job.rows[0].id, now)
-        else:
-            await asyncio.gather(*(self._store.mark_delivered(r.id, now) for r in job.rows))
+        else:  # a digest: all its rows at once, so a crash cannot leave part of it to resend
+            await self._store.mark_delivered_many([r.id for r in job.rows], now)
         self.stats.messages += 1
         self.stats.digests += job.message.is_digest
         self.stats.delivered += len(job.rows)

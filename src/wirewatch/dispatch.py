@@ -5,7 +5,7 @@
 
 How a send settles (the retry table):
 
-    sent                                  delivered (every member of a digest)
+    sent                                  delivered (every member of a digest, together)
     DeliveryError(disable=True)           the notifier is disabled (logged loudly) and the row
                                           dead-lettered "notifier disabled: ..."; later rows
                                           for it too, so they show in `wirewatch deliveries

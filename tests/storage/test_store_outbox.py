@@ -82,6 +82,20 @@ async def test_mark_delivered(store: Store) -> None:
     assert (row.id, LATER, None) == (done.id, done.delivered_at, done.lease_owner)
 
 
+async def test_mark_delivered_many(store: Store) -> None:
+    """The rows of one digest are delivered together; other rows are left as they were."""
+    await queue(store, 3)
+    rows = await store.claim_deliveries(LATER, limit=3, lease_seconds=LEASE, owner="w")
+    await store.mark_delivered_many([rows[0].id, rows[1].id], LATER)
+    states = {r.id: (r.state, r.delivered_at) for r in await store.list_deliveries()}
+    assert {
+        rows[0].id: (DeliveryState.DELIVERED, LATER),
+        rows[1].id: (DeliveryState.DELIVERED, LATER),
+        rows[2].id: (DeliveryState.PENDING, None),
+    } == states
+    assert 1 == await store.outbox_depth()
+
+
 async def test_reschedule(store: Store) -> None:
     """A rescheduled row is failed, counts its attempt, and is due again at its time."""
     await queue(store, 1)

@@ -60,6 +60,13 @@ async def mark_delivered(conn: Conn, delivery_id: str, now: datetime) -> None:
     )
 
 
+async def mark_delivered_many(conn: Conn, delivery_ids: Sequence[str], now: datetime) -> None:
+    await conn.execute(  # one statement: atomic by itself
+        f"UPDATE outbox SET state = 'delivered', delivered_at = %s, {_FREE} WHERE id = ANY(%s)",
+        (at(now), list(delivery_ids)),
+    )
+
+
 async def reschedule(
     conn: Conn, delivery_id: str, due_at: datetime, error: str, attempt: int
 ) -> None:

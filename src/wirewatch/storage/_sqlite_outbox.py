@@ -58,6 +58,16 @@ def mark_delivered(conn: sqlite3.Connection, delivery_id: str, now: datetime) ->
         )
 
 
+def mark_delivered_many(
+    conn: sqlite3.Connection, delivery_ids: Sequence[str], now: datetime
+) -> None:
+    with write(conn):
+        conn.executemany(
+            f"UPDATE outbox SET state = 'delivered', delivered_at = ?, {_FREE} WHERE id = ?",
+            [(ts(now), delivery_id) for delivery_id in delivery_ids],
+        )
+
+
 def reschedule(
     conn: sqlite3.Connection, delivery_id: str, due_at: datetime, error: str, attempt: int
 ) -> None:

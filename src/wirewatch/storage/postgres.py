@@ -261,6 +261,9 @@ class PostgresStore:
     async def mark_delivered(self, delivery_id: str, now: datetime) -> None:
         await self._one(lambda c: outbox.mark_delivered(c, delivery_id, now))
 
+    async def mark_delivered_many(self, delivery_ids: Sequence[str], now: datetime) -> None:
+        await self._one(lambda c: outbox.mark_delivered_many(c, delivery_ids, now))
+
     async def reschedule(
         self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
     ) -> None:

@@ -219,6 +219,9 @@ class SqliteStore:
     async def mark_delivered(self, delivery_id: str, now: datetime) -> None:
         await self._run(lambda c: outbox.mark_delivered(c, delivery_id, now))
 
+    async def mark_delivered_many(self, delivery_ids: Sequence[str], now: datetime) -> None:
+        await self._run(lambda c: outbox.mark_delivered_many(c, delivery_ids, now))
+
     async def reschedule(
         self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
     ) -> None:

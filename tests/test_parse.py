@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from wirewatch.errors import ParseError
+from wirewatch.inputs import sniff
 from wirewatch.model import FeedItem
-from wirewatch.parse import ParsedFeed, parse_feed, sniff
+from wirewatch.parse import ParsedFeed, parse_feed
 from wirewatch.plaintext import to_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
@@ -330,11 +331,15 @@ def test_dates_are_aware_utc() -> None:
         ((FIXTURES / "rss20.xml").read_bytes(), "xml"),
         (b"\xef\xbb\xbf  <feed/>", "xml"),
         ("<rss/>".encode("utf-16"), "xml"),
+        ("<rss/>".encode("utf-16-be"), "xml"),  # no byte order mark
+        ("<rss/>".encode("utf-32"), "xml"),
+        ("<rss/>".encode("utf-32-le"), "xml"),
         ((FIXTURES / "jsonfeed11.json").read_bytes(), "json"),
         (b'{"id": "1", "title": "Homs"}\n{"id": "2", "title": "Hama"}\n', "jsonl"),
         (b'{"id": "1", "title": "Homs"}', "jsonl"),
         (b"[1, 2]", "unknown"),
-        (b"{not json", "unknown"),
+        (b"{not json", "jsonl"),  # JSON Lines whose first line is bad: reported by number
+        (b'{\n  "version": "https://jsonfeed.org/version/1.1",\n  "items": []\n}', "json"),
         (b"plain words", "unknown"),
         (b"", "unknown"),
     ],

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import feedparser
 
@@ -30,8 +29,6 @@ from wirewatch._entry import Document, Entry, FeedKind, NotAFeed, describe, plai
 from wirewatch.errors import ParseError
 from wirewatch.model import FeedItem
 from wirewatch.urls import canonical_url
-
-InputKind = Literal["json", "xml", "jsonl", "unknown"]
 
 FUTURE_TOLERANCE = timedelta(days=1)
 _BENIGN = (feedparser.CharacterEncodingOverride,)
@@ -72,29 +69,6 @@ def parse_feed(
         raise ParseError(f"{where}: not a feed: {e}") from e.__cause__
     items, warnings = _to_items(document.entries, feed_name, now)
     return ParsedFeed(items, document.title, document.kind, document.warnings + warnings)
-
-
-def sniff(body: bytes) -> InputKind:
-    """Recognise input by content, for commands that accept items or a feed document.
-
-    "json": a JSON Feed document; "xml": markup, presumably RSS, Atom or RDF; "jsonl": JSON Lines,
-    its first line a JSON object (an item); "unknown": anything else. Feed kinds go to
-    `parse_feed`, which has the last word on whether they are feeds.
-    """
-    if _starts_with(body, b"<") or body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "xml"
-    if not _starts_with(body, b"{"):
-        return "unknown"
-    try:
-        if _jsonfeed.is_json_feed(json.loads(body)):
-            return "json"
-    except (ValueError, RecursionError):
-        pass
-    try:
-        first = json.loads(body.lstrip().split(b"\n", 1)[0])
-    except (ValueError, RecursionError):
-        return "unknown"
-    return "jsonl" if isinstance(first, dict) else "unknown"
 
 
 def _starts_with(body: bytes, prefix: bytes) -> bool:

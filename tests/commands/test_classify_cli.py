@@ -238,3 +238,20 @@ def test_a_feed_url_is_fetched_and_classified() -> None:
     assert [
         f"wirewatch: error: cannot fetch {server.url('nope')}: HTTP 404"
     ] == missing.stderr.splitlines()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_a_feed_in_utf16_or_utf32_is_recognised(tmp_path: Path, encoding: str) -> None:
+    """Wide encodings, with or without a byte order mark, are feeds like any other."""
+    declared = encoding.replace("-le", "le")
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(
+        f"""<?xml version="1.0" encoding="{declared}"?>
+        <rss version="2.0"><channel><title>Wire</title>
+        <item><guid>g1</guid><title>Fighting near Homs</title></item>
+        </channel></rss>""".encode(encoding)
+    )
+    result = wirewatch("classify", "--watchlist", SYRIA, "--input", str(feed))
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert ("g1", ["homs"]) == (line["id"], [m["entity"] for m in line["matches"]])

@@ -17,6 +17,7 @@ import orjson
 
 from wirewatch.classify import Matcher
 from wirewatch.errors import InputError
+from wirewatch.inputs import InputKind, sniff
 from wirewatch.model import Classification, FeedItem
 from wirewatch.plaintext import to_text
 
@@ -58,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         gc.enable()
     data = _read_input(args.input)
+    kind = sniff(data)
     problems: list[str] = []
-    items = _items(data, args.input, problems)
+    items = _items(data, kind, args.input, problems)
     out = sys.stdout
     if args.explain:
         from wirewatch.commands._explain import Explainer
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         for item in items:
             explainer.show(item, matcher.classify(item))
         explainer.summary()
-    elif _worth_splitting(data):
+    elif kind == "jsonl" and _worth_splitting(data):
         from wirewatch.commands._parallel import classify_jsonl_in_two
 
         problems = classify_jsonl_in_two(matcher, data, out, only_alerts=args.only_alerts)
@@ -90,14 +92,7 @@ _SPLIT_AT = 4000  # items: below this a second process costs more than it saves
 def _worth_splitting(data: bytes) -> bool:
     import os
 
-    start = data.lstrip()[:1]
-    return (
-        start == b"{"
-        and not _is_json_feed(data)
-        and (os.cpu_count() or 1) > 1
-        and data.count(b"\n") >= _SPLIT_AT
-        and hasattr(os, "fork")
-    )
+    return (os.cpu_count() or 1) > 1 and data.count(b"\n") >= _SPLIT_AT and hasattr(os, "fork")
 
 
 def render(matcher: Matcher, items: Iterator[FeedItem], *, only_alerts: bool) -> bytes:
@@ -176,20 +171,14 @@ def _download(url: str) -> bytes:
     return response.content
 
 
-def _items(data: bytes, source: str, problems: list[str]) -> Iterator[FeedItem]:
-    start = data.lstrip()[:1]
-    if start == b"{" and not _is_json_feed(data):
+def _items(data: bytes, kind: InputKind, source: str, problems: list[str]) -> Iterator[FeedItem]:
+    if kind == "jsonl":
         return jsonl_items(data.splitlines(), problems)
-    if start in (b"<", b"{") or data.lstrip().startswith(b"\xef\xbb\xbf<"):
+    if kind in ("xml", "json"):
         return _feed_items(data, source)
     if not data.strip():
         return iter(())
     raise InputError(f"{source}: not JSON Lines and not a feed (expected '{{' or '<' at the start)")
-
-
-def _is_json_feed(data: bytes) -> bool:
-    head = data[:512].decode("utf-8", "replace")
-    return '"version"' in head and "jsonfeed.org/version" in head
 
 
 def _feed_items(data: bytes, source: str) -> Iterator[FeedItem]:

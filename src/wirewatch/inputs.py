@@ -30,7 +30,8 @@ def sniff(body: bytes) -> InputKind:
         return "xml"
     if not text.startswith(b"{"):
         return "unknown"
-    first_line = text.split(b"\n", 1)[0]
+    end = text.find(b"\n")
+    first_line = text if end < 0 else text[:end]  # not split(): that would copy the rest
     try:  # JSON Lines start with a whole object on the first line: no need to read further
         return "json" if is_json_feed(json.loads(first_line)) else "jsonl"
     except (ValueError, RecursionError):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import structlog
 
-from wirewatch.observability.logging import Redactor, configure_logging, redact_url
+from wirewatch.observability.logging import LogRedactor, configure_logging, redact_log_url
 
 SLACK = "https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/abcdEFGHijklMNOPqrstUVWX"
 
@@ -34,15 +34,15 @@ def _restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def redactor() -> Redactor:
-    return Redactor()
+def redactor() -> LogRedactor:
+    return LogRedactor()
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_json_lines_carry_time_level_event_and_bound_context(redactor: Redactor) -> None:
+def test_json_lines_carry_time_level_event_and_bound_context(redactor: LogRedactor) -> None:
     """Each event is one JSON object with an ISO UTC timestamp, level, event and context."""
     out = io.StringIO()
     configure_logging(json=True, stream=out, redactor=redactor)
@@ -56,7 +56,7 @@ def test_json_lines_carry_time_level_event_and_bound_context(redactor: Redactor)
     assert line["timestamp"].endswith("Z")
 
 
-def test_json_is_chosen_unless_the_stream_is_a_terminal(redactor: Redactor) -> None:
+def test_json_is_chosen_unless_the_stream_is_a_terminal(redactor: LogRedactor) -> None:
     """json=None: JSON lines into a pipe, readable console lines on a terminal."""
     pipe, tty = io.StringIO(), TTY()
 
@@ -70,7 +70,7 @@ def test_json_is_chosen_unless_the_stream_is_a_terminal(redactor: Redactor) -> N
     assert not tty.getvalue().startswith("{")
 
 
-def test_level_filters_events(redactor: Redactor) -> None:
+def test_level_filters_events(redactor: LogRedactor) -> None:
     """Below the configured level nothing is written."""
     out = io.StringIO()
     configure_logging(json=True, level="warning", stream=out, redactor=redactor)
@@ -87,7 +87,7 @@ def test_unknown_level_is_rejected() -> None:
         configure_logging(level="verbose")
 
 
-def test_registered_secret_is_masked_everywhere(redactor: Redactor) -> None:
+def test_registered_secret_is_masked_everywhere(redactor: LogRedactor) -> None:
     """A registered secret is masked in the event, in fields, nested values and tracebacks."""
     out = io.StringIO()
     configure_logging(json=True, stream=out, redactor=redactor)
@@ -109,7 +109,7 @@ def test_registered_secret_is_masked_everywhere(redactor: Redactor) -> None:
     assert "RuntimeError: login with *** refused" in second["exception"]
 
 
-def test_slack_webhook_token_is_masked(redactor: Redactor) -> None:
+def test_slack_webhook_token_is_masked(redactor: LogRedactor) -> None:
     """A Slack webhook URL in any field keeps its host and kind, and loses its tokens."""
     out = io.StringIO()
     configure_logging(json=True, stream=out, redactor=redactor)
@@ -121,7 +121,7 @@ def test_slack_webhook_token_is_masked(redactor: Redactor) -> None:
     assert "POST https://hooks.slack.com/services/***/***/***: 500" == line["error"]
 
 
-def test_stdlib_records_are_rendered_and_redacted(redactor: Redactor) -> None:
+def test_stdlib_records_are_rendered_and_redacted(redactor: LogRedactor) -> None:
     """Library logs through `logging` come out as JSON lines with the same masking."""
     out = io.StringIO()
     configure_logging(json=True, stream=out, redactor=redactor)
@@ -160,10 +160,10 @@ def test_stdlib_records_are_rendered_and_redacted(redactor: Redactor) -> None:
 )
 def test_redact_url(url: str, expected: str) -> None:
     """Credentials, secret-looking query values and webhook tokens go; a feed URL stays as is."""
-    assert expected == redact_url(url)
+    assert expected == redact_log_url(url)
 
 
-def test_short_secrets_are_not_registered(redactor: Redactor) -> None:
+def test_short_secrets_are_not_registered(redactor: LogRedactor) -> None:
     """Masking "ab" everywhere would garble every line, so short strings are ignored."""
     redactor.register("ab", "")
 

@@ -41,8 +41,12 @@ _QUIET_LOGGERS = {
 }
 
 
-class Redactor:
-    """Masks registered secrets and URL credentials in text; safe to share between threads."""
+class LogRedactor:
+    """Masks registered secrets and URL credentials in log text; safe to share between threads.
+
+    Not `notify.redact.Redactor`, which masks one notifier's secrets in its delivery errors and
+    hides every token-like part of a URL: here feed URLs must stay readable in the logs.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -60,10 +64,10 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
-        return _URL.sub(lambda m: redact_url(m.group(0)), text) if "://" in text else text
+        return _URL.sub(lambda m: redact_log_url(m.group(0)), text) if "://" in text else text
 
     def __repr__(self) -> str:
-        return f"Redactor(<{len(self._secrets)} secrets>)"
+        return f"LogRedactor(<{len(self._secrets)} secrets>)"
 
     def processor(self, _logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
         """A structlog processor applying this redactor to every field of an event."""
@@ -85,12 +89,12 @@ class Redactor:
         return self(str(value))
 
 
-def redact_url(url: str) -> str:
+def redact_log_url(url: str) -> str:
     """Return `url` with its userinfo, secret-looking query values and webhook tokens masked.
 
-    >>> redact_url("https://bob:pw@example.org/rss?id=3&api_key=abc")
+    >>> redact_log_url("https://bob:pw@example.org/rss?id=3&api_key=abc")
     'https://***@example.org/rss?id=3&api_key=***'
-    >>> redact_url("https://discord.com/api/webhooks/123/s3cr3t")
+    >>> redact_log_url("https://discord.com/api/webhooks/123/s3cr3t")
     'https://discord.com/api/webhooks/***/***'
     """
     try:
@@ -125,7 +129,7 @@ def _mask_params(text: str) -> str:
     )
 
 
-default_redactor = Redactor()
+default_redactor = LogRedactor()
 
 
 def register_secret(*secrets: str) -> None:
@@ -138,7 +142,7 @@ def configure_logging(
     json: bool | None = None,
     level: str = "info",
     stream: TextIO | None = None,
-    redactor: Redactor | None = None,
+    redactor: LogRedactor | None = None,
 ) -> None:
     """Configure structlog and the standard `logging` module for the whole process.
 

@@ -145,6 +145,7 @@ def fetch_policy(config: Config) -> FetchPolicy:
         user_agent=fetch.user_agent or USER_AGENT,
         max_concurrency=fetch.concurrency,
         per_host=fetch.per_host,
+        allow_networks=fetch.allow_networks,
     )
 
 

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
+from wirewatch.netguard import IPNetwork, parse_network
 from wirewatch.watchlist import yaml_problem
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -41,7 +42,14 @@ def _feed_url(value: Any) -> Any:
     return value
 
 
+def _network(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a network: write a CIDR such as 127.0.0.0/8 in quotes")
+    return parse_network(value)
+
+
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+Network = Annotated[IPNetwork, BeforeValidator(_network)]
 
 
 class _Strict(BaseModel):
@@ -78,6 +86,8 @@ class FetchConfig(_Strict):
     backoff_cap: Seconds = 6 * 3600.0
     parse_workers: int = Field(default=-1, ge=-1, le=64)
     """Processes that parse feeds: -1 = one per core when there are several, 0 = a thread."""
+    allow_networks: tuple[Network, ...] = ()
+    """Non-public networks (CIDRs) feeds may be fetched from anyway; see `netguard`."""
 
 
 class StorageConfig(_Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import random
 import signal
@@ -30,12 +31,25 @@ from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
+from wirewatch.observability.logging import default_redactor, redact_log_url
 from wirewatch.observability.metrics import Metrics
 from wirewatch.pipeline import Pipeline, PollReport
 from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.storage import Store, is_silent
 
 log = structlog.get_logger("wirewatch.daemon")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether the HTTP server's bind address is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
 _SAME_SIGNAL = 0.5  # seconds: a second signal sooner than this is the same stop, delivered twice
 
 
@@ -101,6 +115,14 @@ class Daemon:
         ]
         http = self.loaded.config.http
         port = await self.http.start(http.host, http.port) if http.enabled else None
+        if http.enabled and not http.token and not is_loopback(http.host):
+            log.warning(
+                "http_api_unprotected",
+                host=http.host,
+                port=port,
+                note="the API is open to the network without a token: set http.token "
+                "(WIREWATCH_HTTP__TOKEN) or bind http.host to 127.0.0.1",
+            )
         log.info(
             "daemon_started",
             instance=self.instance,
@@ -325,14 +347,16 @@ class Daemon:
             owner, until = owners.get(feed.key, (None, None))
             rows.append(
                 {
-                    "name": feed.label,
-                    "url": feed.url,
+                    "name": feed.name or redact_log_url(feed.url),
+                    "url": redact_log_url(feed.url),
                     "held_by": owner if until and until > now else None,
                     "lease_until": until,
                     "status": str(state.status) if state else "pending",
                     "silent": bool(state and is_silent(state, now)),
                     "consecutive_failures": state.consecutive_failures if state else 0,
-                    "last_error": state.last_error if state else None,
+                    "last_error": default_redactor(state.last_error)
+                    if state and state.last_error
+                    else None,
                     "last_success": state.last_success if state else None,
                     "last_new_item": state.last_new_item if state else None,
                     "next_due": state.next_due if state else None,

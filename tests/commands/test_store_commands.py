@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -62,6 +62,7 @@ def polled(tmp_path: Path) -> Iterator[Path]:
                     {"url": wire, "name": "wire", "backfill": True},
                     {"url": desk, "name": "desk", "backfill": True},
                 ],
+                "fetch": LOCAL_FETCH,
             }
         ),
         encoding="utf-8",

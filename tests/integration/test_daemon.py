@@ -19,7 +19,7 @@ import yaml
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 from tests.notify.servers import Receiver, SmtpHandler, free_port
 from wirewatch.demo import FeedServer, SampleItem
 
@@ -150,6 +150,7 @@ def base_config(feeds: FeedServer, receiver: Receiver, smtp_port: int) -> dict[s
                 "to": ["desk@example.org"],
             },
         ],
+        "fetch": LOCAL_FETCH,
         "daemon": {"grace": 5},
     }
 

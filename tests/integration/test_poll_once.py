@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -31,6 +31,7 @@ def write_config(tmp_path: Path, feeds: list[dict[str, object]]) -> Path:
                 "data_dir": str(tmp_path / "data"),
                 "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
                 "feeds": feeds,
+                "fetch": LOCAL_FETCH,
             }
         ),
         encoding="utf-8",

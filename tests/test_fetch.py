@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gzip
+import os
 import socket
 import tracemalloc
 import zlib
@@ -550,3 +551,21 @@ async def test_transport_that_pre_reads_bodies_still_works() -> None:
 
     assert (FetchStatus.FAILED, "body larger than 10 bytes") == (too_big.status, too_big.error)
     assert (FetchStatus.OK, RSS) == (result.status, result.body)
+
+
+async def test_a_fifo_or_directory_fails_at_once_instead_of_blocking(
+    tmp_path: Path, fetcher: Fetcher
+) -> None:
+    """Reading a FIFO waits for a writer forever: a file feed must be a regular file."""
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)
+
+    async with asyncio.timeout(10):
+        from_fifo = await fetcher.fetch(fifo.as_uri())
+        from_dir = await fetcher.fetch(tmp_path.as_uri())
+
+    assert (FetchStatus.FAILED, f"cannot read {fifo}: it is a FIFO, not a regular file") == (
+        from_fifo.status,
+        from_fifo.error,
+    )
+    assert f"cannot read {tmp_path}: it is a directory, not a regular file" == from_dir.error

@@ -107,7 +107,7 @@ def read_local_file(path: Path, last_modified: str | None, limit: int) -> tuple[
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise FetchFailure(one_line(f"cannot read {path}: {exc.strerror or exc}")) from exc
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = next((say for test, say in _NOT_REGULAR if test(info.st_mode)), "not a file")
@@ -115,10 +115,21 @@ def read_local_file(path: Path, last_modified: str | None, limit: int) -> tuple[
         stamp = formatdate(info.st_mtime, usegmt=True)
         if stamp == last_modified:
             return stamp, None
-        body = handle.read(limit + 1)
+        body = _read(fd, limit + 1)
+    finally:
+        os.close(fd)
     if len(body) > limit:
         raise FetchFailure(f"file larger than {size_text(limit)}")
     return stamp, body
+
+
+def _read(fd: int, count: int) -> bytes:
+    """Up to `count` bytes, fewer only at the end of the file."""
+    chunks, left = [], count
+    while left > 0 and (chunk := os.read(fd, min(left, MIB))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def one_line(text: str, width: int = 300) -> str:

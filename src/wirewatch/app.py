@@ -18,6 +18,7 @@ from wirewatch.classify import Matcher
 from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
 from wirewatch.errors import ConfigError
 from wirewatch.fetch import FetchPolicy
+from wirewatch.netguard import IPNetwork
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
@@ -135,7 +136,9 @@ def open_store(config: Config) -> Store:
     return SqliteStore(path)
 
 
-def fetch_policy(config: Config) -> FetchPolicy:
+def fetch_policy(config: Config, *, also_allow: tuple[IPNetwork, ...] = ()) -> FetchPolicy:
+    """The fetcher's policy from `fetch:`; `also_allow` adds networks the guard lets through
+    (the demo's own feed server)."""
     fetch = config.fetch
     return FetchPolicy(
         connect=fetch.connect_timeout,
@@ -145,7 +148,7 @@ def fetch_policy(config: Config) -> FetchPolicy:
         user_agent=fetch.user_agent or USER_AGENT,
         max_concurrency=fetch.concurrency,
         per_host=fetch.per_host,
-        allow_networks=fetch.allow_networks,
+        allow_networks=(*fetch.allow_networks, *also_allow),
     )
 
 

@@ -30,6 +30,7 @@ from wirewatch.config import FeedConfig
 from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
+from wirewatch.netguard import IPNetwork
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.logging import default_redactor, redact_log_url
 from wirewatch.observability.metrics import Metrics
@@ -56,7 +57,14 @@ _SAME_SIGNAL = 0.5  # seconds: a second signal sooner than this is the same stop
 class Daemon:
     """Everything `wirewatch run` starts, built from one config file."""
 
-    def __init__(self, loaded: Loaded, path: str, *, demo_feeds: tuple[FeedConfig, ...] = ()):
+    def __init__(
+        self,
+        loaded: Loaded,
+        path: str,
+        *,
+        demo_feeds: tuple[FeedConfig, ...] = (),
+        demo_networks: tuple[IPNetwork, ...] = (),
+    ):
         self.loaded = loaded
         self.path = path
         self.demo_feeds = demo_feeds
@@ -68,7 +76,7 @@ class Daemon:
         self._first_signal = 0.0
         self.reload_error: str | None = None
         self.store: Store = app.open_store(loaded.config)
-        self.fetcher = Fetcher(app.fetch_policy(loaded.config))
+        self.fetcher = Fetcher(app.fetch_policy(loaded.config, also_allow=demo_networks))
         self.webhooks = httpx.AsyncClient(follow_redirects=False, transport=app.webhook_transport())
         self.scheduler = FeedScheduler()
         self.pipeline = Pipeline(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -127,3 +128,17 @@ def test_broken_config_exits_2(tmp_path: Path) -> None:
     result = poll(config)
     assert 2 == result.returncode
     assert "feeds[0].url" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_fifo_feed_fails_with_one_line_instead_of_hanging(tmp_path: Path) -> None:
+    """A file:// feed pointing at a FIFO (nobody writing) fails at once; poll --once ends."""
+    fifo = tmp_path / "feed.xml"
+    os.mkfifo(fifo)
+    config = write_config(tmp_path, [{"url": fifo.as_uri(), "name": "fifo"}])
+
+    result = poll(config)
+
+    assert 1 == result.returncode
+    assert {"fifo": f"cannot read {fifo}: it is a FIFO, not a regular file"} == {
+        name: row["error"] for name, row in rows(result).items()
+    }

@@ -66,7 +66,9 @@ async def _main(loaded: Any, path: str, *, demo: bool, every: float) -> int:
 
     task = asyncio.create_task(publish())
     try:
-        return await Daemon(loaded, path, demo_feeds=feeds).run()
+        # The guard refuses loopback feeds; the demo lets through its own server, nothing more.
+        daemon = Daemon(loaded, path, demo_feeds=feeds, demo_networks=(server.network,))
+        return await daemon.run()
     finally:
         task.cancel()
         server.stop()

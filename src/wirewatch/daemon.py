@@ -26,7 +26,7 @@ import structlog
 
 from wirewatch import app
 from wirewatch.app import Loaded
-from wirewatch.config import FeedConfig
+from wirewatch.config import FeedConfig, HttpConfig
 from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
@@ -39,6 +39,20 @@ from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.storage import Store, is_silent
 
 log = structlog.get_logger("wirewatch.daemon")
+
+
+def warn_if_exposed(http: HttpConfig, port: int | None) -> bool:
+    """Log one loud line when the API listens beyond this machine without a token."""
+    if http.token or is_loopback(http.host):
+        return False
+    log.warning(
+        "http_api_unprotected",
+        host=http.host,
+        port=port,
+        note="anyone who can reach this port reads alerts and feeds: set http.token "
+        "(WIREWATCH_HTTP__TOKEN) or bind http.host to 127.0.0.1",
+    )
+    return True
 
 
 def is_loopback(host: str) -> bool:
@@ -123,14 +137,8 @@ class Daemon:
         ]
         http = self.loaded.config.http
         port = await self.http.start(http.host, http.port) if http.enabled else None
-        if http.enabled and not http.token and not is_loopback(http.host):
-            log.warning(
-                "http_api_unprotected",
-                host=http.host,
-                port=port,
-                note="the API is open to the network without a token: set http.token "
-                "(WIREWATCH_HTTP__TOKEN) or bind http.host to 127.0.0.1",
-            )
+        if http.enabled:
+            warn_if_exposed(http, port)
         log.info(
             "daemon_started",
             instance=self.instance,

@@ -1,0 +1,70 @@
+"""What the daemon shows to the network: feed URLs masked in /api/feeds, and a loud line when
+the API listens beyond this machine without a token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from structlog.testing import capture_logs
+
+from tests.conftest import REPO
+from wirewatch import app
+from wirewatch.config import HttpConfig
+from wirewatch.daemon import Daemon, warn_if_exposed
+
+
+async def test_api_feeds_masks_credentials_in_feed_urls(tmp_path: Path) -> None:
+    """user:password and token-like query values are masked, as in the logs; an unnamed feed,
+    which is listed by its URL, is masked too."""
+    watchlist = REPO / "config/watchlists/syria.yaml"
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        f"watchlists: [{watchlist}]\n"
+        "feeds:\n"
+        "  - {url: 'https://reader:hunter2@news.example/feed.xml?id=3&token=s3cr3t'}\n"
+        "  - {url: 'https://wire.example/rss?api_key=k3y&lang=en', name: wire}\n"
+        "fetch: {parse_workers: 0}\n"
+    )
+    daemon = Daemon(app.load_everything(str(config)), str(config))
+    await daemon.store.open()
+    await daemon.store.migrate()
+    try:
+        port = await daemon.http.start("127.0.0.1", 0)
+        async with httpx.AsyncClient() as client:
+            body = (await client.get(f"http://127.0.0.1:{port}/api/feeds")).text
+    finally:
+        await daemon.http.stop()
+        await daemon.store.close()
+        await daemon.fetcher.aclose()
+        await daemon.webhooks.aclose()
+
+    masked = "https://***@news.example/feed.xml?id=3&token=***"
+    rows = [(f["name"], f["url"]) for f in httpx.Response(200, text=body).json()["feeds"]]
+    assert [(masked, masked), ("wire", "https://wire.example/rss?api_key=***&lang=en")] == rows
+    assert [] == [secret for secret in ("hunter2", "s3cr3t", "k3y") if secret in body]
+
+
+@pytest.mark.parametrize(
+    ("host", "token", "warned"),
+    [
+        ("0.0.0.0", None, True),
+        ("::", None, True),
+        ("192.168.1.20", None, True),
+        ("wirewatch.lan", None, True),
+        ("0.0.0.0", "a-long-random-token", False),
+        ("127.0.0.1", None, False),
+        ("127.0.0.2", None, False),
+        ("::1", None, False),
+        ("localhost", None, False),
+    ],
+)
+def test_an_exposed_api_without_a_token_is_one_loud_line(
+    host: str, token: str | None, warned: bool
+) -> None:
+    with capture_logs() as logs:
+        warn_if_exposed(HttpConfig(host=host, token=token), 8787)
+
+    expected = [("http_api_unprotected", "warning", host)] if warned else []
+    assert expected == [(e["event"], e["log_level"], e["host"]) for e in logs]

@@ -82,8 +82,9 @@ def guarded_transport(
 ) -> httpx.AsyncHTTPTransport:
     """httpx's transport with `GuardedBackend` underneath; TLS as httpx sets it up."""
     transport = httpx.AsyncHTTPTransport(limits=limits)
-    # httpx offers no argument for the network backend, so its pool is rebuilt with ours,
-    # from the same settings httpx itself uses (a test checks that this stays so).
+    # httpx offers no argument for the network backend, so its pool is rebuilt with ours from
+    # the settings httpx itself would use. Should a new httpx stop reading `_pool`, the guard
+    # tests (tests/integration/test_fetch_guard.py) fail: nothing would be refused.
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
         max_connections=limits.max_connections,

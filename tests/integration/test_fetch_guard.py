@@ -4,8 +4,10 @@ redirects, numeric spellings, IPv4-mapped IPv6 and DNS rebinding (through an inj
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -222,3 +224,58 @@ def test_poll_stores_nothing_of_a_refused_redirect(
         ]
     assert [0, 0, 0] == counts
     assert 0 == internal.connections
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Site, list[str]]]:
+    """An HTTPS server on 127.0.0.1 whose certificate names only `feeds.test`, trusted through
+    SSL_CERT_FILE; it records the server names (SNI) its clients asked for."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=feeds.test",
+            "-addext",
+            "subjectAltName=DNS:feeds.test",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    names: list[str] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _socket, name, _context: names.append(name)
+    with Site("127.0.0.1") as site:
+        site.server.socket = context.wrap_socket(site.server.socket, server_side=True)
+        site.route("/feed.xml", feed())
+        yield site, names
+
+
+async def test_tls_still_names_the_host_while_connecting_to_the_checked_address(
+    tls_site: tuple[Site, list[str]],
+) -> None:
+    """The connection goes to the address the guard checked, yet TLS asks for the host's name
+    (SNI) and verifies the certificate against it."""
+    site, names = tls_site
+    resolver = Rebinding(["127.0.0.1"])
+
+    result = await fetch(f"https://feeds.test:{site.port}/feed.xml", ONLY_FIRST, resolver=resolver)
+
+    assert (FetchStatus.OK, RSS_HAMA, ["feeds.test"]) == (result.status, result.body, names)

@@ -3,6 +3,7 @@ redirects, numeric spellings, IPv4-mapped IPv6 and DNS rebinding (through an inj
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -279,3 +280,24 @@ async def test_tls_still_names_the_host_while_connecting_to_the_checked_address(
     result = await fetch(f"https://feeds.test:{site.port}/feed.xml", ONLY_FIRST, resolver=resolver)
 
     assert (FetchStatus.OK, RSS_HAMA, ["feeds.test"]) == (result.status, result.body, names)
+
+
+async def test_a_name_that_does_not_resolve_reads_as_host_not_found() -> None:
+    """The guard's own lookup keeps the fetcher's one-line errors: a failed lookup is
+    "host not found", as it was before the guard did the resolving."""
+    result = await fetch("http://nowhere.test/feed.xml", resolver=Rebinding(["127.0.0.1"]))
+
+    assert (FetchStatus.FAILED, "host not found") == (result.status, result.error)
+
+
+async def test_a_lookup_that_hangs_is_bounded_by_the_connect_timeout() -> None:
+    """Resolving counts as connecting: a DNS server that never answers costs connect_timeout."""
+
+    async def silent(host: str, port: int) -> list[str]:
+        await asyncio.sleep(3600)
+        return []
+
+    async with Fetcher(FetchPolicy(connect=0.2), resolver=silent) as fetcher:
+        result = await fetcher.fetch("http://slow-dns.test/feed.xml")
+
+    assert (FetchStatus.FAILED, "timed out connecting after 0.2 s") == (result.status, result.error)

@@ -13,6 +13,7 @@ from tests.conftest import REPO
 from wirewatch import app
 from wirewatch.config import HttpConfig
 from wirewatch.daemon import Daemon, warn_if_exposed
+from wirewatch.demo import FeedServer, SampleItem
 
 
 async def test_api_feeds_masks_credentials_in_feed_urls(tmp_path: Path) -> None:
@@ -44,6 +45,44 @@ async def test_api_feeds_masks_credentials_in_feed_urls(tmp_path: Path) -> None:
     rows = [(f["name"], f["url"]) for f in httpx.Response(200, text=body).json()["feeds"]]
     assert [(masked, masked), ("wire", "https://wire.example/rss?api_key=***&lang=en")] == rows
     assert [] == [secret for secret in ("hunter2", "s3cr3t", "k3y") if secret in body]
+
+
+async def test_api_alerts_masks_credentials_in_feed_urls(tmp_path: Path) -> None:
+    """An alert names its feed by URL (the feed's identity): /api/alerts masks its password and
+    token, or the masking of /api/feeds would be for nothing."""
+    server = FeedServer().start()
+    url = server.add_feed("wire", items=[SampleItem("w1", "Rebels enter Homs", "", "")])
+    url = url.replace("http://", "http://reader:hunter2@") + "?token=s3cr3t"
+    watchlist = REPO / "config/watchlists/syria.yaml"
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        f"watchlists: [{watchlist}]\n"
+        f"feeds: [{{url: '{url}', name: wire, backfill: true}}]\n"
+        "fetch: {parse_workers: 0, allow_networks: [127.0.0.1]}\n"
+    )
+    daemon = Daemon(app.load_everything(str(config)), str(config))
+    await daemon.store.open()
+    await daemon.store.migrate()
+    try:
+        report = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+        port = await daemon.http.start("127.0.0.1", 0)
+        async with httpx.AsyncClient() as client:
+            body = (await client.get(f"http://127.0.0.1:{port}/api/alerts?since=1h")).text
+    finally:
+        await daemon.http.stop()
+        await daemon.store.close()
+        await daemon.fetcher.aclose()
+        await daemon.webhooks.aclose()
+        server.stop()
+
+    [alert] = httpx.Response(200, text=body).json()["alerts"]
+    masked = url.replace("reader:hunter2", "***").replace("s3cr3t", "***")
+    assert (1, masked, [masked]) == (
+        len(report.alerts),
+        alert["feed"],
+        [s["feed"] for s in alert["sources"]],
+    )
+    assert [] == [secret for secret in ("hunter2", "s3cr3t") if secret in body]
 
 
 @pytest.mark.parametrize(

@@ -211,3 +211,16 @@ async def test_the_same_body_again_is_not_parsed_again(
     web.feed("http://a.test/feed", QUIET, ALEPPO)
     changed = await pipeline.poll(feed(loaded, "a"))
     assert ("ok", 1, 2) == (changed.status, changed.new, len(calls))
+
+
+async def test_an_unnamed_feed_is_labelled_by_its_url_with_credentials_masked(
+    pipeline: Pipeline, web: Web
+) -> None:
+    """A feed without a name is shown by its URL (in tables, logs, /api/feeds), with its
+    password and token masked."""
+    url = "http://reader:hunter2@d.test/feed?token=s3cr3t&lang=en"
+    web.feed(url, QUIET)
+
+    report = await pipeline.poll(FeedConfig(url=url))
+
+    assert ("ok", "http://***@d.test/feed?token=***&lang=en") == (report.status, report.feed)

@@ -21,6 +21,7 @@ from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
 from wirewatch.netguard import IPNetwork, parse_network
+from wirewatch.observability.logging import redact_log_url
 from wirewatch.watchlist import yaml_problem
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -71,7 +72,9 @@ class FeedConfig(_Strict):
 
     @property
     def label(self) -> str:
-        return self.name or self.url
+        """The feed's name in logs, tables, payloads and the API: its URL, masked, by default
+        (a token in an unnamed feed's URL must not reach every notifier)."""
+        return self.name or redact_log_url(self.url)
 
 
 class FetchConfig(_Strict):

@@ -363,7 +363,7 @@ class Daemon:
             owner, until = owners.get(feed.key, (None, None))
             rows.append(
                 {
-                    "name": feed.name or redact_log_url(feed.url),
+                    "name": feed.label,
                     "url": redact_log_url(feed.url),
                     "held_by": owner if until and until > now else None,
                     "lease_until": until,

@@ -113,7 +113,7 @@ class FeedServer:
         feed.modified = datetime.now(UTC)
 
     def _lookup(self, path: str) -> _Feed | None:
-        name = path.strip("/").removesuffix(".xml")
+        name = path.partition("?")[0].strip("/").removesuffix(".xml")  # a query changes nothing
         with self._lock:
             return self._feeds.get(name)
 

@@ -72,8 +72,8 @@ class FeedConfig(_Strict):
 
     @property
     def label(self) -> str:
-        """The feed's name in logs, tables, payloads and the API: its URL, masked, by default
-        (a token in an unnamed feed's URL must not reach every notifier)."""
+        """The feed's name in logs, tables and /api/feeds: its `name`, else its URL with the
+        credentials masked (`key`, the URL itself, stays the feed's identity)."""
         return self.name or redact_log_url(self.url)
 
 

@@ -41,10 +41,10 @@ from wirewatch.storage import Store, is_silent
 log = structlog.get_logger("wirewatch.daemon")
 
 
-def warn_if_exposed(http: HttpConfig, port: int | None) -> bool:
+def warn_if_exposed(http: HttpConfig, port: int | None) -> None:
     """Log one loud line when the API listens beyond this machine without a token."""
     if http.token or is_loopback(http.host):
-        return False
+        return
     log.warning(
         "http_api_unprotected",
         host=http.host,
@@ -52,7 +52,6 @@ def warn_if_exposed(http: HttpConfig, port: int | None) -> bool:
         note="anyone who can reach this port reads alerts and feeds: set http.token "
         "(WIREWATCH_HTTP__TOKEN) or bind http.host to 127.0.0.1",
     )
-    return True
 
 
 def is_loopback(host: str) -> bool:

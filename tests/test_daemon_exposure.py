@@ -3,6 +3,9 @@ the API listens beyond this machine without a token."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -16,33 +19,45 @@ from wirewatch.daemon import Daemon, warn_if_exposed
 from wirewatch.demo import FeedServer, SampleItem
 
 
-async def test_api_feeds_masks_credentials_in_feed_urls(tmp_path: Path) -> None:
-    """user:password and token-like query values are masked, as in the logs; an unnamed feed,
-    which is listed by its URL, is masked too."""
-    watchlist = REPO / "config/watchlists/syria.yaml"
+@asynccontextmanager
+async def serving(tmp_path: Path, settings: str) -> AsyncIterator[tuple[Daemon, str]]:
+    """A daemon built in process from `settings` (YAML lines), its store open and its HTTP
+    server on 127.0.0.1; yields it and the server's base URL. Nothing is scheduled."""
     config = tmp_path / "wirewatch.yaml"
-    config.write_text(
-        f"watchlists: [{watchlist}]\n"
-        "feeds:\n"
-        "  - {url: 'https://reader:hunter2@news.example/feed.xml?id=3&token=s3cr3t'}\n"
-        "  - {url: 'https://wire.example/rss?api_key=k3y&lang=en', name: wire}\n"
-        "fetch: {parse_workers: 0}\n"
-    )
+    watchlist = REPO / "config/watchlists/syria.yaml"
+    config.write_text(f"watchlists: [{watchlist}]\n{settings}")
     daemon = Daemon(app.load_everything(str(config)), str(config))
     await daemon.store.open()
     await daemon.store.migrate()
     try:
         port = await daemon.http.start("127.0.0.1", 0)
-        async with httpx.AsyncClient() as client:
-            body = (await client.get(f"http://127.0.0.1:{port}/api/feeds")).text
+        yield daemon, f"http://127.0.0.1:{port}"
     finally:
         await daemon.http.stop()
         await daemon.store.close()
         await daemon.fetcher.aclose()
         await daemon.webhooks.aclose()
 
+
+async def get(url: str) -> str:
+    async with httpx.AsyncClient() as client:
+        return (await client.get(url)).text
+
+
+async def test_api_feeds_masks_credentials_in_feed_urls(tmp_path: Path) -> None:
+    """user:password and token-like query values are masked, as in the logs; an unnamed feed,
+    which is listed by its URL, is masked too."""
+    settings = (
+        "feeds:\n"
+        "  - {url: 'https://reader:hunter2@news.example/feed.xml?id=3&token=s3cr3t'}\n"
+        "  - {url: 'https://wire.example/rss?api_key=k3y&lang=en', name: wire}\n"
+        "fetch: {parse_workers: 0}\n"
+    )
+    async with serving(tmp_path, settings) as (_, api):
+        body = await get(f"{api}/api/feeds")
+
     masked = "https://***@news.example/feed.xml?id=3&token=***"
-    rows = [(f["name"], f["url"]) for f in httpx.Response(200, text=body).json()["feeds"]]
+    rows = [(f["name"], f["url"]) for f in json.loads(body)["feeds"]]
     assert [(masked, masked), ("wire", "https://wire.example/rss?api_key=***&lang=en")] == rows
     assert [] == [secret for secret in ("hunter2", "s3cr3t", "k3y") if secret in body]
 
@@ -53,29 +68,18 @@ async def test_api_alerts_masks_credentials_in_feed_urls(tmp_path: Path) -> None
     server = FeedServer().start()
     url = server.add_feed("wire", items=[SampleItem("w1", "Rebels enter Homs", "", "")])
     url = url.replace("http://", "http://reader:hunter2@") + "?token=s3cr3t"
-    watchlist = REPO / "config/watchlists/syria.yaml"
-    config = tmp_path / "wirewatch.yaml"
-    config.write_text(
-        f"watchlists: [{watchlist}]\n"
+    settings = (
         f"feeds: [{{url: '{url}', name: wire, backfill: true}}]\n"
         "fetch: {parse_workers: 0, allow_networks: [127.0.0.1]}\n"
     )
-    daemon = Daemon(app.load_everything(str(config)), str(config))
-    await daemon.store.open()
-    await daemon.store.migrate()
     try:
-        report = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
-        port = await daemon.http.start("127.0.0.1", 0)
-        async with httpx.AsyncClient() as client:
-            body = (await client.get(f"http://127.0.0.1:{port}/api/alerts?since=1h")).text
+        async with serving(tmp_path, settings) as (daemon, api):
+            report = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+            body = await get(f"{api}/api/alerts?since=1h")
     finally:
-        await daemon.http.stop()
-        await daemon.store.close()
-        await daemon.fetcher.aclose()
-        await daemon.webhooks.aclose()
         server.stop()
 
-    [alert] = httpx.Response(200, text=body).json()["alerts"]
+    [alert] = json.loads(body)["alerts"]
     masked = url.replace("reader:hunter2", "***").replace("s3cr3t", "***")
     assert (1, masked, [masked]) == (
         len(report.alerts),

@@ -81,12 +81,13 @@ def guarded_transport(
     guard: NetworkGuard, *, limits: httpx.Limits, resolver: Resolver = system_resolver
 ) -> httpx.AsyncHTTPTransport:
     """httpx's transport with `GuardedBackend` underneath; TLS as httpx sets it up."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
+    tls = httpx.create_ssl_context()  # loading the CA certificates once, not twice
+    transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
     # httpx offers no argument for the network backend, so its pool is rebuilt with ours from
     # the settings httpx itself would use. Should a new httpx stop reading `_pool`, the guard
     # tests (tests/integration/test_fetch_guard.py) fail: nothing would be refused.
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=tls,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

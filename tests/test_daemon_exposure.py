@@ -13,6 +13,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from tests.conftest import REPO
+from tests.sites import Site, feed
 from wirewatch import app
 from wirewatch.config import HttpConfig
 from wirewatch.daemon import Daemon, warn_if_exposed
@@ -87,6 +88,28 @@ async def test_api_alerts_masks_credentials_in_feed_urls(tmp_path: Path) -> None
         [s["feed"] for s in alert["sources"]],
     )
     assert [] == [secret for secret in ("hunter2", "s3cr3t") if secret in body]
+
+
+async def test_a_reload_applies_a_changed_allow_list(tmp_path: Path) -> None:
+    """An operator who adds a feed's network to fetch.allow_networks and saves the config
+    need not restart: the next poll after the reload gets through."""
+    with Site("127.0.0.2") as site:
+        site.route("/feed.xml", feed())
+        feeds = f"feeds: [{{url: '{site.url()}', name: lan}}]\n"
+        async with serving(tmp_path, feeds + "fetch: {parse_workers: 0}\n") as (daemon, _):
+            before = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+            daemon.loaded.config.source.write_text(
+                daemon.loaded.config.source.read_text().replace(
+                    "fetch: {parse_workers: 0}",
+                    "fetch: {parse_workers: 0, allow_networks: [127.0.0.2]}",
+                )
+            )
+            reloaded = await daemon.reload("test")
+            after = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+
+    assert ("failed", True, "ok") == (before.status, reloaded, after.status)
+    assert before.error is not None and before.error.startswith("refused to connect to 127.0.0.2")
+    assert 1 == site.connections
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,7 @@ class Daemon:
         self.loaded = loaded
         self.path = path
         self.demo_feeds = demo_feeds
+        self.demo_networks = demo_networks
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self._phases = random.Random(self.instance)
         self.metrics = Metrics()
@@ -200,6 +201,8 @@ class Daemon:
         self.loaded = loaded
         self.reload_error = None
         self.pipeline.reload(loaded)
+        policy = app.fetch_policy(loaded.config, also_allow=self.demo_networks)
+        self.fetcher.allow_networks(policy.allow_networks)  # other fetch.* keys need a restart
         notifiers, policies = app.build_notifiers(loaded, client=self.webhooks)
         self.dispatcher.replace_notifiers(notifiers, policies)
         self.scheduler.set_jobs(self._jobs(loaded))

@@ -121,9 +121,9 @@ class Fetcher:
         self.policy = policy or FetchPolicy()
         self._owns_client = client is None
         limits = httpx.Limits(max_connections=self.policy.max_concurrency)
-        guard = NetworkGuard(self.policy.allow_networks)
+        self._guard = NetworkGuard(self.policy.allow_networks)
         self._client = client or httpx.AsyncClient(
-            transport=transport or guarded_transport(guard, limits=limits, resolver=resolver),
+            transport=transport or guarded_transport(self._guard, limits=limits, resolver=resolver),
             timeout=self.policy.timeout,
             trust_env=False,  # no proxy from the environment: see the module docstring
         )
@@ -136,6 +136,11 @@ class Fetcher:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def allow_networks(self, networks: tuple[IPNetwork, ...]) -> None:
+        """From now on, let the guard through to these networks (instead of the policy's)."""
+        self.policy = dataclasses.replace(self.policy, allow_networks=networks)
+        self._guard.allow = networks
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was injected (its owner closes it)."""

@@ -77,9 +77,10 @@ def refusal(address: IPAddress) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NetworkGuard:
-    """The rule, with the networks the operator allows anyway."""
+    """The rule, with the networks the operator allows anyway. `allow` may be replaced while
+    the fetcher runs (a reload): each new connection reads the current tuple."""
 
     allow: tuple[IPNetwork, ...] = ()
 

@@ -1,35 +1,52 @@
-"""Near-duplicate grouping: reports of one event from several outlets become one story.
+"""Story grouping by event: reports of one real-world event from several outlets become one story.
 
-An item's text (title and summary) is reduced to a set of words: NFKC, casefolded, punctuation
-and possessives gone, stopwords dropped, plural and tense endings trimmed, so that "Pedersen
-urges talks" and "Pedersen urged talks" share every word. A MinHash of the set (datasketch,
-`scheme="affine64"`) goes into a MinHashLSH index whose bands (42 of 3 rows) make a pair at the
-merge threshold a candidate 98% of the time; each candidate is then re-checked exactly before a
-merge: it must lie within the window (default 48 hours), share at least `min_shared` words and
-reach `min_jaccard` (0.45) on the exact sets, and, when both sides name tracked entities, share
-one of them ("China calls for calm" and "Iran calls for calm" use one template for two events).
-Only the item that founded a story is indexed, so a story cannot drift by chaining.
+Each alerting item becomes a `Member`: its `events.Event` (canonical entities, action kinds,
+names, figures), its content words and the time it reports (its published time, or the time it
+was seen when it has none or claims the future). A new member is compared with the *whole* of
+every open story, not only with the item that founded it:
 
-The signature the store persists is the word set plus the entities (`Signature.encode`), from
-which the index is warmed at start. Everything here is synchronous and pure but the index.
+1. Candidates are the stories that share an entity, a name or a figure with it (an inverted
+   index), and that have a member within the window of it.
+2. Against each member of a candidate, `compare` weighs the evidence: shared entities and names,
+   weighted by how rare they are among the indexed members (sharing "Damascus" says less than
+   sharing "Azaz"); shared figures; the same kind of action; word overlap; minus the time gap.
+   It vetoes the pair when the two report incompatible kinds of action ("enter" and "leave",
+   a deal and its suspension) or different figures of the same size (88.7 against 95.1).
+3. A story's score mixes the best and the mean member score, so that one loose link cannot
+   chain unrelated events; any member that vetoes the item keeps it out of that story.
+4. The best story at or above the threshold wins, then the oldest; otherwise the item opens a
+   story of its own.
+
+Everything here is synchronous, pure and deterministic: the same members added in the same
+order give the same decisions, and `explain` reproduces why an item joined or did not.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
+import math
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from datasketch import MinHash, MinHashLSH
+from wirewatch.events import Event, compatible, event_of, figures_conflict, primary_action
 
-NUM_PERM = 128
-SCHEME = "affine64"
 DEFAULT_WINDOW = timedelta(hours=48)
+DEFAULT_THRESHOLD = 0.5
+# One unit of evidence is about one shared rare name; `threshold` 0.5 asks for two.
+_SCALE = 4.0
+_ENTITY_WEIGHT = 0.6
+_ARABIC_TERM_WEIGHT = 0.5
+_ACTION_BONUS = 1.0
+_WORDS_WEIGHT = 3.0
+_DECAY_PER_DAY = 0.5
+_BEST_SHARE = 0.3
 
+# Reasons that keep a pair from counting, but do not keep the item out of the story.
+_WEAK_VETOES = frozenset({"nothing named in common"})
 _WORD = re.compile(r"\w+")
 _POSSESSIVE = re.compile(r"['’‘`´]s\b")
 _STOPWORD_TEXT = """
@@ -45,7 +62,7 @@ _SUFFIXES = ("ing", "ed", "es", "s")
 
 
 def shingles(text: str) -> frozenset[str]:
-    """Return the normalised word set of `text`: the unit the story grouping compares."""
+    """Return the normalised word set of `text`: the words grouping compares."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = _POSSESSIVE.sub("", folded)
     words = _WORD.findall(folded.replace("_", " "))
@@ -84,127 +101,239 @@ def new_story_id(feed: str, item_id: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Signature:
-    """What grouping compares: the word set of a text and the tracked entities it names."""
+class Member:
+    """One report, as grouping compares it."""
 
+    feed: str
+    item_id: str
+    at: datetime
+    event: Event
     words: frozenset[str]
-    entities: frozenset[str] = frozenset()
+    title: str = ""
 
     @classmethod
-    def of(cls, text: str, entities: Iterable[str] = ()) -> Signature:
-        return cls(shingles(text), frozenset(entities))
+    def of(
+        cls,
+        feed: str,
+        item_id: str,
+        text: str,
+        at: datetime,
+        entities: Iterable[str] = (),
+        named: Iterable[str] = (),
+        title: str = "",
+    ) -> Member:
+        """Build a member from an item's text, the entities found in it and the text that named
+        them (names already counted as entities are not counted again as names)."""
+        return cls(feed, item_id, at, event_of(text, entities, named), shingles(text), title)
 
-    def encode(self) -> str:
-        """One line for the store: sorted words, then entities marked with "@"."""
-        return " ".join([*sorted(self.words), *(f"@{e}" for e in sorted(self.entities))])
+    @property
+    def keys(self) -> frozenset[str]:
+        """What the inverted index files this member under."""
+        event = self.event
+        return frozenset(
+            [f"e:{e}" for e in event.entities]
+            + [f"t:{t}" for t in event.terms]
+            + [f"f:{f}" for f in event.figures]
+        )
 
-    @classmethod
-    def decode(cls, line: str) -> Signature:
-        """The inverse of `encode`."""
-        parts = line.split()
-        entities = frozenset(p[1:] for p in parts if p.startswith("@"))
-        return cls(frozenset(p for p in parts if not p.startswith("@")), entities)
+    def signature(self) -> str:
+        """One line for the store: the member's event, which `explain` can read back."""
+        e = self.event
+        parts = [f"@{x}" for x in sorted(e.entities)] + [f"!{x}" for x in sorted(e.actions)]
+        return " ".join(parts + [f"#{x}" for x in sorted(e.figures)] + sorted(e.terms))
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    story_id: str
-    signature: Signature
-    at: datetime
+class Evidence:
+    """Why one member does or does not report the same event as another."""
+
+    other: Member
+    score: float
+    entities: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    action: str | None = None
+    similarity: float = 0.0
+    gap: timedelta = timedelta(0)
+    veto: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where grouping puts a member: the story it joins (None: a new one) and why."""
+
+    story_id: str | None
+    score: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+    near_misses: tuple[tuple[str, float, str], ...] = ()
+    """(story id, score, reason) of the closest stories it did not join."""
+
+
+@dataclass(slots=True)
+class _Story:
+    members: list[Member] = field(default_factory=list)
+    newest: datetime | None = None
 
 
 class StoryIndex:
-    """Finds the story, if any, that a new item reports within a time window.
+    """The open stories, their members, and how rare each name is among them.
 
-    `add` indexes the founding item of a story, `find` proposes a story for a new item, and
-    `expire` drops stories founded before a time. Adding an id twice replaces its entry.
+    `decide` proposes a story for a new member without changing anything, `add` files a member
+    under a story, `expire` forgets stories whose newest member is older than a time.
     """
 
     def __init__(
-        self,
-        *,
-        window: timedelta = DEFAULT_WINDOW,
-        min_jaccard: float = 0.45,
-        min_shared: int = 4,
-        bands: tuple[int, int] = (42, 3),
-        num_perm: int = NUM_PERM,
+        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
     ) -> None:
         self.window = window
-        self.min_jaccard = min_jaccard
-        self.min_shared = min_shared
-        self._num_perm = num_perm
-        self._template = MinHash(num_perm=num_perm, scheme=SCHEME)
-        self._lsh = MinHashLSH(num_perm=num_perm, params=bands)
-        self._entries: dict[str, _Entry] = {}
-        self._by_time: list[tuple[datetime, str]] = []
+        self.threshold = threshold
+        self._stories: dict[str, _Story] = {}
+        self._postings: dict[str, set[str]] = {}
+        self._df: Counter[str] = Counter()
+        self._members = 0
+        self._known: set[tuple[str, str]] = set()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._stories)
 
     def __contains__(self, story_id: object) -> bool:
-        return story_id in self._entries
+        return story_id in self._stories
 
-    def add(
-        self, story_id: str, text: str, at: datetime, entities: Iterable[str] = ()
-    ) -> Signature:
-        """Index the item that founded `story_id`; return its signature for the store."""
-        signature = Signature.of(text, entities)
-        self.add_signature(story_id, signature, at)
-        return signature
+    def has_member(self, feed: str, item_id: str) -> bool:
+        return (feed, item_id) in self._known
 
-    def add_signature(self, story_id: str, signature: Signature, at: datetime) -> None:
-        """Index a story from its signature, e.g. when warming from the store."""
-        if story_id in self._entries and self._entries[story_id].signature.words:
-            self._lsh.remove(story_id)
-        self._entries[story_id] = _Entry(story_id, signature, at)
-        heapq.heappush(self._by_time, (at, story_id))
-        if signature.words:
-            self._lsh.insert(story_id, self._minhash(signature.words), check_duplication=False)
+    def members(self, story_id: str) -> tuple[Member, ...]:
+        story = self._stories.get(story_id)
+        return tuple(story.members) if story else ()
 
-    def find(self, text: str, at: datetime, entities: Iterable[str] = ()) -> str | None:
-        """Return the story that this item reports, or None when it is a new story."""
-        return self.find_signature(Signature.of(text, entities), at)
+    def add(self, story_id: str, member: Member) -> None:
+        """File `member` under `story_id` (a member already filed is ignored)."""
+        if (member.feed, member.item_id) in self._known:
+            return
+        self._known.add((member.feed, member.item_id))
+        story = self._stories.setdefault(story_id, _Story())
+        story.members.append(member)
+        story.newest = member.at if story.newest is None else max(story.newest, member.at)
+        for key in member.keys:
+            self._postings.setdefault(key, set()).add(story_id)
+            self._df[key] += 1
+        self._members += 1
 
-    def find_signature(self, signature: Signature, at: datetime) -> str | None:
-        """`find` for a signature already computed; the best candidate wins, then the oldest."""
-        if len(signature.words) < self.min_shared:
-            return None
-        best: tuple[float, datetime, str] | None = None
-        for story_id in self._lsh.query(self._minhash(signature.words)):
-            entry = self._entries[story_id]
-            score = self._score(signature, entry, at)
-            if score is not None and (best is None or (-score, entry.at) < (-best[0], best[1])):
-                best = (score, entry.at, story_id)
-        return best[2] if best else None
+    def remove(self, story_id: str, member: Member) -> None:
+        """Undo `add` (when the ingest that recorded the member failed)."""
+        story = self._stories.get(story_id)
+        if story is None or member not in story.members:
+            return
+        story.members.remove(member)
+        self._unfile(story_id, member)
+        if not story.members:
+            del self._stories[story_id]
+
+    def decide(self, member: Member) -> Decision:
+        """The story `member` reports, or a decision to open a new one, with the evidence."""
+        threshold = self.threshold * _SCALE
+        scored = []
+        for story_id in self._candidates(member):
+            score, evidence = self._story_score(member, self._stories[story_id].members)
+            first = self._stories[story_id].members[0].at
+            scored.append((score, first, story_id, evidence))
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        misses = tuple(
+            (sid, round(score, 3), _miss_reason(score, threshold, ev))
+            for score, _, sid, ev in scored
+            if score < threshold
+        )[:3]
+        if scored and scored[0][0] >= threshold:
+            score, _, story_id, evidence = scored[0]
+            return Decision(story_id, score, evidence, misses)
+        return Decision(None, 0.0, (), misses)
 
     def expire(self, before: datetime) -> int:
-        """Forget stories founded before `before`; return how many were dropped."""
-        dropped = 0
-        while self._by_time and self._by_time[0][0] < before:
-            at, story_id = heapq.heappop(self._by_time)
-            entry = self._entries.get(story_id)
-            if entry is not None and entry.at == at:
-                del self._entries[story_id]
-                if entry.signature.words:
-                    self._lsh.remove(story_id)
-                dropped += 1
-        return dropped
+        """Forget stories whose newest member is older than `before`; return how many."""
+        old = [sid for sid, s in self._stories.items() if s.newest and s.newest < before]
+        for story_id in old:
+            for member in self._stories.pop(story_id).members:
+                self._unfile(story_id, member)
+        return len(old)
 
-    def _score(self, signature: Signature, entry: _Entry, at: datetime) -> float | None:
-        """The exact re-check of one LSH candidate; its Jaccard score, or None to reject."""
-        theirs = entry.signature
-        if abs(at - entry.at) > self.window:
-            return None
-        if signature.entities and theirs.entities and not signature.entities & theirs.entities:
-            return None
-        if len(signature.words & theirs.words) < self.min_shared:
-            return None
-        score = jaccard(signature.words, theirs.words)
-        return score if score >= self.min_jaccard else None
+    def _unfile(self, story_id: str, member: Member) -> None:
+        self._known.discard((member.feed, member.item_id))
+        still = self._stories.get(story_id)
+        for key in member.keys:
+            self._df[key] -= 1
+            if still and any(key in m.keys for m in still.members):
+                continue
+            stories = self._postings.get(key)
+            if stories is not None:
+                stories.discard(story_id)
+                if not stories:
+                    del self._postings[key]
+        self._members -= 1
 
-    def _minhash(self, words: frozenset[str]) -> MinHash:
-        minhash = MinHash(
-            num_perm=self._num_perm, scheme=SCHEME, permutations=self._template.permutations
-        )
-        minhash.update_batch([w.encode() for w in words])
-        return minhash
+    def compare(self, member: Member, other: Member) -> Evidence:
+        """The evidence that `member` and `other` report one event (see the module docstring)."""
+        gap = abs(member.at - other.at)
+        a, b = member.event, other.event
+        entities = tuple(sorted(a.entities & b.entities))
+        terms = tuple(sorted(a.terms & b.terms))
+        figures = tuple(sorted(a.figures & b.figures))
+        pa, pb = primary_action(a), primary_action(b)
+        similarity = jaccard(member.words, other.words)
+        veto = _veto(gap, self.window, pa, pb, a, b)
+        score = _ENTITY_WEIGHT * sum(self._idf(f"e:{e}") for e in entities)
+        score += sum(self._idf(f"t:{t}") * _term_weight(t) for t in terms)
+        score += sum(self._idf(f"f:{f}") for f in figures)
+        score += _ACTION_BONUS if pa and pa == pb else 0.0
+        score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
+        if not (entities or terms or figures):
+            veto = veto or "nothing named in common"
+        action = pa if pa == pb else None
+        return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
+
+    def _candidates(self, member: Member) -> list[str]:
+        found: set[str] = set()
+        for key in member.keys:
+            found |= self._postings.get(key, set())
+        return sorted(sid for sid in found if self._open_for(sid, member.at))
+
+    def _open_for(self, story_id: str, at: datetime) -> bool:
+        return any(abs(m.at - at) <= self.window for m in self._stories[story_id].members)
+
+    def _story_score(
+        self, member: Member, members: Sequence[Member]
+    ) -> tuple[float, tuple[Evidence, ...]]:
+        evidence = tuple(self.compare(member, m) for m in members)
+        in_window = [e for e in evidence if e.gap <= self.window]
+        if any(e.veto and e.veto not in _WEAK_VETOES for e in in_window):
+            return -math.inf, evidence
+        scores = [e.score for e in in_window if not e.veto]
+        if not scores:
+            return -math.inf, evidence
+        mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
+        return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
+
+    def _idf(self, key: str) -> float:
+        return math.log((self._members + 1) / (self._df.get(key, 0) + 1))
+
+
+def _veto(
+    gap: timedelta, window: timedelta, pa: str | None, pb: str | None, a: Event, b: Event
+) -> str | None:
+    if gap > window:
+        return f"more than {window} apart"
+    if not compatible(pa, pb):
+        return f"different actions ({pa} / {pb})"
+    if figures_conflict(a.figures, b.figures):
+        return "different figures"
+    return None
+
+
+def _term_weight(term: str) -> float:
+    return _ARABIC_TERM_WEIGHT if any("\u0600" <= ch <= "\u06ff" for ch in term) else 1.0
+
+
+def _miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...]) -> str:
+    vetoes = [e.veto for e in evidence if e.veto and e.veto not in _WEAK_VETOES]
+    if vetoes:
+        return vetoes[0]
+    return f"score {score:.2f} below {threshold:.2f}"

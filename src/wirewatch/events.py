@@ -19,6 +19,7 @@ a deal and its suspension cannot.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -37,7 +38,7 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "| غاز | سام | سامة"
     ),
     "strike": (
-        "strike | airstrike | air strike | air raid | raid | bomb | shell | missile | rocket "
+        "storm | break into | breaks into | broke into | strike | airstrike | air strike | air raid | raid | bomb | shell | missile | rocket "
         "| drone | barrel | artillery | warplane | jets | blast | explosion | explosive | car "
         "bomb | attack | hit | struck | targeted | assault | غارة | غارات | قصف | صاروخ | "
         "صواريخ | مسير | طائرات | انفجار | تفجير | براميل | برميل | هجوم | استهدف | ضربة"
@@ -94,8 +95,8 @@ _LEXICON: Final[dict[str, tuple[str, ...]]] = {
 }
 
 # The kind of action an item reports, as a family of classes: the first class of the title
-# in this order, else of the summary. "kill" names no family of its own: a toll is reported for
-# a strike, a clash, a shooting or a quake alike.
+# in this order, else of the summary. "kill" comes last: a toll is reported for a strike, a
+# clash, a shooting or a quake alike, so it goes with each of them.
 _FAMILY: Final[dict[str, str]] = {
     "chemical": "attack",
     "quake": "quake",
@@ -112,14 +113,28 @@ _FAMILY: Final[dict[str, str]] = {
     "protest": "protest",
     "clash": "fight",
     "strike": "attack",
+    "kill": "kill",
 }
 _PRIORITY: Final[tuple[str, ...]] = tuple(_FAMILY)
 # Families that one event can be reported under: a rally fired on ("protest", "attack"), a
-# deal to leave ("leave"), a vote and the appointment it makes.
+# vote and the appointment it makes, a toll of a strike, a clash, a shooting or a quake.
 _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(
-    frozenset(pair) for pair in (("leave", "deal"), ("vote", "appoint"), ("protest", "attack"))
+    frozenset(pair)
+    for pair in (
+        ("vote", "appoint"),
+        ("protest", "attack"),
+        ("kill", "attack"),
+        ("kill", "fight"),
+        ("kill", "protest"),
+        ("kill", "quake"),
+    )
 )
 
+# Zipf frequencies above which a word is too common to name an event: Latin words with a
+# capital inside a sentence, Latin words at the start of one or in capitals, Arabic words.
+_COMMON: Final = 4.5
+_RARE: Final = 3.5
+_ARABIC_COMMON: Final = 4.0
 _WORD: Final = re.compile(r"[\w'’-]+")
 _NUMBER: Final = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+(?:\.\d+)?")
 _ARABIC_CLITICS: Final = ("وال", "بال", "لل", "فال", "كال", "ال", "و", "ب", "ل", "ف")
@@ -209,7 +224,7 @@ def _cue(cue: str) -> str:
 
 
 _ENDINGS: Final = frozenset(
-    [*"s es ed d ing er ers or ors e ion ions ation ations ment ments ies y".split(), ""]
+    [*"s es ed d ing er ers or ors e ion ions ation ations ment ments ies y al als".split(), ""]
 )
 
 
@@ -237,19 +252,33 @@ def _terms(text: str, *, names: bool = False) -> frozenset[str]:
 
 
 def _term(token: str, *, first: bool, shouting: bool) -> str | None:
+    """A word that names something: rare in the language (a name, not "government"), and in
+    Latin script written with a capital. A capital that only starts a sentence or shouts a
+    headline proves nothing, so there the word must be rarer still."""
     token = token.strip("'’-")
     if _is_arabic(token):
         stem = _arabic_stem(token)
-        return stem if len(stem) >= 4 and stem not in _ARABIC_STOP else None
+        if len(stem) < 3 or stem in _ARABIC_STOP or zipf(token, "ar") >= _ARABIC_COMMON:
+            return None
+        return stem
     if not token[:1].isupper() or len(token) < 3 or token.isdigit():
-        return None
-    if (first or shouting) and token.casefold() in _LATIN_STOP:
         return None
     key = re.sub(r"^(al|el|ad|as|ar|ash|az)[-’']", "", token.casefold())
     key = key.replace("'", "").replace("’", "")
     if key in _LATIN_STOP or len(key) < 3:
         return None
+    if zipf(key, "en") >= (_RARE if first or shouting else _COMMON):
+        return None
     return key.rstrip("s") if len(key) > 4 else key
+
+
+@functools.cache
+def zipf(word: str, language: str) -> float:
+    """How common `word` is in `language`, on the Zipf scale of the wordfreq package (7: "the",
+    3: once per 10 million words, 0: unknown)."""
+    from wordfreq import zipf_frequency  # here: it costs 0.7 s to import, grouping alone needs it
+
+    return float(zipf_frequency(word, language, wordlist="small"))
 
 
 def _figures(text: str) -> frozenset[str]:

@@ -27,8 +27,8 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,7 +40,11 @@ DEFAULT_THRESHOLD = 0.5
 _SCALE = 4.0
 _ENTITY_WEIGHT = 0.6
 _ARABIC_TERM_WEIGHT = 0.5
-_ACTION_BONUS = 1.0
+_ACTION_WEIGHT = 0.5
+_PRIOR = 20
+_SAME_WORDING = 0.45
+_MIN_SHARED = 4
+_ALL = "*"
 _WORDS_WEIGHT = 3.0
 _DECAY_PER_DAY = 0.5
 _BEST_SHARE = 0.3
@@ -136,6 +140,12 @@ class Member:
             + [f"f:{f}" for f in event.figures]
         )
 
+    @property
+    def counted(self) -> frozenset[str]:
+        """What the index counts the rarity of: the keys, its action family, and itself."""
+        action = (f"a:{self.event.action}",) if self.event.action else ()
+        return self.keys | {_ALL, *action}
+
     def signature(self) -> str:
         """One line for the store: the member's event, which `explain` can read back."""
         e = self.event
@@ -189,8 +199,7 @@ class StoryIndex:
         self.threshold = threshold
         self._stories: dict[str, _Story] = {}
         self._postings: dict[str, set[str]] = {}
-        self._df: Counter[str] = Counter()
-        self._members = 0
+        self._times: dict[str, list[datetime]] = {}
         self._known: set[tuple[str, str]] = set()
 
     def __len__(self) -> int:
@@ -216,8 +225,8 @@ class StoryIndex:
         story.newest = member.at if story.newest is None else max(story.newest, member.at)
         for key in member.keys:
             self._postings.setdefault(key, set()).add(story_id)
-            self._df[key] += 1
-        self._members += 1
+        for key in member.counted:
+            insort(self._times.setdefault(key, []), member.at)
 
     def remove(self, story_id: str, member: Member) -> None:
         """Undo `add` (when the ingest that recorded the member failed)."""
@@ -258,9 +267,13 @@ class StoryIndex:
 
     def _unfile(self, story_id: str, member: Member) -> None:
         self._known.discard((member.feed, member.item_id))
+        for key in member.counted:
+            times = self._times[key]
+            del times[bisect_left(times, member.at)]
+            if not times:
+                del self._times[key]
         still = self._stories.get(story_id)
         for key in member.keys:
-            self._df[key] -= 1
             if still and any(key in m.keys for m in still.members):
                 continue
             stories = self._postings.get(key)
@@ -268,7 +281,6 @@ class StoryIndex:
                 stories.discard(story_id)
                 if not stories:
                     del self._postings[key]
-        self._members -= 1
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -280,10 +292,13 @@ class StoryIndex:
         pa, pb = primary_action(a), primary_action(b)
         similarity = jaccard(member.words, other.words)
         veto = _veto(gap, self.window, pa, pb, a, b)
-        score = _ENTITY_WEIGHT * sum(self._idf(f"e:{e}") for e in entities)
-        score += sum(self._idf(f"t:{t}") * _term_weight(t) for t in terms)
-        score += sum(self._idf(f"f:{f}") for f in figures)
-        score += _ACTION_BONUS if pa and pa == pb else 0.0
+        rarity = self._rarity(member.at)
+        score = _ENTITY_WEIGHT * sum(rarity(f"e:{e}") for e in entities)
+        score += sum(rarity(f"t:{t}") * _term_weight(t) for t in terms)
+        score += sum(rarity(f"f:{f}") for f in figures)
+        score += _ACTION_WEIGHT * rarity(f"a:{pa}") if pa and pa == pb else 0.0
+        if similarity >= _SAME_WORDING and len(member.words & other.words) >= _MIN_SHARED:
+            score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
         if not (entities or terms or figures):
             veto = veto or "nothing named in common"
@@ -312,8 +327,22 @@ class StoryIndex:
         mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
         return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
 
-    def _idf(self, key: str) -> float:
-        return math.log((self._members + 1) / (self._df.get(key, 0) + 1))
+    def _rarity(self, at: datetime) -> Callable[[str], float]:
+        """How rare a key is among the members within the window of `at`: a name that many
+        reports of the hour share says less about which event it is (an inverse document
+        frequency, with a prior of `_PRIOR` members so that a quiet hour does not make every
+        name look unique)."""
+        low, high = at - self.window, at + self.window
+        total = self._count(_ALL, low, high) + _PRIOR
+
+        def rarity(key: str) -> float:
+            return math.log(total / (self._count(key, low, high) + 1))
+
+        return rarity
+
+    def _count(self, key: str, low: datetime, high: datetime) -> int:
+        times = self._times.get(key, [])
+        return bisect_right(times, high) - bisect_left(times, low)
 
 
 def _veto(

@@ -75,9 +75,10 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "president | تعيين | إقالة | عزل"
     ),
     "meet": (
-        "meet | met | talks | visit | summit | sit-down | received | conference | negotiat | "
-        "زيارة | يصل | وصل | محادثات | لقاء | يلتقي | التقى | مفاوضات"
+        "meet | met | talks | summit | sit-down | conference | negotiat | محادثات | لقاء | "
+        "يلتقي | التقى | مفاوضات"
     ),
+    "visit": ("visit | arrive | received | lands in | زيارة | يصل | وصل | زار"),
     "sanction": ("sanction | embargo | lift | العقوبات | عقوبات"),
     "quake": ("quake | earthquake | tremor | magnitude | aftershock | زلزال | هزة"),
     "release": ("release | amnesty | freed | prisoner | detainee | الإفراج | العفو | معتقل"),
@@ -110,6 +111,7 @@ _FAMILY: Final[dict[str, str]] = {
     "sanction": "sanction",
     "release": "release",
     "meet": "meet",
+    "visit": "visit",
     "protest": "protest",
     "clash": "fight",
     "strike": "attack",

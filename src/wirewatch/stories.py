@@ -50,7 +50,7 @@ _DECAY_PER_DAY = 0.5
 _BEST_SHARE = 0.3
 
 # Reasons that keep a pair from counting, but do not keep the item out of the story.
-_WEAK_VETOES = frozenset({"nothing named in common"})
+_WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
 _WORD = re.compile(r"\w+")
 _POSSESSIVE = re.compile(r"['’‘`´]s\b")
 _STOPWORD_TEXT = """
@@ -297,11 +297,19 @@ class StoryIndex:
         score += sum(rarity(f"t:{t}") * _term_weight(t) for t in terms)
         score += sum(rarity(f"f:{f}") for f in figures)
         score += _ACTION_WEIGHT * rarity(f"a:{pa}") if pa and pa == pb else 0.0
-        if similarity >= _SAME_WORDING and len(member.words & other.words) >= _MIN_SHARED:
+        same_wording = (
+            similarity >= _SAME_WORDING and len(member.words & other.words) >= _MIN_SHARED
+        )
+        if same_wording:
             score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
+        kinds = sum(
+            (bool(entities or terms), bool(figures), bool(pa and pa == pb), similarity >= 0.3)
+        )
         if not (entities or terms or figures):
             veto = veto or "nothing named in common"
+        elif kinds < 2 and not same_wording:
+            veto = veto or "one kind of evidence only"
         action = pa if pa == pb else None
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
 

@@ -46,6 +46,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "id": alert.id,
         "story_id": alert.story_id,
         "watchlist": alert.watchlist,
+        "action": alert.action,
         "created_at": alert.created_at.isoformat(),
         "title": alert.item.title,
         "url": alert.item.url,
@@ -54,6 +55,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "sources": [
             {
                 "feed": s.feed,
+                "item_id": s.item_id,
                 "title": s.title,
                 "url": s.url,
                 "published": s.published.isoformat() if s.published else None,
@@ -86,8 +88,9 @@ def _table(records: list[Any], out: IO[str]) -> None:
         alert = record.alert
         states = ", ".join(f"{d.notifier}: {d.state}" for d in record.deliveries) or "no notifier"
         out.write(f"{local(alert.created_at)}  [{alert.watchlist}] {alert.item.title}\n")
-        out.write(f"    entities: {', '.join(record.entities)}\n")
+        action = f"  action: {alert.action}" if alert.action else ""
+        out.write(f"    story: {alert.story_id}{action}  entities: {', '.join(record.entities)}\n")
         out.write(f"    sources: {len(alert.sources)}  deliveries: {states}\n")
         for source in alert.sources[:5]:
-            out.write(f"      - {source.feed}: {source.url or source.title}\n")
+            out.write(f"      - {source.feed} {source.item_id}: {source.url or source.title}\n")
     out.write(f"\n{len(records)} alerts\n")

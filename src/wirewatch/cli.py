@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "poll",
     "run",
     "alerts",
+    "stories",
     "backtest",
     "deliveries",
     "db",

@@ -38,7 +38,8 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "| غاز | سام | سامة"
     ),
     "strike": (
-        "storm | break into | breaks into | broke into | strike | airstrike | air strike | air raid | raid | bomb | shell | missile | rocket "
+        "storm | break into | breaks into | broke into | strike | airstrike | air strike | air "
+        "raid | raid | bomb | shell | missile | rocket "
         "| drone | barrel | artillery | warplane | jets | blast | explosion | explosive | car "
         "bomb | attack | hit | struck | targeted | assault | غارة | غارات | قصف | صاروخ | "
         "صواريخ | مسير | طائرات | انفجار | تفجير | براميل | برميل | هجوم | استهدف | ضربة"
@@ -48,7 +49,7 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "معارك | مواجهات | قتال"
     ),
     "capture": (
-        "capture | seize | seized | take control | takes control | took control | taken "
+        "controls | in control of | capture | seize | seized | take control | takes control | took control | taken "
         "control | take over | takes over | took over | fall to | falls to | fell to | "
         "overrun | enter | recapture | retake | in hts hands | now in | سيطر | تسيطر | يسيطر "
         "| دخل | تدخل | يدخل | استعاد | استعادة | سقوط"

@@ -27,6 +27,7 @@ from wirewatch.config import FeedConfig
 from wirewatch.errors import ParseError
 from wirewatch.fetch import Fetcher
 from wirewatch.gate import IngestGate
+from wirewatch.grouping import decide_stories, stored_member
 from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
 from wirewatch.parse import ParsedFeed, parse_feed
 from wirewatch.routing import severity_and_tags
@@ -39,10 +40,9 @@ from wirewatch.storage import (
     Novelty,
     Store,
     StoryDecision,
-    StoryMemberRecord,
     Verdict,
 )
-from wirewatch.stories import Member, StoryIndex, item_text, new_story_id
+from wirewatch.stories import StoryIndex
 
 log = structlog.get_logger("wirewatch.pipeline")
 Clock = Callable[[], datetime]
@@ -197,7 +197,8 @@ class Pipeline:
         async with self.store.story_lock():
             batch = await self._classified(feed, state, items, batch)
             await self._sync_stories(now)
-            stories, added = self._stories(feed, batch, now)
+            alerting = [(i, v) for i, novel, v in batch if _needs_story(novel, v)]
+            stories, added = decide_stories(self.stories, feed.key, alerting, now)
             try:
                 return await self.store.ingest(self._batch(feed, state, now, batch, stories))
             except BaseException:
@@ -253,13 +254,8 @@ class Pipeline:
         since = self._synced - timedelta(seconds=5) if self._synced else now - self.stories.window
         for record in await self.store.story_members(since):
             if not self.stories.has_member(record.item.feed, record.item.id):
-                self.stories.add(record.story_id, self._stored_member(record))
+                self.stories.add(record.story_id, stored_member(self.loaded, record))
         self._synced = now
-
-    def _stored_member(self, record: StoryMemberRecord) -> Member:
-        feed = next((f for f in self.loaded.config.feeds if f.key == record.item.feed), None)
-        verdicts = self._verdicts(feed, record.item, Novelty.NEW) if feed else ()
-        return self._member(record.item.feed, record.item, list(verdicts), record.seen_at)
 
     def _verdicts(
         self, feed: FeedConfig | None, item: FeedItem, novelty: Novelty
@@ -275,45 +271,6 @@ class Pipeline:
             destinations = self.loaded.router.destinations(matcher.watchlist, result)
             verdicts.append(Verdict(result, destinations, severity, tags))
         return tuple(verdicts)
-
-    def _stories(
-        self,
-        feed: FeedConfig,
-        batch: list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]],
-        now: datetime,
-    ) -> tuple[dict[str, StoryDecision], list[tuple[str, Member]]]:
-        """The story of every alerting item, decided in published order (ties by id), so the
-        same items give the same stories whatever order they came in."""
-        members = [
-            (self._member(feed.key, item, list(verdicts), now), item)
-            for item, novel, verdicts in batch
-            if _needs_story(novel, verdicts)
-        ]
-        members.sort(key=lambda pair: (pair[0].at, pair[0].item_id))
-        decisions: dict[str, StoryDecision] = {}
-        added: list[tuple[str, Member]] = []
-        for member, item in members:
-            found = self.stories.decide(member)
-            story_id = found.story_id or new_story_id(feed.key, item.id)
-            decisions[item.id] = StoryDecision(story_id, member.signature(), member.event.action)
-            self.stories.add(story_id, member)
-            added.append((story_id, member))
-        return decisions, added
-
-    def _member(self, feed: str, item: FeedItem, verdicts: list[Verdict], seen: datetime) -> Member:
-        """What grouping compares of an item: published time, or the time it was seen when it
-        has none or claims the future (the same rule live and when warming after a restart)."""
-        matches = [m for v in verdicts for m in v.classification.matches]
-        at = item.published if item.published and item.published <= seen else seen
-        return Member.of(
-            feed,
-            item.id,
-            item_text(item.title, item.summary),
-            at,
-            dict.fromkeys(m.entity for m in matches),
-            dict.fromkeys(m.text for m in matches),
-            item.title,
-        )
 
     def _healthy(
         self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime

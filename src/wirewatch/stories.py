@@ -28,7 +28,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -205,6 +205,11 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._stories)
 
+    @property
+    def threshold_score(self) -> float:
+        """The story score at which a member joins (`threshold` on the evidence scale)."""
+        return self.threshold * _SCALE
+
     def __contains__(self, story_id: object) -> bool:
         return story_id in self._stories
 
@@ -240,10 +245,10 @@ class StoryIndex:
 
     def decide(self, member: Member) -> Decision:
         """The story `member` reports, or a decision to open a new one, with the evidence."""
-        threshold = self.threshold * _SCALE
+        threshold = self.threshold_score
         scored = []
         for story_id in self._candidates(member):
-            score, evidence = self._story_score(member, self._stories[story_id].members)
+            score, evidence = self.score(member, story_id)
             first = self._stories[story_id].members[0].at
             scored.append((score, first, story_id, evidence))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
@@ -322,10 +327,11 @@ class StoryIndex:
     def _open_for(self, story_id: str, at: datetime) -> bool:
         return any(abs(m.at - at) <= self.window for m in self._stories[story_id].members)
 
-    def _story_score(
-        self, member: Member, members: Sequence[Member]
-    ) -> tuple[float, tuple[Evidence, ...]]:
-        evidence = tuple(self.compare(member, m) for m in members)
+    def score(self, member: Member, story_id: str) -> tuple[float, tuple[Evidence, ...]]:
+        """How well `member` fits the story: -inf when a member in the window vetoes it or none
+        counts, else a mix of the best and the mean member score; with each member's evidence."""
+        members = self._stories[story_id].members if story_id in self._stories else []
+        evidence = tuple(self.compare(member, m) for m in members if m is not member)
         in_window = [e for e in evidence if e.gap <= self.window]
         if any(e.veto and e.veto not in _WEAK_VETOES for e in in_window):
             return -math.inf, evidence
@@ -373,4 +379,7 @@ def _miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...])
     vetoes = [e.veto for e in evidence if e.veto and e.veto not in _WEAK_VETOES]
     if vetoes:
         return vetoes[0]
+    if score == -math.inf:
+        weak = [e.veto for e in evidence if e.veto]
+        return weak[0] if weak else "nothing in common"
     return f"score {score:.2f} below {threshold:.2f}"

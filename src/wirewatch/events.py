@@ -49,10 +49,11 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "معارك | مواجهات | قتال"
     ),
     "capture": (
-        "controls | in control of | capture | seize | seized | take control | takes control | took control | taken "
+        "controls | in control of | capture | seize | seized | take control | takes control "
+        "| took control | taken "
         "control | take over | takes over | took over | fall to | falls to | fell to | "
         "overrun | enter | recapture | retake | in hts hands | now in | سيطر | تسيطر | يسيطر "
-        "| دخل | تدخل | يدخل | استعاد | استعادة | سقوط"
+        "| دخل | تدخل | يدخل | استعاد | استعادة"
     ),
     "withdraw": (
         "withdraw | pull out | pulls out | pulled out | retreat | quit | leave | leaving | "

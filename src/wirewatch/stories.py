@@ -28,7 +28,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -40,11 +40,17 @@ DEFAULT_THRESHOLD = 0.5
 _SCALE = 4.0
 _ENTITY_WEIGHT = 0.6
 _ARABIC_TERM_WEIGHT = 0.5
-_ACTION_WEIGHT = 0.5
+_ACTION_WEIGHT = 1.0
 _PRIOR = 20
 _SAME_WORDING = 0.45
 _MIN_SHARED = 4
 _ALL = "*"
+_SURE = 2.0
+_MARGIN = 1.0
+_MAX_POSTINGS = 500
+_CANDIDATES = 24
+_Posting = tuple[datetime, str, str, str]
+"""(time, feed, item id, story id) of one member filed under one key."""
 _WORDS_WEIGHT = 3.0
 _DECAY_PER_DAY = 0.5
 _BEST_SHARE = 0.3
@@ -198,9 +204,10 @@ class StoryIndex:
         self.window = window
         self.threshold = threshold
         self._stories: dict[str, _Story] = {}
-        self._postings: dict[str, set[str]] = {}
-        self._times: dict[str, list[datetime]] = {}
+        self._posted: dict[str, list[_Posting]] = {}
+        """key -> the members filed under it, in time order: candidates and rarity."""
         self._known: set[tuple[str, str]] = set()
+        self._cached: tuple[Member, dict[str, float]] | None = None
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -228,10 +235,10 @@ class StoryIndex:
         story = self._stories.setdefault(story_id, _Story())
         story.members.append(member)
         story.newest = member.at if story.newest is None else max(story.newest, member.at)
-        for key in member.keys:
-            self._postings.setdefault(key, set()).add(story_id)
+        posting = (member.at, member.feed, member.item_id, story_id)
+        self._cached = None
         for key in member.counted:
-            insort(self._times.setdefault(key, []), member.at)
+            insort(self._posted.setdefault(key, []), posting)
 
     def remove(self, story_id: str, member: Member) -> None:
         """Undo `add` (when the ingest that recorded the member failed)."""
@@ -259,6 +266,10 @@ class StoryIndex:
         )[:3]
         if scored and scored[0][0] >= threshold:
             score, _, story_id, evidence = scored[0]
+            rivals = [s for s, _, _, _ in scored[1:] if s >= threshold]
+            if rivals and score < _SURE * threshold and score - rivals[0] < _MARGIN:
+                reason = f"as close to {scored[1][2]} ({rivals[0]:.2f}) as to {story_id}"
+                return Decision(None, 0.0, (), ((story_id, round(score, 3), reason), *misses))
             return Decision(story_id, score, evidence, misses)
         return Decision(None, 0.0, (), misses)
 
@@ -272,20 +283,13 @@ class StoryIndex:
 
     def _unfile(self, story_id: str, member: Member) -> None:
         self._known.discard((member.feed, member.item_id))
+        posting = (member.at, member.feed, member.item_id, story_id)
+        self._cached = None
         for key in member.counted:
-            times = self._times[key]
-            del times[bisect_left(times, member.at)]
-            if not times:
-                del self._times[key]
-        still = self._stories.get(story_id)
-        for key in member.keys:
-            if still and any(key in m.keys for m in still.members):
-                continue
-            stories = self._postings.get(key)
-            if stories is not None:
-                stories.discard(story_id)
-                if not stories:
-                    del self._postings[key]
+            postings = self._posted[key]
+            del postings[bisect_left(postings, posting)]
+            if not postings:
+                del self._posted[key]
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -297,20 +301,21 @@ class StoryIndex:
         pa, pb = primary_action(a), primary_action(b)
         similarity = jaccard(member.words, other.words)
         veto = _veto(gap, self.window, pa, pb, a, b)
-        rarity = self._rarity(member.at)
-        score = _ENTITY_WEIGHT * sum(rarity(f"e:{e}") for e in entities)
-        score += sum(rarity(f"t:{t}") * _term_weight(t) for t in terms)
-        score += sum(rarity(f"f:{f}") for f in figures)
-        score += _ACTION_WEIGHT * rarity(f"a:{pa}") if pa and pa == pb else 0.0
+        rarity = self._rarity(member)
+        score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
+        score += sum(rarity[f"t:{t}"] * _term_weight(t) for t in terms)
+        score += sum(rarity[f"f:{f}"] for f in figures)
+        if pa and pb and compatible(pa, pb):
+            same = 1.0 if pa == pb else 0.5
+            score += same * _ACTION_WEIGHT * rarity[f"a:{pa}"]
         same_wording = (
             similarity >= _SAME_WORDING and len(member.words & other.words) >= _MIN_SHARED
         )
         if same_wording:
             score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
-        kinds = sum(
-            (bool(entities or terms), bool(figures), bool(pa and pa == pb), similarity >= 0.3)
-        )
+        acted = bool(pa and pb and compatible(pa, pb))
+        kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
         if not (entities or terms or figures):
             veto = veto or "nothing named in common"
         elif kinds < 2 and not same_wording:
@@ -319,13 +324,25 @@ class StoryIndex:
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
 
     def _candidates(self, member: Member) -> list[str]:
-        found: set[str] = set()
+        """The stories most worth scoring: those with a member in the window that shares a key,
+        ranked by the rarity of what they share (keys too common in the window to tell events
+        apart find no candidates by themselves, but still count in the score)."""
+        rarity = self._rarity(member)
+        found: dict[str, float] = {}
         for key in member.keys:
-            found |= self._postings.get(key, set())
-        return sorted(sid for sid in found if self._open_for(sid, member.at))
+            postings = self._in_window(key, member.at)
+            if len(postings) > _MAX_POSTINGS:
+                continue
+            for _, _, _, story_id in postings:
+                found[story_id] = found.get(story_id, 0.0) + rarity[key]
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [story_id for story_id, _ in ranked[:_CANDIDATES]]
 
-    def _open_for(self, story_id: str, at: datetime) -> bool:
-        return any(abs(m.at - at) <= self.window for m in self._stories[story_id].members)
+    def _in_window(self, key: str, at: datetime) -> list[_Posting]:
+        postings = self._posted.get(key, [])
+        low = bisect_left(postings, (at - self.window,))
+        high = bisect_right(postings, (at + self.window, "\uffff"))
+        return postings[low:high]
 
     def score(self, member: Member, story_id: str) -> tuple[float, tuple[Evidence, ...]]:
         """How well `member` fits the story: -inf when a member in the window vetoes it or none
@@ -341,22 +358,20 @@ class StoryIndex:
         mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
         return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
 
-    def _rarity(self, at: datetime) -> Callable[[str], float]:
-        """How rare a key is among the members within the window of `at`: a name that many
-        reports of the hour share says less about which event it is (an inverse document
-        frequency, with a prior of `_PRIOR` members so that a quiet hour does not make every
-        name look unique)."""
-        low, high = at - self.window, at + self.window
-        total = self._count(_ALL, low, high) + _PRIOR
-
-        def rarity(key: str) -> float:
-            return math.log(total / (self._count(key, low, high) + 1))
-
+    def _rarity(self, member: Member) -> dict[str, float]:
+        """How rare each key of `member` is among the members within the window of it: a name
+        that many reports of the hour share says less about which event it is (an inverse
+        document frequency, with a prior of `_PRIOR` members so that a quiet hour does not make
+        every name look unique). Cached for the member being decided."""
+        if self._cached is not None and self._cached[0] is member:
+            return self._cached[1]
+        total = len(self._in_window(_ALL, member.at)) + _PRIOR
+        rarity = {
+            key: math.log(total / (len(self._in_window(key, member.at)) + 1))
+            for key in member.counted
+        }
+        self._cached = (member, rarity)
         return rarity
-
-    def _count(self, key: str, low: datetime, high: datetime) -> int:
-        times = self._times.get(key, [])
-        return bisect_right(times, high) - bisect_left(times, low)
 
 
 def _veto(

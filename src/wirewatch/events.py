@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -209,18 +209,27 @@ def _family(actions: frozenset[str]) -> str | None:
 
 
 def actions_in(text: str) -> frozenset[str]:
-    """The action classes named in `text`."""
+    """The action classes named in `text`: a word that is a cue or a cue with an inflection
+    ("strikes", "seized", "shelling"; an Arabic cue with up to two more letters), or a phrase."""
     lower = text.casefold()
     words = [_arabic_stem(w) if _is_arabic(w) else w for w in _WORD.findall(lower)]
-    starts = set(words)
-    joined = f" {' '.join(words)} "
-    found = set()
-    for kind, cues in _CUES.items():
-        for cue in cues:
-            if (" " in cue and f" {cue}" in joined) or _starts_any(cue, starts):
-                found.add(kind)
-                break
+    found: set[str] = set()
+    for word in words:
+        for stem in _stems(word):
+            found |= _WORD_CUES.get(stem, frozenset())
+    for match in _PHRASE_CUES.finditer(" ".join(words)):
+        found |= _PHRASE_KINDS[match.group(0)]
     return frozenset(found)
+
+
+def _stems(word: str) -> Iterator[str]:
+    yield word
+    if _is_arabic(word):
+        yield from (word[:-n] for n in (1, 2) if len(word) - n >= 3)
+        return
+    for ending in _ENDINGS:
+        if ending and word.endswith(ending) and len(word) > len(ending):
+            yield word[: -len(ending)]
 
 
 def _cue(cue: str) -> str:
@@ -230,15 +239,6 @@ def _cue(cue: str) -> str:
 _ENDINGS: Final = frozenset(
     [*"s es ed d ing er ers or ors e ion ions ation ations ment ments ies y al als".split(), ""]
 )
-
-
-def _starts_any(cue: str, words: set[str]) -> bool:
-    """Whether a word is `cue` or `cue` with an inflection ("strikes", "seized", "shelling")."""
-    if cue in words:
-        return True
-    if _is_arabic(cue):
-        return any(w.startswith(cue) and len(w) - len(cue) <= 2 for w in words)
-    return any(w.startswith(cue) and w[len(cue) :] in _ENDINGS for w in words)
 
 
 def _terms(text: str, *, names: bool = False) -> frozenset[str]:
@@ -315,6 +315,19 @@ def _arabic_stem(word: str) -> str:
     return word
 
 
-_CUES: Final[dict[str, tuple[str, ...]]] = {
-    kind: tuple(_cue(c) for c in cues) for kind, cues in _LEXICON.items()
-}
+def _index_cues() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, set[str]] = {}
+    for kind, cues in _LEXICON.items():
+        for cue in map(_cue, cues):
+            (phrases if " " in cue else words).setdefault(cue, set()).add(kind)
+    return (
+        {k: frozenset(v) for k, v in words.items()},
+        {k: frozenset(v) for k, v in phrases.items()},
+    )
+
+
+_WORD_CUES, _PHRASE_KINDS = _index_cues()
+_PHRASE_CUES: Final = re.compile(
+    r"(?<!\S)(?:" + "|".join(map(re.escape, sorted(_PHRASE_KINDS, key=len, reverse=True))) + ")"
+)

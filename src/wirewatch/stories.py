@@ -48,7 +48,7 @@ _ALL = "*"
 _SURE = 2.0
 _MARGIN = 1.0
 _MAX_POSTINGS = 500
-_CANDIDATES = 24
+_CANDIDATES = 12
 _Posting = tuple[datetime, str, str, str]
 """(time, feed, item id, story id) of one member filed under one key."""
 _WORDS_WEIGHT = 3.0
@@ -255,7 +255,7 @@ class StoryIndex:
         threshold = self.threshold_score
         scored = []
         for story_id in self._candidates(member):
-            score, evidence = self.score(member, story_id)
+            score, evidence = self.score(member, story_id, every=False)
             first = self._stories[story_id].members[0].at
             scored.append((score, first, story_id, evidence))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
@@ -299,8 +299,10 @@ class StoryIndex:
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = primary_action(a), primary_action(b)
-        similarity = jaccard(member.words, other.words)
         veto = _veto(gap, self.window, pa, pb, a, b)
+        if veto:  # no need to weigh the rest
+            return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
+        similarity = jaccard(member.words, other.words)
         rarity = self._rarity(member)
         score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
         score += sum(rarity[f"t:{t}"] * _term_weight(t) for t in terms)
@@ -317,9 +319,9 @@ class StoryIndex:
         acted = bool(pa and pb and compatible(pa, pb))
         kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
         if not (entities or terms or figures):
-            veto = veto or "nothing named in common"
+            veto = "nothing named in common"
         elif kinds < 2 and not same_wording:
-            veto = veto or "one kind of evidence only"
+            veto = "one kind of evidence only"
         action = pa if pa == pb else None
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
 
@@ -344,11 +346,21 @@ class StoryIndex:
         high = bisect_right(postings, (at + self.window, "\uffff"))
         return postings[low:high]
 
-    def score(self, member: Member, story_id: str) -> tuple[float, tuple[Evidence, ...]]:
+    def score(
+        self, member: Member, story_id: str, *, every: bool = True
+    ) -> tuple[float, tuple[Evidence, ...]]:
         """How well `member` fits the story: -inf when a member in the window vetoes it or none
-        counts, else a mix of the best and the mean member score; with each member's evidence."""
+        counts, else a mix of the best and the mean member score; with each member's evidence
+        (with `every` False, only up to the first veto, and only members in the window)."""
         members = self._stories[story_id].members if story_id in self._stories else []
-        evidence = tuple(self.compare(member, m) for m in members if m is not member)
+        found = []
+        for other in members:
+            if other is member or (not every and abs(member.at - other.at) > self.window):
+                continue
+            found.append(self.compare(member, other))
+            if not every and found[-1].veto and found[-1].veto not in _WEAK_VETOES:
+                return -math.inf, tuple(found)
+        evidence = tuple(found)
         in_window = [e for e in evidence if e.gap <= self.window]
         if any(e.veto and e.veto not in _WEAK_VETOES for e in in_window):
             return -math.inf, evidence

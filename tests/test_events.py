@@ -79,8 +79,10 @@ def test_arabic_names_are_rare_words_without_clitics() -> None:
 
 
 def test_figures_leave_out_years_and_single_digits() -> None:
-    """Tolls and percentages are figures; years and small numbers are not."""
+    """Tolls and percentages are figures; years, small numbers and digits inside a word (a
+    code, a flight number) are not."""
     assert {"1400", "88.7"} == event_of("In 2014, 1,400 dead and 88.7 percent; 3 towns").figures
+    assert frozenset() == event_of("Code 07e3a1, flight 12B, road M5").figures
 
 
 def test_different_decimal_figures_conflict_but_rising_tolls_do_not() -> None:

@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "backtest",
     "deliveries",
     "db",
+    "watchlist",
 )
 
 

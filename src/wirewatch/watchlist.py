@@ -45,6 +45,11 @@ class Entity(_Strict):
     description: str = ""
     severity: str | None = None
     tags: tuple[str, ...] = ()
+    # Gazetteer-backed places (see wirewatch.gazetteer and README "Places from the gazetteer").
+    geonames: int | None = Field(default=None, gt=0)
+    iso3166: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+    aliases: Literal["gazetteer"] | None = None
+    include: Literal["within"] | None = None
 
     @field_validator("names", "exclude", "match_case")
     @classmethod
@@ -61,6 +66,18 @@ class Entity(_Strict):
         unknown = [n for n in self.match_case if n not in self.names]
         if unknown:
             raise ValueError(f"match_case lists {unknown!r}, which are not among names")
+        return self
+
+    @model_validator(mode="after")
+    def _gazetteer_keys_fit(self) -> Entity:
+        if (self.geonames or self.iso3166 or self.aliases or self.include) and self.kind != "place":
+            raise ValueError("geonames, iso3166, aliases and include are for kind: place only")
+        if self.geonames and self.iso3166:
+            raise ValueError("give geonames (a town) or iso3166 (a country or area), not both")
+        if self.aliases and not (self.geonames or self.iso3166):
+            raise ValueError("aliases: gazetteer needs geonames or iso3166")
+        if self.include and not (self.iso3166 and "-" in self.iso3166):
+            raise ValueError("include: within needs iso3166 of an area, such as SY-HI")
         return self
 
 

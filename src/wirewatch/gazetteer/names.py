@@ -1,0 +1,136 @@
+"""Names in the gazetteer: lookup keys, scripts, and the quality filter for aliases.
+
+A name is looked up by three keys, so that the spellings an article uses find the gazetteer's:
+
+- `exact`: folded as the matcher folds (case, diacritics, apostrophes, hyphens, Arabic forms);
+- `squashed`: the exact key without spaces or apostrophes ("Deir Ezzor" = "Deir ez-Zor");
+- `article`: the Arabic article in any transliteration (al-, ash-, ez-, el- ...) written "al",
+  then squashed ("Busra al-Sham" = "Busra ash Sham").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Literal
+
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING
+
+from wirewatch.fold import fold_name
+
+if TYPE_CHECKING:
+    from wirewatch.gazetteer.index import Gazetteer, Place
+
+Script = Literal["latin", "arabic", "other"]
+_ARTICLE = re.compile(r"(?:(?<=\s)|^)(?:al|el|al|as|ash|az|ad|an|ar|at|es|esh|ez|ed|en|er|et)\s")
+_DIGIT = re.compile(r"\d")
+_CODE = re.compile(r"^[A-Z]{2,4}$")
+_NOT_ARABIC = re.compile("[\u067e\u0686\u0698\u06a9\u06af\u06cc\u06d5\u06ce\u06c6\u0695\u06b5]")
+_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+
+
+def keys(name: str) -> tuple[str, ...]:
+    """The lookup keys of `name`, most exact first, without repeats."""
+    exact = fold_name(name)
+    squashed = exact.replace(" ", "").replace("'", "")
+    article = _ARTICLE.sub("al ", exact).replace(" ", "").replace("'", "")
+    return tuple(dict.fromkeys(k for k in (exact, squashed, article) if k))
+
+
+def script(name: str) -> Script:
+    """The script of the name's letters: Latin, Arabic, or anything else (mixed is other)."""
+    found: set[str] = set()
+    for char in name:
+        if char.isalpha():
+            label = unicodedata.name(char, "")
+            found.add("latin" if label.startswith("LATIN") else
+                      "arabic" if label.startswith("ARABIC") else "other")
+    if len(found) == 1:
+        only = found.pop()
+        return "latin" if only == "latin" else "arabic" if only == "arabic" else "other"
+    return "other"
+
+
+def plain_arabic(name: str) -> str:
+    """An Arabic name without short-vowel marks, shadda or tatweel (as analysts write it)."""
+    return _ARABIC_MARKS.sub("", name)
+
+
+def good_alias(name: str, scripts: Iterable[str] = ("latin", "arabic")) -> bool:
+    """Whether a gazetteer alternate name is worth a watchlist line.
+
+    Dropped: other scripts than `scripts`; codes (ALP, DAM, QHS); lowercase romanisations
+    ("hms", "mdynt hms"); names with digits; one- and two-letter names.
+    """
+    kind = script(name)
+    if kind not in scripts or _DIGIT.search(name) or len(name.strip()) < 3:
+        return False
+    if kind == "arabic":
+        words = name.split()
+        return not _NOT_ARABIC.search(name) and min(map(len, words)) > 1 and words[0] != "مدينة"
+    if kind == "latin":
+        if _CODE.match(name) or not any(c.isupper() for c in name):
+            return False
+        if any(c in name for c in "`ʹ\"()[]/,;"):
+            return False  # transliteration markup or a list, not a name
+    return True
+
+
+def pick_aliases(
+    primary: str,
+    names: Iterable[str],
+    *,
+    scripts: Iterable[str] = ("latin", "arabic"),
+    like: Iterable[str] = (),
+    latin: int = 6,
+    other: int = 3,
+) -> list[str]:
+    """The good aliases of `names`, one per folded spelling: at most `latin` Latin ones that
+    look like `primary` or a spelling in `like` (exonyms such as Homsz or Alepo do not), then
+    at most `other` in the other allowed scripts, shortest first."""
+    allowed = tuple(scripts)
+    models = [fold_name(n) for n in (primary, *like)]
+    chosen: dict[str, str] = {}
+    counts = {"latin": 0, "other": 0}
+    ordered = sorted(set(names), key=lambda n: (not n.isascii(), len(n), n))
+    primary = ascii_latin(primary)
+    for name in [primary, *ordered]:
+        kind = script(name)
+        if name != primary and not good_alias(name, allowed):
+            continue
+        name = plain_arabic(name) if kind == "arabic" else name
+        key = fold_name(name)
+        group = "latin" if kind == "latin" else "other"
+        if not key or key in chosen or counts[group] >= (latin if group == "latin" else other):
+            continue
+        if group == "latin" and name != primary and not _looks_like(key, models):
+            continue
+        chosen[key] = name
+        counts[group] += 1
+    return list(chosen.values())
+
+
+def ascii_latin(name: str) -> str:
+    """A Latin name in ASCII: Ḩamāh is Hamah, Dar‘ā is Dar'a; other names as they are."""
+    if script(name) != "latin" or name.isascii():
+        return name
+    folded = "".join("'" if c in "‘’ʼʿʾ`" else c for c in unicodedata.normalize("NFKD", name))
+    return folded.encode("ascii", "ignore").decode() or name
+
+
+def _looks_like(key: str, models: list[str]) -> bool:
+    plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    return any(SequenceMatcher(None, plain, m).ratio() >= 0.6 for m in models)
+
+
+def unambiguous(gazetteer: Gazetteer, place: Place, aliases: Iterable[str]) -> list[str]:
+    """The aliases that name no other town of the same country and no town of 5,000 people
+    elsewhere ("Sam" and "Cham" for Damascus, "Gama" for Hama do)."""
+    kept = []
+    for alias in aliases:
+        others = [p for p in gazetteer.lookup(alias) if p.id != place.id and p.kind == "city"]
+        if not any(p.country == place.country or p.population >= 5000 for p in others):
+            kept.append(alias)
+    return kept

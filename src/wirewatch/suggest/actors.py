@@ -32,7 +32,39 @@ def organisations(article: Article) -> list[Suggestion]:
             suggestion = _actor(article, seen[0], "organisation", list(names))
             suggestion.id, suggestion.label = org_id, names[0]
             found.append(suggestion)
+            taken.update(fold_name(n) for n in names)
+    for name in _named_bodies(article.text):
+        folded = fold_name(name)
+        if not any(folded in t or t in folded for t in taken if len(t) > 3):
+            taken.add(fold_name(name))
+            found.append(_actor(article, name, "organisation", [name]))
+    for acronym in dict.fromkeys(re.findall(r"(?<![\w-])[A-Z][A-Z-]{2,8}(?![\w-])", article.text)):
+        folded = fold_name(acronym)
+        if folded not in taken and folded not in _data.noise() and acronym[-1] != "-":
+            taken.add(folded)
+            found.append(_actor(article, acronym, "initials", [acronym]))
     return found
+
+
+_BODY_WORDS = (
+    "Watch|Forces|Army|Council|Programme|Program|Organisation|Organization|Committee|Agency|"
+    "Front|Movement|Party|Brigade|Brigades|Group|Alliance|Coalition|Union|Observatory|"
+    "Commission|Court|Network|Institute|Crescent|Cross|Federation|Association|Mission"
+)
+_WORD = r"[A-Z][\w'’]+(?:-[A-Z][\w'’]+)*"
+_BODY = re.compile(
+    rf"(?<![\w-])((?:{_WORD} )(?:(?:of|for|the|and) )?(?:{_WORD} ){{0,4}}(?:{_BODY_WORDS}))\b"
+)
+
+
+def _named_bodies(text: str) -> list[str]:
+    """Organisations named in full without an acronym: "Human Rights Watch"."""
+    found = []
+    for match in _BODY.finditer(text):
+        name = re.sub(r"^(?:The|A|An|In|On|At|By|From|For|With) ", "", match.group(1))
+        if len(name.split()) >= 2:
+            found.append(name)
+    return list(dict.fromkeys(found))
 
 
 def people(article: Article, not_names: frozenset[str]) -> list[Suggestion]:
@@ -44,6 +76,8 @@ def people(article: Article, not_names: frozenset[str]) -> list[Suggestion]:
             names += [with_article, person.surname] if with_article != person.surname else [
                 person.surname
             ]
+        if person.nickname:
+            names.append(person.nickname)
         suggestion = _actor(article, person.name, "person", names)
         if person.byline:
             suggestion.note = "the author of an embedded post, not a person in the story"

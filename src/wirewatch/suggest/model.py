@@ -9,7 +9,9 @@ from typing import Literal
 
 from wirewatch.gazetteer import Place
 
-Source = Literal["gazetteer", "country", "state", "acronym", "organisation", "person", "group"]
+Source = Literal[
+    "gazetteer", "country", "state", "acronym", "initials", "organisation", "person", "group"
+]
 
 
 @dataclass(slots=True)

@@ -31,6 +31,7 @@ class Person:
     surname: str
     first: int  # token index
     byline: bool
+    nickname: str = ""  # "known as Hemedti"
 
 
 def find_people(article: Article, not_names: frozenset[str]) -> list[Person]:
@@ -48,7 +49,11 @@ def find_people(article: Article, not_names: frozenset[str]) -> list[Person]:
         if cue:
             name = " ".join(t.text for t in run).removesuffix("'s").removesuffix("’s")
             surname = _PARTICLE.sub("", run[-1].text.removesuffix("'s"))
-            found.setdefault(name, Person(name, surname, index, cue == "byline"))
+            end = tokens[index + len(run) - 1]
+            after = article.text[end.start + len(end.text) :][:60]
+            known = re.match(r",?\s+(?:known as|called|nicknamed) ([A-Z][\w'-]+)", after)
+            person = Person(name, surname, index, cue == "byline", known.group(1) if known else "")
+            found.setdefault(name, person)
     return list(found.values())
 
 
@@ -86,7 +91,7 @@ def _cue(article: Article, first: int, end: int) -> str | None:
     after = article.text[tokens[end - 1].start + len(tokens[end - 1].text) :][:40]
     if re.match(r"\s*\(@\w+\)", after):
         return "byline"
-    if re.match(r",\s+(?:a|an|the|who|[a-z]+-in-chief|[a-z]+ of)\b", after):
+    if re.match(r",\s+(?:a|an|the|who|known as|[a-z]+-in-chief|[a-z]+ of)\b", after):
         return "apposition"
     if end < len(tokens) and tokens[end].text.lower() in _SAID and not after.startswith((",", ".")):
         return "said"

@@ -14,7 +14,7 @@ from wirewatch.suggest.places import Hit, choose, country_weights, find_hits
 from wirewatch.suggest.text import Article, read_article
 
 ACTIVE = 0.5  # below this confidence an entity is written commented out
-_BASE = {"gazetteer": 0.8, "country": 0.85, "state": 0.8, "acronym": 0.95,
+_BASE = {"gazetteer": 0.8, "initials": 0.75, "country": 0.85, "state": 0.8, "acronym": 0.95,
          "organisation": 0.85, "person": 0.8, "group": 0.7}  # fmt: skip
 
 
@@ -34,6 +34,8 @@ def propose(text: str, gazetteer: Gazetteer, *, scripts: tuple[str, ...] = ("lat
     persons = actors.people(article, frozenset(place_words | org_words | noise))
     taken = {fold_name(n) for s in (*orgs, *persons) for n in s.names}
     taken |= {fold_name(w) for s in persons for w in s.label.split()}
+    covered = _covered(text, [n for s in (*orgs, *persons) for n in s.names if len(n.split()) > 1])
+    hits = [h for h in hits if article.tokens[h.first].start not in covered]
     chosen = _choose(article, hits, weights, taken)
     states, _ = actors.states(article, gazetteer, chosen, leading)
     state_codes = {s.place.country for s in states if s.place}
@@ -44,6 +46,15 @@ def propose(text: str, gazetteer: Gazetteer, *, scripts: tuple[str, ...] = ("lat
     for suggestion in found:
         _weigh(article, suggestion)
     return sorted(found, key=lambda s: (s.kind != "place", -s.salience, s.first))
+
+
+def _covered(text: str, names: list[str]) -> set[int]:
+    """Offsets inside multi-word actor names ("Rapid" of "Rapid Support Forces")."""
+    spots: set[int] = set()
+    for name in names:
+        for match in re.finditer(re.escape(name), text):
+            spots.update(range(match.start(), match.end()))
+    return spots
 
 
 def _local(hit: Hit, leading: str) -> bool:

@@ -31,13 +31,42 @@ def build(db: sqlite3.Connection, stamp: str) -> None:
     db.executescript(SCHEMA)
     for city in _sources.cities():
         names = _usable([city.name, *city.names])
-        db.execute(_PLACE, (city.id, "city", city.name, city.country, city.admin1, None,
-                            city.lat, city.lon, city.population, SEP.join(names), None, None))
+        db.execute(
+            _PLACE,
+            (
+                city.id,
+                "city",
+                city.name,
+                city.country,
+                city.admin1,
+                None,
+                city.lat,
+                city.lon,
+                city.population,
+                SEP.join(names),
+                None,
+                None,
+            ),
+        )
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", _name_rows(city.id, names))
     for country in _sources.countries():
-        db.execute(_PLACE, (country.id, "country", country.name, country.code, "", country.code,
-                            None, None, 0, SEP.join(country.names), country.capital,
-                            ",".join(country.neighbours)))
+        db.execute(
+            _PLACE,
+            (
+                country.id,
+                "country",
+                country.name,
+                country.code,
+                "",
+                country.code,
+                None,
+                None,
+                0,
+                SEP.join(country.names),
+                country.capital,
+                ",".join(country.neighbours),
+            ),
+        )
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", _name_rows(country.id, country.names))
     db.executescript(INDEXES)
     _add_areas(db)
@@ -77,15 +106,28 @@ def _add_areas(db: sqlite3.Connection) -> None:
         seat = _seat(db, area.country, area.name)
         admin1, lat, lon = (seat[1], seat[2], seat[3]) if seat else ("", None, None)
         names = [area.name]
-        db.execute(_PLACE, (next_id, "area", area.name, area.country, admin1, area.code, lat,
-                            lon, 0, SEP.join(names), area.kind, None))
+        db.execute(
+            _PLACE,
+            (
+                next_id,
+                "area",
+                area.name,
+                area.country,
+                admin1,
+                area.code,
+                lat,
+                lon,
+                0,
+                SEP.join(names),
+                area.kind,
+                None,
+            ),
+        )
         db.executemany("INSERT INTO names VALUES (?, ?, ?)", _name_rows(next_id, names))
         next_id -= 1
 
 
-def _seat(
-    db: sqlite3.Connection, country: str, name: str
-) -> tuple[int, str, float, float] | None:
+def _seat(db: sqlite3.Connection, country: str, name: str) -> tuple[int, str, float, float] | None:
     marks = ",".join("?" * len(keys(name)))
     row = db.execute(
         f"SELECT p.id, p.admin1, p.lat, p.lon FROM names n JOIN places p ON p.id = n.id "

@@ -80,8 +80,9 @@ class Gazetteer:
         """The first-level area a city lies in, when GeoNames' admin1 code is tied to one."""
         if place.kind != "city" or not place.admin1:
             return None
-        return self._one("kind = 'area' AND country = ? AND admin1 = ?",
-                         (place.country, place.admin1))
+        return self._one(
+            "kind = 'area' AND country = ? AND admin1 = ?", (place.country, place.admin1)
+        )
 
     def within(self, area: Place) -> list[Place]:
         """The populated places inside a first-level area, most populous first."""

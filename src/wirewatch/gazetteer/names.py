@@ -13,10 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Literal
-
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from wirewatch.fold import fold_name
 
@@ -45,8 +43,13 @@ def script(name: str) -> Script:
     for char in name:
         if char.isalpha():
             label = unicodedata.name(char, "")
-            found.add("latin" if label.startswith("LATIN") else
-                      "arabic" if label.startswith("ARABIC") else "other")
+            found.add(
+                "latin"
+                if label.startswith("LATIN")
+                else "arabic"
+                if label.startswith("ARABIC")
+                else "other"
+            )
     if len(found) == 1:
         only = found.pop()
         return "latin" if only == "latin" else "arabic" if only == "arabic" else "other"
@@ -73,7 +76,7 @@ def good_alias(name: str, scripts: Iterable[str] = ("latin", "arabic")) -> bool:
     if kind == "latin":
         if _CODE.match(name) or not any(c.isupper() for c in name):
             return False
-        if any(c in name for c in "`ʹ\"()[]/,;"):
+        if any(c in name for c in '`ʹ"()[]/,;'):
             return False  # transliteration markup or a list, not a name
     return True
 

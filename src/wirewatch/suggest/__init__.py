@@ -1,8 +1,8 @@
 """From an article to a watchlist: `propose` finds and ranks, `render` writes, `merge` adds.
 
-    text ──read_article──▶ sentences, tokens ──places (gazetteer, country context)──┐
-                                             ──actors (acronyms, people, states)────┴▶ ranked
-    ranked suggestions ──render──▶ commented YAML   (or ──merge──▶ an existing watchlist)
+text ──read_article──▶ sentences, tokens ──places (gazetteer, country context)──┐
+                                         ──actors (acronyms, people, states)────┴▶ ranked
+ranked suggestions ──render──▶ commented YAML   (or ──merge──▶ an existing watchlist)
 """
 
 from __future__ import annotations

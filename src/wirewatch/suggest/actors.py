@@ -73,9 +73,11 @@ def people(article: Article, not_names: frozenset[str]) -> list[Suggestion]:
         names = [person.name]
         if len(person.surname) >= 4:
             with_article = person.name.split()[-1]
-            names += [with_article, person.surname] if with_article != person.surname else [
-                person.surname
-            ]
+            names += (
+                [with_article, person.surname]
+                if with_article != person.surname
+                else [person.surname]
+            )
         if person.nickname:
             names.append(person.nickname)
         suggestion = _actor(article, person.name, "person", names)
@@ -90,8 +92,8 @@ def states(
 ) -> tuple[list[Suggestion], Counter[str]]:
     """States acting in the story: a country named as actor, its demonym, its capital."""
     cited: Counter[str] = Counter()
-    for code, names in _data.state_names().items():
-        cited[code] += sum(_count(article.text, n) for n in names)
+    for code, other_names in _data.state_names().items():
+        cited[code] += sum(_count(article.text, n) for n in other_names)
     for place in chosen.values():
         if place.kind == "country" and place.country != leading and _acts(article, place):
             cited[place.country] += 1
@@ -104,12 +106,20 @@ def states(
         country = gazetteer.country(code)
         if not count or country is None or code == leading:
             continue
-        names = [*country.names[:1], *_data.state_names().get(code, ()), *country.names[1:]]
+        names: list[str] = [
+            *country.names[:1],
+            *_data.state_names().get(code, ()),
+            *country.names[1:],
+        ]
         if country.capital:
             names.insert(2, country.capital)
         seen = next((n for n in names if _occurs(article.text, n)), names[0])
         suggestion = _actor(article, seen, "state", names)
-        suggestion.id, suggestion.label, suggestion.place = slug(country.name), country.name, country
+        suggestion.id, suggestion.label, suggestion.place = (
+            slug(country.name),
+            country.name,
+            country,
+        )
         found.append(suggestion)
     return found, cited
 
@@ -141,7 +151,10 @@ def _acts(article: Article, place: Place) -> bool:
 
 def _actor(article: Article, seen: str, source: str, names: list[str]) -> Suggestion:
     suggestion = Suggestion(
-        id=slug(names[0]), kind="actor", label=names[0], source=source,  # type: ignore[arg-type]
+        id=slug(names[0]),
+        kind="actor",
+        label=names[0],
+        source=source,  # type: ignore[arg-type]
         names=[],
     )
     for name in names:

@@ -53,7 +53,8 @@ def merge_into(path: str, suggestions: list[Suggestion], *, source: str) -> str:
 def _add_names(lines: list[str], entity_id: str, names: list[str]) -> list[str]:
     if not names:
         return lines
-    start = next((i for i, l in enumerate(lines) if re.search(rf"\bid:\s*{re.escape(entity_id)}\b", l)), None)  # fmt: skip
+    own_id = re.compile(rf"\bid:\s*{re.escape(entity_id)}\b")
+    start = next((i for i, line in enumerate(lines) if own_id.search(line)), None)
     if start is None:
         return lines
     for index in range(start, min(len(lines), start + 30)):
@@ -75,7 +76,7 @@ def _add_names(lines: list[str], entity_id: str, names: list[str]) -> list[str]:
 
 
 def _end_of_entities(lines: list[str]) -> int:
-    start = next((i for i, l in enumerate(lines) if l.startswith("entities:")), len(lines))
+    start = next((i for i, x in enumerate(lines) if x.startswith("entities:")), len(lines))
     for index in range(start + 1, len(lines)):
         if _TOP_KEY.match(lines[index]):
             return index

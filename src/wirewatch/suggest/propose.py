@@ -130,8 +130,8 @@ def _weigh(article: Article, suggestion: Suggestion) -> None:
     latin = sorted((n for n in pool if n.isascii()), key=len, reverse=True)
     flags = 0 if all(n.isupper() for n in latin) else re.IGNORECASE
     pattern = "|".join(re.escape(n) for n in latin) or re.escape(suggestion.label)
-    spots = [m for m in re.finditer(rf"(?<![\w-])(?:{pattern})(?!\w)", article.text, flags)
-             if not (m.group(0).isupper() and len(m.group(0)) <= 4) or m.group(0) in latin]  # fmt: skip
+    found = re.finditer(rf"(?<![\w-])(?:{pattern})(?!\w)", article.text, flags)
+    spots = [m for m in found if not _short_caps(m.group(0)) or m.group(0) in latin]
     suggestion.mentions = max(len(spots), 1)
     suggestion.first = spots[0].start() if spots else len(article.text)
     suggestion.in_title = suggestion.first < len(article.title)
@@ -141,6 +141,10 @@ def _weigh(article: Article, suggestion: Suggestion) -> None:
     lede = article.sentences[2][1] if len(article.sentences) > 2 else len(article.text)
     suggestion.salience = suggestion.mentions + 3 * suggestion.in_title + (suggestion.first < lede)
     suggestion.confidence = _confidence(article, suggestion)
+
+
+def _short_caps(word: str) -> bool:
+    return word.isupper() and len(word) <= 4
 
 
 def _confidence(article: Article, suggestion: Suggestion) -> float:

@@ -70,7 +70,9 @@ def entity_lines(s: Suggestion) -> list[str]:
 def _evidence(s: Suggestion) -> list[str]:
     first = f"{s.label}: {_where(s)}" if s.kind == "place" else f"{s.label}: {s.source}"
     times = "once" if s.mentions == 1 else f"{s.mentions} times"
-    second = f"confidence {s.confidence:.2f}, named {times}" + (", in the title" if s.in_title else "")
+    second = f"confidence {s.confidence:.2f}, named {times}" + (
+        ", in the title" if s.in_title else ""
+    )
     lines = [first, second]
     if s.note:
         lines.append(f"note: {s.note}")
@@ -85,7 +87,7 @@ def _where(s: Suggestion) -> str:
         return s.source
     if place.kind == "country":
         return f"country {place.code}"
-    parts = [place.kind if place.kind != "city" else "town"]
+    parts: list[str] = [place.kind if place.kind != "city" else "town"]
     if s.area is not None:
         parts.append(f"in {s.area.name} ({s.area.code})")
     parts.append(s.country_name)

@@ -57,7 +57,7 @@ def _tokenize(text: str, start: int, end: int, sentence: int, out: list[Token]) 
 
 
 def _split_suffix(word: str) -> tuple[str, str]:
-    """"Iran-backed" is Iran plus "-backed"; "al-Assad" and "Deir-Ezzor" stay whole."""
+    """ "Iran-backed" is Iran plus "-backed"; "al-Assad" and "Deir-Ezzor" stay whole."""
     parts = word.split("-")
     for index in range(1, len(parts)):
         if parts[index][:1].islower() and parts[index - 1][:1].isupper():

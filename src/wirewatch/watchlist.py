@@ -50,6 +50,8 @@ class Entity(_Strict):
     iso3166: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
     aliases: Literal["gazetteer"] | None = None
     include: Literal["within"] | None = None
+    coordinates: tuple[float, float] | None = None  # latitude, longitude; else from gazetteer
+    admin: tuple[str, ...] = ()  # country, area...; else from the gazetteer
 
     @field_validator("names", "exclude", "match_case")
     @classmethod
@@ -118,7 +120,12 @@ def load_watchlist(path: str | Path) -> Watchlist:
         raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
         raise WatchlistError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
-    return parse_watchlist(raw, source=str(path))
+    watchlist = parse_watchlist(raw, source=str(path))
+    if any(e.geonames or e.iso3166 for e in watchlist.entities):
+        from wirewatch.gazetteer.resolve import resolve_places  # only then: it opens a database
+
+        watchlist = resolve_places(watchlist, source=str(path))
+    return watchlist
 
 
 def parse_watchlist(raw: Any, *, source: str) -> Watchlist:

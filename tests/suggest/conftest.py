@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from wirewatch.commands._cache import cache_dir
+from wirewatch.cachedir import cache_dir
 from wirewatch.gazetteer import Gazetteer, open_gazetteer
 
 

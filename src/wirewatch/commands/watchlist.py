@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from wirewatch.commands._cache import cache_dir
+    from wirewatch.cachedir import cache_dir
     from wirewatch.gazetteer import open_gazetteer
     from wirewatch.suggest import suggest_watchlist
     from wirewatch.suggest.article import read_source

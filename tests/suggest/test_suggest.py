@@ -100,6 +100,15 @@ def test_cli_reads_a_url_through_the_fetcher(gazetteer: Gazetteer, page_server: 
     assert "geonames: 170905" in done.stdout  # Daraa, from the page's paragraphs
 
 
+def test_a_feed_items_teaser_is_followed_to_its_article(
+    gazetteer: Gazetteer, page_server: str
+) -> None:
+    """A feed whose first item is only a teaser: its link is fetched and read instead."""
+    done = _wirewatch("watchlist", "suggest", page_server.replace("/article", "/feed"))
+    assert 0 == done.returncode, done.stderr
+    assert "geonames: 166365" in done.stdout  # Nawa, named only on the linked page
+
+
 def test_cli_a_missing_article_is_one_line_and_exit_2(tmp_path: Path) -> None:
     done = _wirewatch("watchlist", "suggest", str(tmp_path / "none.txt"))
     assert 2 == done.returncode
@@ -121,11 +130,17 @@ def page_server() -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            found = self.path == "/article"
-            self.send_response(200 if found else 404)
+            host = f"http://127.0.0.1:{self.server.server_address[1]}"
+            feed = (
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><item>'
+                f"<title>Shelling reported</title><link>{host}/article</link>"
+                "<description>More soon.</description></item></channel></rss>"
+            ).encode()
+            body = {"/article": page, "/feed": feed}.get(self.path)
+            self.send_response(200 if body else 404)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()
-            self.wfile.write(page if found else b"no")
+            self.wfile.write(body or b"no")
 
         def log_message(self, *args: object) -> None:
             pass

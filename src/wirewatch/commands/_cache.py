@@ -47,7 +47,14 @@ def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
 
 # What a compiled matcher depends on besides the watchlist: the code that compiles it (so a
 # development checkout never loads a matcher pickled by older code) and the common words.
-_DEPENDS_ON = ("classify.py", "fold.py", "watchlist.py", "data/common_words.txt")
+_DEPENDS_ON = (
+    "classify.py",
+    "fold.py",
+    "watchlist.py",
+    "data/common_words.txt",
+    "gazetteer/resolve.py",  # gazetteer-backed places are expanded when a watchlist loads
+    "gazetteer/names.py",
+)
 
 
 def _key(source: bytes) -> str:

@@ -12,6 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
+from wirewatch.errors import WirewatchError
 from wirewatch.gazetteer.names import keys
 
 PlaceKind = Literal["city", "area", "country"]
@@ -123,9 +124,15 @@ def open_gazetteer(cache_dir: Path) -> Gazetteer:
     """The gazetteer, building its index under `cache_dir` first if it is not there yet."""
     stamp = _stamp()
     path = cache_dir / f"gazetteer-{hashlib.sha256(stamp.encode()).hexdigest()[:24]}.sqlite3"
-    if not path.exists():
-        _build_file(path, stamp)
-    return Gazetteer(path)
+    try:
+        if not path.exists():
+            _build_file(path, stamp)
+        return Gazetteer(path)
+    except (OSError, sqlite3.Error) as e:
+        raise WirewatchError(
+            f"cannot build or open the gazetteer index {path}: {e}; make the folder writable "
+            "or point WIREWATCH_CACHE_DIR elsewhere"
+        ) from e
 
 
 def _stamp() -> str:

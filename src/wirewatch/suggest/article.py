@@ -3,7 +3,7 @@
 URLs are fetched through `wirewatch.fetch.Fetcher`, so every limit and guard of feed fetching
 (body cap, timeouts, redirects, address checks) applies. An HTML page is reduced to its title
 and the paragraphs of its `<article>` (else of its `<body>`); a feed gives its first item's
-title and text.
+title and text, or, when that is only a teaser, the page its link points to.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
 _ARTICLE = re.compile(r"<article\b[^>]*>(.*?)</article>", re.I | re.S)
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body>", re.I | re.S)
 _BLOCK = re.compile(r"<(p|h[1-6]|li|blockquote)\b[^>]*>(.*?)</\1\s*>", re.I | re.S)
+_SHORT = 600  # characters: a feed item shorter than this is a teaser; its link has the article
 _FURNITURE = re.compile(r"<(nav|header|footer|aside|form|figure|script|style)\b.*?</\1\s*>",
                         re.I | re.S)  # fmt: skip
 
@@ -47,7 +48,10 @@ def to_article_text(data: bytes, source: str) -> str:
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     head = text.lstrip()[:500].lower()
     if head.startswith("<?xml") or "<rss" in head or "<feed" in head:
-        return _feed_text(data, source)
+        found, link = _feed_text(data, source)
+        if len(found) < _SHORT and link.startswith(("http://", "https://")):
+            return to_article_text(asyncio.run(_download(link)), link)  # the item's own page
+        return found
     if head.startswith("<") or "<html" in head or "<p>" in head:
         return html_text(text)
     return text
@@ -66,14 +70,16 @@ def html_text(page: str) -> str:
     return "\n".join(html.unescape(line) for line in lines if line)
 
 
-def _feed_text(data: bytes, source: str) -> str:
+def _feed_text(data: bytes, source: str) -> tuple[str, str]:
+    """The first item's title and text, and its link."""
     from wirewatch.parse import parse_feed
 
     items = parse_feed(data, feed_url=source if "://" in source else "", feed_name=source).items
     if not items:
-        return ""
+        return "", ""
     first = items[0]
-    return "\n".join(p for p in (first.title, first.content or first.summary) if p)
+    text = "\n".join(p for p in (first.title, first.content or first.summary) if p)
+    return text, first.url
 
 
 async def _download(url: str) -> bytes:

@@ -62,3 +62,20 @@ def test_an_html_page_gives_its_headline_and_article_paragraphs() -> None:
         "<footer><p>Subscribe</p></footer></body></html>"
     )
     assert "Floods reach Kassala\nWater rose & roads closed." == html_text(page)
+
+
+def test_merge_appends_to_a_block_list_of_names_and_keeps_its_lines() -> None:
+    from wirewatch.suggest.merge import _add_names
+
+    lines = [
+        "entities:",
+        "  - id: nawa",
+        "    kind: place",
+        "    names:",
+        "      - Nawa",
+        "  - id: x",
+    ]
+    assert [
+        "entities:", "  - id: nawa", "    kind: place", "    names:", "      - Nawa",
+        '      - "نوى"', "  - id: x",
+    ] == _add_names(lines, "nawa", ["نوى"])  # fmt: skip

@@ -66,10 +66,11 @@ def _add_names(lines: list[str], entity_id: str, names: list[str]) -> list[str]:
             lines[index] = f"{head}, {extra}{tail}"
             return lines
         if re.match(r"\s*names:\s*$", line):
+            first = re.match(r"(\s*)- ", lines[index + 1]) if index + 1 < len(lines) else None
+            indent = first.group(1) if first else line[: len(line) - len(line.lstrip())] + "  "
             end = index + 1
-            while end < len(lines) and re.match(r"\s*-\s", lines[end]):
+            while end < len(lines) and lines[end].startswith(f"{indent}- "):
                 end += 1
-            indent = re.match(r"(\s*)-", lines[index + 1]).group(1) if end > index + 1 else "    "  # type: ignore[union-attr]
             lines[end:end] = [f"{indent}- {_scalar(n)}" for n in names]
             return lines
     return lines

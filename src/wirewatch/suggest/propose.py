@@ -141,6 +141,20 @@ def _weigh(article: Article, suggestion: Suggestion) -> None:
     lede = article.sentences[2][1] if len(article.sentences) > 2 else len(article.text)
     suggestion.salience = suggestion.mentions + 3 * suggestion.in_title + (suggestion.first < lede)
     suggestion.confidence = _confidence(article, suggestion)
+    if suggestion.area is not None and not suggestion.note:
+        suggestion.note = _area_hint(article.text, suggestion)
+
+
+def _area_hint(text: str, suggestion: Suggestion) -> str:
+    """When the article names the town's area ("Daraa province"), say how to watch all of it."""
+    area = suggestion.area
+    forms = "|".join(re.escape(f) for f in suggestion.forms)
+    if area is None or not forms:
+        return ""
+    if not re.search(rf"\b(?:{forms}) (?:province|governorate|region|state)\b", text, re.I):
+        return ""
+    return (f"the article names its area too: to watch every town in it, add an entity with "
+            f"iso3166: {area.code} and include: within")  # fmt: skip
 
 
 def _short_caps(word: str) -> bool:

@@ -115,6 +115,23 @@ def test_cli_a_missing_article_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert 1 == len(done.stderr.strip().splitlines()) and "cannot read article" in done.stderr
 
 
+def test_cli_a_bad_name_is_refused_before_any_work(tmp_path: Path) -> None:
+    done = _wirewatch("watchlist", "suggest", str(tmp_path / "a.txt"), "--name", "my list")
+    assert 2 == done.returncode
+    assert "--name 'my list'" in done.stderr and 1 == len(done.stderr.strip().splitlines())
+
+
+def test_an_article_naming_nothing_is_one_line_and_exit_1(
+    gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    article = tmp_path / "empty.txt"
+    article.write_text("Weather\nit rained all day and the wind was cold.\n")
+    out = tmp_path / "w.yaml"
+    done = _wirewatch("watchlist", "suggest", str(article), "-o", str(out))
+    assert (1, False) == (done.returncode, out.exists())
+    assert "found no place or actor" in done.stderr
+
+
 def test_cli_a_failed_fetch_is_one_line_and_exit_2(page_server: str) -> None:
     done = _wirewatch("watchlist", "suggest", page_server + "missing")
     assert 2 == done.returncode

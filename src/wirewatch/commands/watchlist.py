@@ -35,13 +35,18 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
+    import re
+
     from wirewatch.cachedir import cache_dir
+    from wirewatch.errors import InputError, UserError
     from wirewatch.gazetteer import open_gazetteer
     from wirewatch.suggest import suggest_watchlist
     from wirewatch.suggest.article import read_source
 
-    text = read_source(args.article)
     name = args.name or _default_name(args.article)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+        raise UserError(f"--name {name!r}: use letters, digits, '.', '_' and '-' (e.g. sudan)")
+    text = read_source(args.article)
     gazetteer = open_gazetteer(cache_dir())
     try:
         scripts = tuple(s.strip() for s in args.scripts.split(",") if s.strip())
@@ -50,7 +55,10 @@ def run_suggest(args: argparse.Namespace) -> int:
     finally:
         gazetteer.close()
     if args.output:
-        Path(args.output).write_text(output, encoding="utf-8")
+        try:
+            Path(args.output).write_text(output, encoding="utf-8")
+        except OSError as e:
+            raise InputError(f"cannot write {args.output}: {e.strerror or e}") from None
         print(f"wirewatch: wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(output)

@@ -34,8 +34,8 @@ class Place:
     lon: float | None
     population: int
     names: tuple[str, ...]
-    capital: str = ""
-    neighbours: tuple[str, ...] = ()
+    capital: str = ""  # a country's capital; an area's type (Province, Governorate, State)
+    neighbours: tuple[str, ...] = ()  # a country's neighbours (ISO codes)
 
 
 class Gazetteer:

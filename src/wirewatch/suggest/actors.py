@@ -88,13 +88,13 @@ def people(article: Article, not_names: frozenset[str]) -> list[Suggestion]:
 
 
 def states(
-    article: Article, gazetteer: Gazetteer, chosen: dict[int, Place], leading: str
-) -> tuple[list[Suggestion], Counter[str]]:
+    article: Article, gazetteer: Gazetteer, chosen: list[Place], leading: str
+) -> list[Suggestion]:
     """States acting in the story: a country named as actor, its demonym, its capital."""
     cited: Counter[str] = Counter()
     for code, other_names in _data.state_names().items():
-        cited[code] += sum(_count(article.text, n) for n in other_names)
-    for place in chosen.values():
+        cited[code] += sum(count(article.text, n) for n in other_names)
+    for place in chosen:
         if place.kind == "country" and place.country != leading and _acts(article, place):
             cited[place.country] += 1
         if place.kind == "city" and place.country != leading:
@@ -102,9 +102,9 @@ def states(
             if country and fold_name(country.capital) == fold_name(place.name):
                 cited[place.country] += 1
     found = []
-    for code, count in cited.items():
+    for code, times in cited.items():
         country = gazetteer.country(code)
-        if not count or country is None or code == leading:
+        if not times or country is None or code == leading:
             continue
         names: list[str] = [
             *country.names[:1],
@@ -121,7 +121,7 @@ def states(
             country,
         )
         found.append(suggestion)
-    return found, cited
+    return found
 
 
 def organs(article: Article, leading_demonym: str, surnames: list[str]) -> list[Suggestion]:
@@ -164,10 +164,11 @@ def _actor(article: Article, seen: str, source: str, names: list[str]) -> Sugges
 
 
 def _occurs(text: str, name: str) -> bool:
-    return _count(text, name) > 0
+    return count(text, name) > 0
 
 
-def _count(text: str, name: str) -> int:
+def count(text: str, name: str) -> int:
+    """How often `name` stands in `text` as a word (with a plural s or possessive)."""
     flags = 0 if name.isupper() or len(name) <= 3 else re.IGNORECASE
     pattern = rf"(?<![\w-]){re.escape(name)}(?:s|['’]s)?(?!\w)"
     return len(re.findall(pattern, text, flags))

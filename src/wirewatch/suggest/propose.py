@@ -24,7 +24,7 @@ def propose(text: str, gazetteer: Gazetteer, *, scripts: tuple[str, ...] = ("lat
     article = read_article(text)
     noise = _data.noise()
     hits = find_hits(article, gazetteer, noise)
-    cited = Counter({code: sum(actors._count(text, n) for n in names[:1])
+    cited = Counter({code: sum(actors.count(text, n) for n in names[:1])
                      for code, names in _data.state_names().items()})  # fmt: skip
     weights = country_weights(hits, cited)
     leading = weights.most_common(1)[0][0] if weights else ""
@@ -36,10 +36,10 @@ def propose(text: str, gazetteer: Gazetteer, *, scripts: tuple[str, ...] = ("lat
     taken |= {fold_name(w) for s in persons for w in s.label.split()}
     covered = _covered(text, [n for s in (*orgs, *persons) for n in s.names if len(n.split()) > 1])
     hits = [h for h in hits if article.tokens[h.first].start not in covered]
-    chosen = _choose(article, hits, weights, taken)
-    states, _ = actors.states(article, gazetteer, chosen, leading)
+    chosen, forms = _choose(article, hits, weights, taken)
+    states = actors.states(article, gazetteer, list(chosen.values()), leading)
     state_codes = {s.place.country for s in states if s.place}
-    places = _places(article, gazetteer, chosen, leading, state_codes, scripts)
+    places = _places(gazetteer, chosen, forms, leading, state_codes, scripts)
     demonym = next(iter(_data.state_names().get(leading, ())), "")
     organs = actors.organs(article, demonym, [p.names[-1] for p in persons if len(p.names) > 1])
     found = _unique([*places, *orgs, *states, *organs, *persons])
@@ -63,8 +63,10 @@ def _local(hit: Hit, leading: str) -> bool:
 
 def _choose(
     article: Article, hits: list[Hit], weights: Counter[str], taken: set[str]
-) -> dict[int, Place]:
+) -> tuple[dict[int, Place], dict[int, set[str]]]:
+    """The places the hits stand for, by id, and the spellings the article used for each."""
     chosen: dict[int, Place] = {}
+    forms: dict[int, set[str]] = {}
     for hit in hits:
         if fold_name(hit.text) in taken:
             continue  # a person's or an organisation's name ("Assad")
@@ -72,16 +74,12 @@ def _choose(
         place = choose(hit, weights, following)
         if place is not None:
             chosen.setdefault(place.id, place)
-            chosen[-(hit.first + 1) * 10**9 - place.id] = place  # keep each spelling seen
-            _FORMS.setdefault(place.id, set()).add(hit.text)
-    return chosen
-
-
-_FORMS: dict[int, set[str]] = {}
+            forms.setdefault(place.id, set()).add(hit.text)
+    return chosen, forms
 
 
 def _places(
-    article: Article, gazetteer: Gazetteer, chosen: dict[int, Place], leading: str,
+    gazetteer: Gazetteer, chosen: dict[int, Place], spellings: dict[int, set[str]], leading: str,
     states: set[str], scripts: tuple[str, ...],
 ) -> list[Suggestion]:  # fmt: skip
     found: dict[int, Suggestion] = {}
@@ -91,7 +89,7 @@ def _places(
             continue
         if place.country != leading and fold_name(place.name) in capitals:
             continue  # a capital standing for its state ("Tehran")
-        forms = sorted(_FORMS.pop(place.id, {place.name}))
+        forms = sorted(spellings.get(place.id, {place.name}))
         label = forms[0]
         suggestion = Suggestion(
             id=slug(label), kind="place", label=label,

@@ -35,8 +35,6 @@ def render(suggestions: Iterable[Suggestion], *, name: str, source: str) -> str:
         for suggestion in doubtful:
             lines += [line if line.lstrip().startswith("#") else f"  # {line[2:]}"
                       for line in entity_lines(suggestion)]  # fmt: skip
-    if not active:
-        lines.append("  []  # nothing found with enough confidence; see the doubtful above")
     return "\n".join(lines) + "\n"
 
 

@@ -45,9 +45,9 @@ def test_aliases_drop_codes_romanisations_and_other_scripts() -> None:
     assert good_alias("Хомс", scripts=("latin", "arabic", "other"))  # when asked for
 
 
-def test_picked_aliases_are_one_per_spelling_and_look_like_the_name() -> None:
-    names = ["Hims", "Ḩimş", "Homsz", "Qwerty", "حمص", "حمص", "hms", "QHS"]
-    assert ["Homs", "Hims", "Homsz", "حمص"] == pick_aliases("Homs", names)
+def test_without_an_arabic_name_aliases_are_one_per_spelling_and_look_like_it() -> None:
+    names = ["Hims", "Ḩimş", "Homsz", "Qwerty", "hms", "QHS"]
+    assert ["Homs", "Hims", "Homsz"] == pick_aliases("Homs", names)
 
 
 def test_lookup_keys_join_spellings_of_the_arabic_article() -> None:
@@ -79,3 +79,18 @@ def test_merge_appends_to_a_block_list_of_names_and_keeps_its_lines() -> None:
         "entities:", "  - id: nawa", "    kind: place", "    names:", "      - Nawa",
         '      - "نوى"', "  - id: x",
     ] == _add_names(lines, "nawa", ["نوى"])  # fmt: skip
+
+
+def test_latin_aliases_are_transliterations_of_the_arabic_name() -> None:
+    """With an Arabic name to compare, exonyms go (Homsz, Choms) and transliterations stay."""
+    names = ["Hims", "Hums", "Homsz", "Choms", "Həma", "حمص"]
+    assert ["Homs", "Hims", "Hums", "حمص"] == pick_aliases("Homs", names)
+
+
+def test_skeletons_allow_the_article_a_dropped_h_and_a_final_ta_marbuta() -> None:
+    from wirewatch.gazetteer._skeleton import arabic_skeletons, transliterates
+
+    assert transliterates("Dayr az-Zawr", arabic_skeletons("دير الزور"))
+    assert transliterates("Alep", arabic_skeletons("حلب"))
+    assert transliterates("Hamath", arabic_skeletons("حماة"))
+    assert not transliterates("Gama", arabic_skeletons("حماة"))

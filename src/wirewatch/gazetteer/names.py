@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Literal
 
 from wirewatch.fold import fold_name
+from wirewatch.gazetteer._skeleton import arabic_skeletons, transliterates
 
 if TYPE_CHECKING:
     from wirewatch.gazetteer.index import Gazetteer, Place
@@ -90,11 +91,13 @@ def pick_aliases(
     latin: int = 6,
     other: int = 3,
 ) -> list[str]:
-    """The good aliases of `names`, one per folded spelling: at most `latin` Latin ones that
-    look like `primary` or a spelling in `like` (exonyms such as Homsz or Alepo do not), then
-    at most `other` in the other allowed scripts, shortest first."""
+    """The good aliases of `names`, one per folded spelling, shortest first: at most `latin`
+    Latin ones, then at most `other` in the other allowed scripts. A Latin alias must be a
+    transliteration of one of the Arabic names (see `_skeleton`) when there are any, else look
+    like `primary` or a spelling in `like`; either way exonyms such as Homsz or Alepas do not."""
     allowed = tuple(scripts)
     models = [fold_name(n) for n in (primary, *like)]
+    arabic = {s for n in names if script(n) == "arabic" for s in arabic_skeletons(plain_arabic(n))}
     chosen: dict[str, str] = {}
     counts = {"latin": 0, "other": 0}
     ordered = sorted(set(names), key=lambda n: (not n.isascii(), len(n), n))
@@ -108,11 +111,16 @@ def pick_aliases(
         group = "latin" if kind == "latin" else "other"
         if not key or key in chosen or counts[group] >= (latin if group == "latin" else other):
             continue
-        if group == "latin" and name != primary and not _looks_like(key, models):
+        if group == "latin" and name != primary and not _latin_ok(name, key, models, arabic):
             continue
         chosen[key] = name
         counts[group] += 1
     return list(chosen.values())
+
+
+def _romanisable(name: str) -> bool:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return all(c.isascii() or unicodedata.combining(c) or c in "‘’ʼʿʾ" for c in decomposed)
 
 
 def ascii_latin(name: str) -> str:
@@ -121,6 +129,10 @@ def ascii_latin(name: str) -> str:
         return name
     folded = "".join("'" if c in "‘’ʼʿʾ`" else c for c in unicodedata.normalize("NFKD", name))
     return folded.encode("ascii", "ignore").decode() or name
+
+
+def _latin_ok(name: str, key: str, models: list[str], arabic: set[str]) -> bool:
+    return transliterates(name, arabic) if arabic else _looks_like(key, models)
 
 
 def _looks_like(key: str, models: list[str]) -> bool:

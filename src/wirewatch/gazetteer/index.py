@@ -81,10 +81,6 @@ class Gazetteer:
     def country(self, code: str) -> Place | None:
         return self._one("code = ? AND kind = 'country'", (code.upper(),))
 
-    def countries(self) -> list[Place]:
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM places WHERE kind = 'country'")
-        return [_place(row) for row in rows]
-
     def area_of(self, place: Place) -> Place | None:
         """The first-level area a city lies in, when GeoNames' admin1 code is tied to one."""
         if place.kind != "city" or not place.admin1:

@@ -83,7 +83,8 @@ def _places(
     states: set[str], scripts: tuple[str, ...],
 ) -> list[Suggestion]:  # fmt: skip
     found: dict[int, Suggestion] = {}
-    capitals = {fold_name(c.capital) for c in gazetteer.countries() if c.country in states}
+    countries = (gazetteer.country(code) for code in states)
+    capitals = {fold_name(c.capital) for c in countries if c is not None}
     for place in chosen.values():
         if place.id in found or (place.kind == "country" and place.country in states):
             continue

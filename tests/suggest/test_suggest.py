@@ -63,6 +63,17 @@ def test_places_come_from_the_country_of_the_article(gazetteer: Gazetteer) -> No
     assert not {"friday", "reuters", "read_more"} & set(by_id)
 
 
+def test_an_arabic_article_finds_its_places_with_their_latin_names(gazetteer: Gazetteer) -> None:
+    """Arabic names are looked up too, also behind a one-letter prefix (ودرعا: and Daraa)."""
+    text = "قصف في حمص\nقصفت القوات مدينة حمص يوم الجمعة وامتدت المعارك إلى حماة ودرعا."
+    by_id = {e.id: e for e in _suggest(text, gazetteer).entities}
+    assert {"homs": 169577, "hamah": 170017} == {
+        k: by_id[k].geonames for k in ("homs", "hamah") if k in by_id
+    }
+    assert "Homs" in by_id["homs"].names
+    assert any(e.geonames == 170905 for e in by_id.values())  # Daraa
+
+
 def test_merge_adds_names_and_entities_and_keeps_the_analysts_text(
     gazetteer: Gazetteer, tmp_path: Path
 ) -> None:

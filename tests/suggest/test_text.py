@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wirewatch.gazetteer.names import good_alias, keys, pick_aliases
+from wirewatch.gazetteer.names import good_alias, pick_aliases
+from wirewatch.gazetteer.spelling import keys
 from wirewatch.suggest.acronyms import pairs
 from wirewatch.suggest.article import html_text
 from wirewatch.suggest.people import find_people

@@ -54,6 +54,7 @@ _DEPENDS_ON = (
     "data/common_words.txt",
     "gazetteer/resolve.py",  # gazetteer-backed places are expanded when a watchlist loads
     "gazetteer/names.py",
+    "gazetteer/spelling.py",
 )
 
 

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from wirewatch.gazetteer import _sources
-from wirewatch.gazetteer.names import keys, plain_arabic, script
+from wirewatch.gazetteer.spelling import keys, plain_arabic, script
 
 SCHEMA = """
 CREATE TABLE places (

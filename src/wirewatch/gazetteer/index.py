@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from wirewatch.errors import WirewatchError
-from wirewatch.gazetteer.names import keys
+from wirewatch.gazetteer.spelling import keys
 
 PlaceKind = Literal["city", "area", "country"]
 _COLUMNS = "id, kind, name, country, admin1, code, lat, lon, population, names, capital, neighbours"
@@ -24,8 +24,7 @@ _DATA_FILES = (
     ("pycountry", "databases/iso3166-1.json"),
     ("pycountry", "databases/iso3166-2.json"),
 )
-_DEPENDS_ON = ("gazetteer/_build.py", "gazetteer/_sources.py", "gazetteer/names.py", "fold.py")
-# (names.py's alias choice is read at lookup time, but its keys() shapes the index itself)
+_DEPENDS_ON = ("gazetteer/_build.py", "gazetteer/_sources.py", "gazetteer/spelling.py", "fold.py")
 
 
 @dataclass(frozen=True, slots=True)

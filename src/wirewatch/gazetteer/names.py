@@ -1,11 +1,7 @@
-"""Names in the gazetteer: lookup keys, scripts, and the quality filter for aliases.
+"""Aliases from the gazetteer: which alternate names are worth a watchlist line.
 
-A name is looked up by three keys, so that the spellings an article uses find the gazetteer's:
-
-- `exact`: folded as the matcher folds (case, diacritics, apostrophes, hyphens, Arabic forms);
-- `squashed`: the exact key without spaces or apostrophes ("Deir Ezzor" = "Deir ez-Zor");
-- `article`: the Arabic article in any transliteration (al-, ash-, ez-, el- ...) written "al",
-  then squashed ("Busra al-Sham" = "Busra ash Sham").
+Spellings, keys and scripts are in `spelling` (they shape the index); the choice made here is
+read at lookup time, so changing it needs no new index.
 """
 
 from __future__ import annotations
@@ -14,52 +10,18 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from wirewatch.fold import fold_name
 from wirewatch.gazetteer._skeleton import arabic_skeletons, transliterates
+from wirewatch.gazetteer.spelling import plain_arabic, script
 
 if TYPE_CHECKING:
     from wirewatch.gazetteer.index import Gazetteer, Place
 
-Script = Literal["latin", "arabic", "other"]
-_ARTICLE = re.compile(r"(?:(?<=\s)|^)(?:al|el|al|as|ash|az|ad|an|ar|at|es|esh|ez|ed|en|er|et)\s")
 _DIGIT = re.compile(r"\d")
 _CODE = re.compile(r"^[A-Z]{2,4}$")
 _NOT_ARABIC = re.compile("[\u067e\u0686\u0698\u06a9\u06af\u06cc\u06d5\u06ce\u06c6\u0695\u06b5]")
-_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
-
-
-def keys(name: str) -> tuple[str, ...]:
-    """The lookup keys of `name`, most exact first, without repeats."""
-    exact = fold_name(name)
-    squashed = exact.replace(" ", "").replace("'", "")
-    article = _ARTICLE.sub("al ", exact).replace(" ", "").replace("'", "")
-    return tuple(dict.fromkeys(k for k in (exact, squashed, article) if k))
-
-
-def script(name: str) -> Script:
-    """The script of the name's letters: Latin, Arabic, or anything else (mixed is other)."""
-    found: set[str] = set()
-    for char in name:
-        if char.isalpha():
-            label = unicodedata.name(char, "")
-            found.add(
-                "latin"
-                if label.startswith("LATIN")
-                else "arabic"
-                if label.startswith("ARABIC")
-                else "other"
-            )
-    if len(found) == 1:
-        only = found.pop()
-        return "latin" if only == "latin" else "arabic" if only == "arabic" else "other"
-    return "other"
-
-
-def plain_arabic(name: str) -> str:
-    """An Arabic name without short-vowel marks, shadda or tatweel (as analysts write it)."""
-    return _ARABIC_MARKS.sub("", name)
 
 
 def good_alias(name: str, scripts: Iterable[str] = ("latin", "arabic")) -> bool:
@@ -79,6 +41,8 @@ def good_alias(name: str, scripts: Iterable[str] = ("latin", "arabic")) -> bool:
             return False
         if any(c in name for c in '`ʹ"()[]/,;'):
             return False  # transliteration markup or a list, not a name
+        if not _romanisable(name):
+            return False  # letters such as ə or ŋ: another language's spelling
     return True
 
 
@@ -142,9 +106,13 @@ def _looks_like(key: str, models: list[str]) -> bool:
 
 def unambiguous(gazetteer: Gazetteer, place: Place, aliases: Iterable[str]) -> list[str]:
     """The aliases that name no other town of the same country and no town of 5,000 people
-    elsewhere ("Sam" and "Cham" for Damascus, "Gama" for Hama do)."""
-    kept = []
+    elsewhere ("Sam" and "Cham" for Damascus, "Gama" for Hama do). The place's own name, first
+    in `aliases`, always stays."""
+    kept: list[str] = []
     for alias in aliases:
+        if not kept and fold_name(alias) == fold_name(ascii_latin(place.name)):
+            kept.append(alias)
+            continue
         others = [p for p in gazetteer.lookup(alias) if p.id != place.id and p.kind == "city"]
         if not any(p.country == place.country or p.population >= 5000 for p in others):
             kept.append(alias)

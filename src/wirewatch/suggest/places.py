@@ -18,6 +18,7 @@ from wirewatch.suggest.text import Article, bare, capitalised
 
 MAX_WORDS = 5
 _AREA_WORDS = frozenset(["province", "governorate", "region", "state", "district"])
+_ARABIC_PREFIX = re.compile("^[وفبلك](?=[\u0621-\u064a]{3})")
 _OTHER_COUNTRY_MIN = 20_000  # inhabitants, for a town outside the article's main country
 
 
@@ -59,6 +60,9 @@ def _longest(article: Article, gazetteer: Gazetteer, noise: frozenset[str], at: 
         if len(text) < 3 or (end - at == 1 and text.isupper() and len(text) <= 4):
             continue
         places = tuple(gazetteer.lookup(text))
+        if not places and _ARABIC_PREFIX.match(text):
+            text = text[1:]  # ودرعا is "and Daraa", بحمص "in Homs"
+            places = tuple(gazetteer.lookup(text))
         if places:
             return Hit(at, end, text, places)
     return None

@@ -7,7 +7,7 @@ from collections import Counter
 
 from wirewatch.fold import fold_name
 from wirewatch.gazetteer import Gazetteer, Place
-from wirewatch.gazetteer.names import pick_aliases, unambiguous
+from wirewatch.gazetteer.names import ascii_latin, pick_aliases, unambiguous
 from wirewatch.suggest import _data, actors
 from wirewatch.suggest.model import Suggestion, slug
 from wirewatch.suggest.places import Hit, choose, country_weights, find_hits
@@ -93,7 +93,8 @@ def _places(
         forms = sorted(spellings.get(place.id, {place.name}))
         label = forms[0]
         suggestion = Suggestion(
-            id=slug(label), kind="place", label=label,
+            id=slug(label if label.isascii() else ascii_latin(place.name)), kind="place",
+            label=label,
             source="country" if place.kind == "country" else "gazetteer", names=[],
             place=place, area=gazetteer.area_of(place),
         )  # fmt: skip

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from wirewatch.fold import fold_name
-from wirewatch.gazetteer.names import script
+from wirewatch.gazetteer.spelling import script
 from wirewatch.watchlist import Entity, Watchlist
 
 

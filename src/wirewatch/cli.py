@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "backtest",
     "deliveries",
     "db",
+    "watchlist",
 )
 
 

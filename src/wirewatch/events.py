@@ -140,9 +140,7 @@ _COMMON: Final = 4.5
 _RARE: Final = 3.5
 _ARABIC_COMMON: Final = 4.0
 _WORD: Final = re.compile(r"[\w'’-]+")
-_NUMBER: Final = re.compile(
-    r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|[.,]\d)"
-)
+_NUMBER: Final = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|[.,]\d)")
 _ARABIC_CLITICS: Final = ("وال", "بال", "لل", "فال", "كال", "ال", "و", "ب", "ل", "ف")
 _ARABIC_STOP: Final = frozenset(
     "على إلى التي الذي الذين بعد قبل بين حتى خلال عن مع منذ فيما وقال قال قالت أن إن كان كانت "

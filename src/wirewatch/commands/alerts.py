@@ -18,6 +18,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--entity", help="only alerts that name this entity id")
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
+    parser.add_argument(
+        "--geojson", action="store_true", help="a GeoJSON FeatureCollection of alerts at places"
+    )
     add_config_argument(parser)
     parser.set_defaults(run=run)
 
@@ -36,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
             )
 
     records = asyncio.run(fetch())
+    if args.geojson:
+        from wirewatch.geojson import feature_collection, place_index
+
+        found = feature_collection(map(record_json, records), place_index(loaded.matchers))
+        sys.stdout.write(json.dumps(found, ensure_ascii=False) + "\n")
+        return 0
     (_json if args.json else _table)(records, sys.stdout)
     return 0
 

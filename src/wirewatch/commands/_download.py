@@ -1,4 +1,5 @@
-"""`classify --input URL`: one fetch through the feed fetcher, so every fetch limit applies."""
+"""A command's URL input (`classify --input URL`): one fetch through the feed fetcher, so every
+fetch limit and the network guard apply; `--config FILE` supplies the `fetch.*` settings."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from wirewatch.observability.logging import redact_log_url
 def download(url: str, config: str | None) -> bytes:
     """The body at `url`; a failure is one line: InputError (exit 2) when the server says the
     URL names nothing (4xx), FetchError (exit 1) for everything else."""
-    result = asyncio.run(_fetch(url, _policy(config)))
+    result = asyncio.run(_fetch(url, fetch_settings(config)))
     if result.status is FetchStatus.OK:
         return result.body
     reason = f"cannot fetch {redact_log_url(url)}: {result.error}"
@@ -22,7 +23,8 @@ def download(url: str, config: str | None) -> bytes:
     raise FetchError(reason)
 
 
-def _policy(config: str | None) -> FetchPolicy:
+def fetch_settings(config: str | None) -> FetchPolicy:
+    """The fetch policy of the config file given with --config, or the defaults."""
     if config is None:
         return FetchPolicy()
     from wirewatch.app import fetch_policy

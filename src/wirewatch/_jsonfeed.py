@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from wirewatch._charset import repair_utf8
 from wirewatch._entry import Document, Entry, NotAFeed, describe, plain, unique, without
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -26,7 +27,7 @@ def is_json_feed(document: object) -> bool:
 def read(body: bytes, feed_url: str) -> Document:
     """The entries of a JSON Feed; relative item URLs resolve against `feed_url`."""
     try:
-        document = json.loads(body)
+        document = json.loads(repair_utf8(body, declared="utf-8"))
     except (ValueError, RecursionError) as e:
         raise NotAFeed(f"invalid JSON: {describe(e)}") from e
     if not is_json_feed(document):

@@ -25,6 +25,7 @@ from typing import Any
 import feedparser
 
 from wirewatch import _jsonfeed
+from wirewatch._charset import charset, repair_utf8
 from wirewatch._entry import Document, Entry, FeedKind, NotAFeed, describe, plain, unique, without
 from wirewatch.errors import ParseError
 from wirewatch.model import FeedItem
@@ -140,7 +141,7 @@ def _read_xml(body: bytes, feed_url: str, content_type: str | None) -> Document:
     headers = {"content-location": feed_url, "content-type": _xml_media_type(content_type)}
     try:
         result = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(repair_utf8(body, content_type)),
             response_headers=headers,
             resolve_relative_uris=False,
             sanitize_html=False,
@@ -167,12 +168,8 @@ def _xml_media_type(content_type: str | None) -> str:
     text/html is no feed, and no type at all is ISO-8859-1. Servers ignore all that, and we
     recognise feeds by content, so the type is always application/xml ("as declared, else UTF-8").
     """
-    for param in (content_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        charset = value.strip().strip("\"'")
-        if name.strip().lower() == "charset" and charset:
-            return f"application/xml; charset={charset}"
-    return "application/xml"
+    found = charset(content_type)
+    return f"application/xml; charset={found}" if found else "application/xml"
 
 
 def _added_lines(body: bytes) -> int:

@@ -31,9 +31,19 @@ def test_a_feed_title_reaches_items_without_them() -> None:
     so from storage and every notifier's text."""
     body = (
         '<rss version="2.0"><channel><item><guid>1</guid>'
-        "<title>Invoice \u202egpj.exe\u202c from \u2067Hama\u2069\u0085\u009b</title>"
+        "<title>Invoice \u202egpj.exe\u202c from \u2067Hama\u2069</title>"
         "<description>See \u2066attachment\u2069</description></item></channel></rss>"
     ).encode()
     [item] = parse_feed(body, feed_url="", feed_name="f").items
     assert "Invoice gpj.exe from Hama" == item.title
     assert "See attachment" == item.summary
+
+
+def test_a_json_feed_title_loses_its_c1_controls() -> None:
+    """(feedparser itself turns C1 controls in XML into their windows-1252 characters.)"""
+    body = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": '
+        '[{"id": "1", "title": "Hama\\u009b\\u0090 falls\\u202e"}]}'
+    ).encode()
+    [item] = parse_feed(body, feed_url="", feed_name="f").items
+    assert "Hama falls" == item.title

@@ -16,10 +16,12 @@ from typing import Any, Literal, NamedTuple
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from wirewatch.fold import fold, fold_name
+from wirewatch.limits import DEFAULT as _LIMITS
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
 from wirewatch.watchlist import Entity, Watchlist
 
 Case = Literal["any", "upper", "capital"]
+MATCHES_PER_ENTITY = _LIMITS.matches_per_entity
 _ACRONYM_MAX = 5
 _PLURAL_MIN = 4
 _ARABIC_PREFIXES = frozenset(["و", "ف", "ب", "ل", "ك"] + [a + b for a in "وف" for b in "بلك"])
@@ -190,8 +192,12 @@ class Matcher:
             )
         return matches
 
-    def classify(self, item: FeedItem) -> Classification:
-        """Match every counted field of `item` and decide whether it alerts."""
+    def classify(self, item: FeedItem, *, per_entity: int = MATCHES_PER_ENTITY) -> Classification:
+        """Match every counted field of `item` and decide whether it alerts.
+
+        At most `per_entity` matches of each entity are reported (the first ones); how many
+        more there were is in `Classification.omitted`.
+        """
         matches: list[Match] = []
         common: set[str] = set()
         for field in self.watchlist.alert.fields:
@@ -202,7 +208,11 @@ class Matcher:
             return Classification(self.watchlist.name, item.id, False, ())
         if common:  # "Turkey prices climb ... turkey flocks": the bird, capitalised at the start
             matches = [m for m in matches if m.name not in common]
-        return Classification(self.watchlist.name, item.id, self.alerts(matches), tuple(matches))
+        alert = self.alerts(matches)
+        if len(matches) <= per_entity:
+            return Classification(self.watchlist.name, item.id, alert, tuple(matches))
+        kept, omitted = _capped(matches, per_entity)
+        return Classification(self.watchlist.name, item.id, alert, kept, omitted)
 
     def alerts(self, matches: list[Match]) -> bool:
         rule = self.watchlist.alert
@@ -230,6 +240,20 @@ def _form(entities: list[tuple[str, EntityKind]], entity: int, name: str, flags:
     return _Name(
         entity, entity_id, kind, name, case, bool(flags & 4), bool(flags & 8), bool(flags & 16)
     )
+
+
+def _capped(
+    matches: list[Match], per_entity: int
+) -> tuple[tuple[Match, ...], tuple[tuple[str, int], ...]]:
+    """The first `per_entity` matches of each entity, and per entity how many were left out."""
+    seen: dict[str, int] = {}
+    kept = []
+    for m in matches:
+        seen[m.entity] = seen.get(m.entity, 0) + 1
+        if seen[m.entity] <= per_entity:
+            kept.append(m)
+    omitted = tuple((e, n - per_entity) for e, n in seen.items() if n > per_entity)
+    return tuple(kept), omitted
 
 
 def _automaton(keys: tuple[str, ...]) -> AhoCorasick:

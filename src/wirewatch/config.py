@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
+from wirewatch.limits import Limits
 from wirewatch.watchlist import yaml_problem
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -187,6 +188,7 @@ class Config(BaseSettings):
     routes: tuple[RouteConfig, ...] = ()
     http: HttpConfig = HttpConfig()
     daemon: DaemonConfig = DaemonConfig()
+    limits: Limits = Limits()
 
     @classmethod
     def settings_customise_sources(

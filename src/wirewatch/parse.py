@@ -28,6 +28,8 @@ from wirewatch import _jsonfeed
 from wirewatch._charset import charset, repair_utf8
 from wirewatch._entry import Document, Entry, FeedKind, NotAFeed, describe, plain, unique, without
 from wirewatch.errors import ParseError
+from wirewatch.limits import DEFAULT as DEFAULT_LIMITS
+from wirewatch.limits import Limits, clip, clip_item
 from wirewatch.model import FeedItem
 from wirewatch.urls import canonical_url
 
@@ -53,11 +55,13 @@ def parse_feed(
     feed_name: str,
     content_type: str | None = None,
     now: datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedFeed:
     """Parse one feed document fetched from `feed_url` into items of the feed `feed_name`.
 
     `content_type` is the HTTP Content-Type (its charset decides the encoding of XML); `now`, an
-    aware datetime, is when the document was fetched. Raises `ParseError` only.
+    aware datetime, is when the document was fetched; `limits` caps the items taken and their
+    texts. Raises `ParseError` only.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     try:
@@ -68,8 +72,9 @@ def parse_feed(
     except NotAFeed as e:
         where = f"feed {feed_name!r} ({feed_url})" if feed_url else f"feed {feed_name!r}"
         raise ParseError(f"{where}: not a feed: {e}") from e.__cause__
-    items, warnings = _to_items(document.entries, feed_name, now)
-    return ParsedFeed(items, document.title, document.kind, document.warnings + warnings)
+    items, warnings = _to_items(document.entries, feed_name, now, limits)
+    title = clip(document.title, limits.title_chars)
+    return ParsedFeed(items, title, document.kind, document.warnings + warnings)
 
 
 def _starts_with(body: bytes, prefix: bytes) -> bool:
@@ -80,9 +85,10 @@ def _starts_with(body: bytes, prefix: bytes) -> bool:
 
 
 def _to_items(
-    entries: Iterable[Entry], feed_name: str, now: datetime
+    entries: Iterable[Entry], feed_name: str, now: datetime, limits: Limits
 ) -> tuple[tuple[FeedItem, ...], tuple[str, ...]]:
-    """Items with stable ids, canonical URLs and clamped dates; warnings for what was changed."""
+    """Items with stable ids, canonical URLs, clamped dates and capped texts, at most
+    `limits.items_per_feed` of them (the newest); warnings for what was changed."""
     items: dict[str, FeedItem] = {}
     anonymous = repeated = future = 0
     for entry in entries:
@@ -97,13 +103,25 @@ def _to_items(
         published = entry.published
         if published is not None and published > now + FUTURE_TOLERANCE:
             published, future = now, future + 1
-        items[item_id] = _item(entry, item_id, feed_name, url, published)
+        items[item_id] = clip_item(_item(entry, item_id, feed_name, url, published), limits)
+    kept = _newest(tuple(items.values()), limits.items_per_feed)
     notes = [
         (anonymous, "entries skipped for want of an id, link, title or summary"),
         (repeated, "entries skipped as repeats of an earlier id"),
         (future, "entries dated more than a day ahead, dated at the fetch time instead"),
+        (len(items) - len(kept), f"entries beyond the newest {limits.items_per_feed} skipped"),
     ]
-    return tuple(items.values()), tuple(f"{text}: {n}" for n, text in notes if n)
+    return kept, tuple(f"{text}: {n}" for n, text in notes if n)
+
+
+def _newest(items: tuple[FeedItem, ...], cap: int) -> tuple[FeedItem, ...]:
+    """The `cap` newest items in document order; undated ones count as older than any dated
+    one, and among equals the earlier in the document wins (feeds list the newest first)."""
+    if len(items) <= cap:
+        return items
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(range(len(items)), key=lambda i: (items[i].published or oldest, -i))
+    return tuple(items[i] for i in sorted(ranked[-cap:]))
 
 
 def _item(

@@ -18,6 +18,7 @@ import orjson
 from wirewatch.classify import Matcher
 from wirewatch.errors import InputError
 from wirewatch.inputs import InputKind, sniff
+from wirewatch.limits import clip_item
 from wirewatch.model import Classification, FeedItem
 from wirewatch.plaintext import to_text
 
@@ -140,6 +141,8 @@ def result_line(result: Classification) -> bytes:
             for m in result.matches
         ],
     }
+    if result.omitted:  # matches beyond the cap per entity, counted
+        line["omitted"] = dict(result.omitted)
     return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
 
 
@@ -207,7 +210,7 @@ def _item(obj: Any) -> FeedItem:
     if (type(item_id) is not str and type(item_id) is not int) or item_id == "":
         raise TypeError('missing "id" (a non-empty string or number)')
     link = obj.get("link") or obj.get("url") or ""
-    return FeedItem(
+    item = FeedItem(
         id=str(item_id),
         feed=str(obj.get("feed") or ""),
         title=_text(obj, "title"),
@@ -215,6 +218,7 @@ def _item(obj: Any) -> FeedItem:
         content=_text(obj, "content"),
         url=str(link),
     )
+    return clip_item(item)
 
 
 def _text(obj: dict[str, Any], key: str) -> str:

@@ -42,8 +42,8 @@ def test_a_feed_title_reaches_items_without_them() -> None:
 def test_a_json_feed_title_loses_its_c1_controls() -> None:
     """(feedparser itself turns C1 controls in XML into their windows-1252 characters.)"""
     body = (
-        '{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": '
-        '[{"id": "1", "title": "Hama\\u009b\\u0090 falls\\u202e"}]}'
-    ).encode()
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": '
+        b'[{"id": "1", "title": "Hama\\u009b\\u0090 falls\\u202e"}]}'
+    )
     [item] = parse_feed(body, feed_url="", feed_name="f").items
     assert "Hama falls" == item.title

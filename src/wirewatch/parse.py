@@ -26,6 +26,7 @@ import feedparser
 
 from wirewatch import _jsonfeed
 from wirewatch._charset import charset, repair_utf8
+from wirewatch._cut import first_entries
 from wirewatch._entry import Document, Entry, FeedKind, NotAFeed, describe, plain, unique, without
 from wirewatch.errors import ParseError
 from wirewatch.limits import DEFAULT as DEFAULT_LIMITS
@@ -36,6 +37,7 @@ from wirewatch.urls import canonical_url
 FUTURE_TOLERANCE = timedelta(days=1)
 _BENIGN = (feedparser.CharacterEncodingOverride,)
 _RDF_VERSIONS = frozenset({"rss090", "rss10"})
+_READ_FACTOR = 2  # entries read per item taken: enough to pick the newest in most feeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ def parse_feed(
         if _starts_with(body, b"{"):
             document = _jsonfeed.read(body, feed_url)
         else:
-            document = _read_xml(body, feed_url, content_type)
+            document = _read_xml(body, feed_url, content_type, limits)
     except NotAFeed as e:
         where = f"feed {feed_name!r} ({feed_url})" if feed_url else f"feed {feed_name!r}"
         raise ParseError(f"{where}: not a feed: {e}") from e.__cause__
@@ -151,9 +153,10 @@ def _content_id(entry: Entry) -> str:
 # ---- RSS, RDF and Atom through feedparser -------------------------------------------------------
 
 
-def _read_xml(body: bytes, feed_url: str, content_type: str | None) -> Document:
+def _read_xml(body: bytes, feed_url: str, content_type: str | None, limits: Limits) -> Document:
     if not body.strip():
         raise NotAFeed("the body is empty")
+    body, cut = first_entries(body, _READ_FACTOR * limits.items_per_feed)
     # Links still resolve against content-location. URIs inside HTML need not be resolved, nor
     # HTML sanitised: every text field is reduced to plain text by `to_text` (half the CPU).
     headers = {"content-location": feed_url, "content-type": _xml_media_type(content_type)}
@@ -175,7 +178,9 @@ def _read_xml(body: bytes, feed_url: str, content_type: str | None) -> Document:
     feed: dict[str, Any] = dict.get(result, "feed") or {}
     language = _str(feed, "language") or None
     entries = tuple(_from_feedparser(e, language) for e in raw_entries)
-    warnings = (f"malformed feed, parsed anyway: {reason}",) if reason else ()
+    warnings: tuple[str, ...] = (f"malformed feed, parsed anyway: {reason}",) if reason else ()
+    if cut:
+        warnings += (f"document read up to entry {len(entries)} of {cut}",)
     return Document(_text(feed, "title"), _kind(version), entries, warnings)
 
 

@@ -182,3 +182,21 @@ def test_a_body_within_the_limit_is_whole() -> None:
     body = payload.build(make_message())
     assert "truncated" not in body
     assert all(0 == e["omitted"] for e in body["entities"])
+
+
+def test_a_stored_alert_keeps_what_notifiers_show() -> None:
+    """An alert row keeps 1,000 characters of the summary and content (the items table keeps
+    them whole): the snippet every notifier shows is the same, the row a few KiB."""
+    from dataclasses import replace
+
+    from wirewatch.notify.render import snippet
+    from wirewatch.storage._codec import alert_from_json, alert_to_json
+
+    item = FeedItem(id="1", title="Homs", summary="Homs falls. " * 1600, content="Hama " * 4000)
+    alert = make_alert(item=item)
+    text = alert_to_json(alert)
+    stored = alert_from_json(text)
+    assert len(text) < 5000
+    assert (1000, 999) == (len(stored.item.summary), len(stored.item.content))  # "Hama " cut
+    assert snippet(alert) == snippet(stored)
+    assert replace(stored, item=item) == alert

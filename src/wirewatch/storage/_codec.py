@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from wirewatch.limits import clip
 from wirewatch.model import Alert, FeedItem, Match, Source
 from wirewatch.storage.base import Event
 
@@ -122,7 +123,16 @@ def source_from_dict(data: dict[str, Any]) -> Source:
     )
 
 
+ALERT_TEXT_CHARS = 1_000
+"""Characters of the item's summary and of its content that a stored alert keeps. Notifiers
+show a 300-character snippet of them, and the items table keeps the whole texts (for stories and
+backtests); so an alert row stays a few KiB and `/api/alerts` reads 50 of them in milliseconds."""
+
+
 def alert_to_json(alert: Alert) -> str:
+    item = item_to_dict(alert.item)
+    item["summary"] = clip(alert.item.summary, ALERT_TEXT_CHARS)
+    item["content"] = clip(alert.item.content, ALERT_TEXT_CHARS)
     return json.dumps(
         {
             "id": alert.id,
@@ -130,7 +140,7 @@ def alert_to_json(alert: Alert) -> str:
             "watchlist": alert.watchlist,
             "event": alert.event,
             "created_at": ts(alert.created_at),
-            "item": item_to_dict(alert.item),
+            "item": item,
             "matches": [_match_to_dict(m) for m in alert.matches],
             "sources": [source_to_dict(s) for s in alert.sources],
             "severity": alert.severity,

@@ -23,9 +23,7 @@ import tempfile
 from importlib.resources import files
 from pathlib import Path
 
-import orjson
-
-from wirewatch import __version__
+from wirewatch import __version__, _json
 from wirewatch.classify import Matcher
 from wirewatch.watchlist import load_watchlist
 
@@ -85,7 +83,7 @@ def _read(entry: Path, key: str) -> Matcher | None:
         return None
     # Whatever else is wrong with the data (another shape, bad values), compile afresh.
     with contextlib.suppress(Exception):
-        return Matcher.from_data(orjson.loads(body))
+        return Matcher.from_data(_json.loads(body))
     return None
 
 
@@ -101,7 +99,7 @@ def _header(key: str, body: bytes) -> bytes:
 
 def _store(entry: Path, key: str, matcher: Matcher) -> None:
     with contextlib.suppress(OSError, TypeError):
-        body = orjson.dumps(matcher.to_data())
+        body = _json.dumps(matcher.to_data())
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # NamedTemporaryFile creates the file readable and writable by its owner only.
         with tempfile.NamedTemporaryFile("wb", dir=entry.parent, delete=False) as handle:

@@ -13,8 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
+from wirewatch import _json
 from wirewatch.classify import Matcher
 from wirewatch.errors import InputError
 from wirewatch.inputs import InputKind, sniff
@@ -143,7 +142,7 @@ def result_line(result: Classification) -> bytes:
     }
     if result.omitted:  # matches beyond the cap per entity, counted
         line["omitted"] = dict(result.omitted)
-    return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+    return _json.dumps_line(line)
 
 
 def _read_input(source: str) -> bytes:
@@ -198,7 +197,7 @@ def jsonl_items(lines: list[bytes], problems: list[str], first: int = 1) -> Iter
         if not raw.strip():
             continue
         try:
-            yield _item(orjson.loads(raw))
+            yield _item(_json.loads(raw))
         except (ValueError, TypeError) as e:
             problems.append(f"input line {number}: {_reason(e)}")
 

@@ -47,3 +47,12 @@ def test_a_json_feed_title_loses_its_c1_controls() -> None:
     )
     [item] = parse_feed(body, feed_url="", feed_name="f").items
     assert "Hama falls" == item.title
+
+
+def test_only_the_first_mebi_characters_are_read() -> None:
+    """A 10 MB value costs no more than its first 1 Mi characters (the rest is never kept)."""
+    from wirewatch.plaintext import MAX_SOURCE
+
+    text = to_text("<p>Homs </p>" * 1_000_000)
+    assert text.startswith("Homs Homs") and len(text) <= MAX_SOURCE
+    assert len(text) > MAX_SOURCE // 3

@@ -29,8 +29,9 @@ class Limits(BaseModel):
 
     title_chars: int = Field(default=1_000, ge=100)
     """Characters kept of an item's title (and of each author and tag)."""
-    text_chars: int = Field(default=20_000, ge=1_000)
-    """Characters kept of an item's summary and of its content, after HTML is removed."""
+    text_chars: int = Field(default=20_000, ge=1_000, le=500_000)
+    """Characters kept of an item's summary and of its content, after HTML is removed (from
+    at most the first `plaintext.MAX_SOURCE` characters, 1 Mi, of the field as written)."""
     matches_per_entity: int = Field(default=20, ge=1)
     """Matches reported per entity and item; the others are only counted."""
     items_per_feed: int = Field(default=500, ge=1)

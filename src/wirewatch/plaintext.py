@@ -24,6 +24,10 @@ _CONTROLS: dict[int, str | None] = dict.fromkeys(
 )
 _CONTROLS.update(dict.fromkeys(range(0x2066, 0x206A)))
 _CONTROLS[0x85] = " "  # NEL, a line break
+MAX_SOURCE = 1 << 20
+"""Characters of a value that `to_text` reads: the rest is dropped first. Every step below makes
+copies, and splitting makes a string per word (10 MB of "Homs " took 500 MB); no field is kept
+longer than `limits.text_chars` (20,000) anyway."""
 
 
 def to_text(value: str | None) -> str:
@@ -31,9 +35,12 @@ def to_text(value: str | None) -> str:
 
     A tag becomes a space only where it separates words (block tags and line breaks), so
     `<b>Homs</b>'s` stays `Homs's`. Plain text passes through unchanged but for whitespace.
+    Only the first `MAX_SOURCE` characters are read.
     """
     if not value:
         return ""
+    if len(value) > MAX_SOURCE:
+        value = value[:MAX_SOURCE]
     if "<" in value:
         value = _DROP.sub(" ", value)
         value = _COMMENT.sub(" ", value)

@@ -4,6 +4,7 @@ classify), and on the JSON webhook body."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -200,3 +201,44 @@ def test_a_stored_alert_keeps_what_notifiers_show() -> None:
     assert (1000, 999) == (len(stored.item.summary), len(stored.item.content))  # "Hama " cut
     assert snippet(alert) == snippet(stored)
     assert replace(stored, item=item) == alert
+
+
+@pytest.mark.integration
+def test_poll_once_obeys_the_configured_caps(tmp_path: Path) -> None:
+    """The daemon's path (fetch, parse, classify, store) applies the config's `limits`: 40
+    items in the feed, 5 taken; the stored alert lists 2 matches of Homs and counts the rest."""
+    items = [
+        f"<item><guid>g{i}</guid><title>Report {i} on Homs</title>"
+        f"<pubDate>Sun, {1 + i % 28:02d} Dec 2024 0{i % 10}:00:00 GMT</pubDate>"
+        f"<description>{'Homs ' * 30} w{i}</description></item>"
+        for i in range(40)
+    ]
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss(items))
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(tmp_path / "data"),
+                "watchlists": [str(SYRIA)],
+                "feeds": [{"url": feed.as_uri(), "backfill": True}],
+                "limits": {"items_per_feed": 5, "matches_per_entity": 2},
+            }
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "wirewatch", "poll", "--once", "--json", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert 0 == result.returncode, result.stderr
+    [row] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert 5 == row["items"]
+    with sqlite3.connect(tmp_path / "data" / "wirewatch.db") as conn:
+        bodies = [json.loads(b) for (b,) in conn.execute("SELECT body FROM alerts")]
+    assert bodies
+    for body in bodies:
+        assert 2 == sum(m["entity"] == "homs" for m in body["matches"])
+        assert body["omitted"]["homs"] >= 29

@@ -17,6 +17,7 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 
 from wirewatch.fold import fold, fold_name
 from wirewatch.limits import DEFAULT as _LIMITS
+from wirewatch.limits import cap_matches
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
 from wirewatch.watchlist import Entity, Watchlist
 
@@ -211,7 +212,7 @@ class Matcher:
         alert = self.alerts(matches)
         if len(matches) <= per_entity:
             return Classification(self.watchlist.name, item.id, alert, tuple(matches))
-        kept, omitted = _capped(matches, per_entity)
+        kept, omitted = cap_matches(matches, per_entity)
         return Classification(self.watchlist.name, item.id, alert, kept, omitted)
 
     def alerts(self, matches: list[Match]) -> bool:
@@ -240,20 +241,6 @@ def _form(entities: list[tuple[str, EntityKind]], entity: int, name: str, flags:
     return _Name(
         entity, entity_id, kind, name, case, bool(flags & 4), bool(flags & 8), bool(flags & 16)
     )
-
-
-def _capped(
-    matches: list[Match], per_entity: int
-) -> tuple[tuple[Match, ...], tuple[tuple[str, int], ...]]:
-    """The first `per_entity` matches of each entity, and per entity how many were left out."""
-    seen: dict[str, int] = {}
-    kept = []
-    for m in matches:
-        seen[m.entity] = seen.get(m.entity, 0) + 1
-        if seen[m.entity] <= per_entity:
-            kept.append(m)
-    omitted = tuple((e, n - per_entity) for e, n in seen.items() if n > per_entity)
-    return tuple(kept), omitted
 
 
 def _automaton(keys: tuple[str, ...]) -> AhoCorasick:

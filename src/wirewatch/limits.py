@@ -19,7 +19,7 @@ import dataclasses
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wirewatch.model import FeedItem
+from wirewatch.model import FeedItem, Match
 
 
 class Limits(BaseModel):
@@ -67,3 +67,17 @@ def clip_item(item: FeedItem, limits: Limits = DEFAULT) -> FeedItem:
         authors=tuple(clip(a, title) for a in item.authors[:MAX_LABELS]),
         tags=tuple(clip(t, title) for t in item.tags[:MAX_LABELS]),
     )
+
+
+def cap_matches(
+    matches: list[Match], per_entity: int
+) -> tuple[tuple[Match, ...], tuple[tuple[str, int], ...]]:
+    """The first `per_entity` matches of each entity, and per entity how many were left out."""
+    seen: dict[str, int] = {}
+    kept = []
+    for m in matches:
+        seen[m.entity] = seen.get(m.entity, 0) + 1
+        if seen[m.entity] <= per_entity:
+            kept.append(m)
+    omitted = tuple((e, n - per_entity) for e, n in seen.items() if n > per_entity)
+    return tuple(kept), omitted

@@ -242,3 +242,11 @@ def test_poll_once_obeys_the_configured_caps(tmp_path: Path) -> None:
     for body in bodies:
         assert 2 == sum(m["entity"] == "homs" for m in body["matches"])
         assert body["omitted"]["homs"] >= 29
+
+
+def test_a_huge_json_feed_is_read_only_as_far_as_needed() -> None:
+    items = [{"id": f"i{n}", "title": f"Homs {n}"} for n in range(3000)]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    parsed = parse_feed(body, feed_url="", feed_name="f", limits=Limits(items_per_feed=100))
+    assert [f"i{n}" for n in range(100)] == [i.id for i in parsed.items]
+    assert "document read up to entry 200 of 3000" in parsed.warnings

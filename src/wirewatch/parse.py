@@ -68,7 +68,7 @@ def parse_feed(
     now = (now or datetime.now(UTC)).astimezone(UTC)
     try:
         if _starts_with(body, b"{"):
-            document = _jsonfeed.read(body, feed_url)
+            document = _jsonfeed.read(body, feed_url, _READ_FACTOR * limits.items_per_feed)
         else:
             document = _read_xml(body, feed_url, content_type, limits)
     except NotAFeed as e:

@@ -119,3 +119,5 @@ class Alert:
     tags: tuple[str, ...] = field(default_factory=tuple)
     omitted: tuple[tuple[str, int], ...] = ()
     """(entity, count) of the matches not in `matches`, beyond the cap per entity."""
+    action: str | None = None
+    """The kind of action the story reports (`events.Event.action`), when its text names one."""

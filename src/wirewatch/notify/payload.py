@@ -54,6 +54,7 @@ def alert_object(alert: Alert, cut: dict[str, int] | None = None) -> JSONObject:
         "watchlist": alert.watchlist,
         "created_at": iso(alert.created_at),
         "severity": alert.severity,
+        "action": alert.action,
         "tags": list(alert.tags),
         "entities": found[: cut["entities"]] if cut else found,
         "items": [item_object(alert, cut["title"] if cut else None)],

@@ -148,6 +148,7 @@ def alert_to_json(alert: Alert) -> str:
             "severity": alert.severity,
             "tags": list(alert.tags),
             "omitted": dict(alert.omitted),
+            "action": alert.action,
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -171,4 +172,5 @@ def alert_from_json(text: str) -> Alert:
         severity=data["severity"],
         tags=tuple(data["tags"]),
         omitted=tuple(data.get("omitted", {}).items()),  # rows stored before 2026-12 lack it
+        action=data.get("action"),
     )

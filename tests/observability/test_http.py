@@ -280,7 +280,7 @@ async def test_before_scrape_refreshes_gauges(sources: Sources) -> None:
     metrics = Metrics()
 
     async def refresh() -> None:
-        metrics.outbox_depth.set(7)
+        metrics.outbox_depth.labels(notifier="hook", state="pending").set(7)
 
     server = HttpServer(
         metrics=metrics,
@@ -296,4 +296,4 @@ async def test_before_scrape_refreshes_gauges(sources: Sources) -> None:
     finally:
         await server.stop()
 
-    assert "wirewatch_outbox_depth 7.0" in response.text
+    assert 'wirewatch_outbox_depth{notifier="hook",state="pending"} 7.0' in response.text

@@ -65,10 +65,20 @@ class Health:
 
     def restore(self, saved: NotifierHealth) -> None:
         self.failing, self.failures = saved.failing, saved.failures
-        self.last_error, self.since, self.probe_at = saved.last_error, saved.failing_since, saved.probe_at
+        self.last_error, self.since, self.probe_at = (
+            saved.last_error,
+            saved.failing_since,
+            saved.probe_at,
+        )
 
     def failed(
-        self, error: DeliveryError, now: datetime, policy: DeliveryPolicy, rng: random.Random, *, probe: bool
+        self,
+        error: DeliveryError,
+        now: datetime,
+        policy: DeliveryPolicy,
+        rng: random.Random,
+        *,
+        probe: bool,
     ) -> NotifierHealth:
         """Count a failed send (one per probe, so that parallel sends failing together count
         once) and set the next probe: capped, jittered backoff, or the receiver's

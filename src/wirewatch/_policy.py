@@ -47,7 +47,9 @@ class DeliveryPolicy:
     def backoff(self) -> Backoff:
         """Probe waits: doubling from FIRST_PROBE up to `max_backoff`, equal jitter, so that
         consecutive probes are never more than `max_backoff` apart."""
-        return Backoff(base=min(FIRST_PROBE, self.max_backoff), cap=self.max_backoff, jitter="equal")
+        return Backoff(
+            base=min(FIRST_PROBE, self.max_backoff), cap=self.max_backoff, jitter="equal"
+        )
 
     @classmethod
     def from_config(

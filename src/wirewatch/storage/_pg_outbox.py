@@ -111,7 +111,7 @@ async def release(conn: Conn, delivery_ids: Sequence[str]) -> None:
 async def expire(conn: Conn, notifier: str, before: datetime, reason: str) -> int:
     cur = await conn.execute(
         f"UPDATE outbox SET state = 'dead', last_error = %s, {_FREE}"
-        f" WHERE notifier = %s AND {_OPEN} AND created_at < %s",
+        f" WHERE notifier = %s AND {_OPEN} AND created_at <= %s",
         (reason, notifier, at(before)),
     )
     return cur.rowcount

@@ -117,7 +117,7 @@ def expire(conn: sqlite3.Connection, notifier: str, before: datetime, reason: st
     with write(conn):
         cursor = conn.execute(
             f"UPDATE outbox SET state = 'dead', last_error = ?, {_FREE}"
-            f" WHERE notifier = ? AND {_OPEN} AND created_at < ?",
+            f" WHERE notifier = ? AND {_OPEN} AND created_at <= ?",
             (reason, notifier, ts(before)),
         )
         return cursor.rowcount

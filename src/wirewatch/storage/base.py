@@ -322,7 +322,7 @@ class Store(Protocol):
         ...
 
     async def expire_deliveries(self, notifier: str, created_before: datetime, reason: str) -> int:
-        """Dead-letter the notifier's open rows created before `created_before`; how many."""
+        """Dead-letter the notifier's open rows created at or before `created_before`; how many."""
         ...
 
     async def save_notifier_health(self, health: NotifierHealth) -> None: ...
@@ -330,6 +330,7 @@ class Store(Protocol):
     async def outbox_summary(self) -> list[OutboxSummary]:
         """Per notifier with rows: counts by state and the creation time of its oldest open row."""
         ...
+
     async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
         """Not sent yet by choice (a rate limit, a digest): due at `due_at`, its state and
         attempts unchanged, its lease freed; `note` shows why, unless it already has an error."""

@@ -141,11 +141,12 @@ class Lane:
             plan.dead += [(row, reason) for row in rows]
             return
         retried, fresh = _by_history(rows)
-        groups, holds = self.gate.split(fresh, now)
-        plan.holds += [(row, t, f"held for a digest until {_when(t)}") for row, t in holds]
-        groups = retried + groups
         if self.failing:
-            groups = self._probe(groups, plan)
+            groups = self._probe(retried, fresh, plan)
+        else:
+            groups, holds = self.gate.split(fresh, now)
+            plan.holds += [(row, t, f"held for a digest until {_when(t)}") for row, t in holds]
+            groups = retried + groups
         waiting = 0
         for group in groups:
             if self.bucket.take(now.timestamp()):
@@ -159,8 +160,10 @@ class Lane:
             note = f"held by the rate limit ({self.bucket.rate:g}/s)"
             plan.holds += [(row, slot, note) for row in group.rows]
 
-    def _probe(self, groups: list[Group], plan: Plan) -> list[Group]:
-        """The first message probes the failing destination; the rest wait for its answer."""
+    def _probe(self, retried: list[Group], fresh: list[DeliveryRecord], plan: Plan) -> list[Group]:
+        """One message probes the failing destination (a retried one, else the oldest fresh
+        row alone, past the flood gate); the rest wait for its answer."""
+        groups = retried + [Group((row,), digest=False) for row in fresh]
         if not groups:
             return []
         plan.probing.append(self.name)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import logging
 import random
 import socket
@@ -31,8 +32,8 @@ from pathlib import Path
 
 import httpx
 import structlog
-from deliver import Receipts, batch_of
 
+from deliver import Receipts, batch_of
 from wirewatch.app import webhook_transport
 from wirewatch.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.registry import build_notifier
@@ -108,7 +109,7 @@ async def simulated(outage: float, backlog: int, folder: Path) -> None:
             await receiver.wait()
             following.cancel()
         dead = len(await store.list_deliveries(DeliveryState.DEAD))
-    gaps = [b - a for a, b in zip(probes, probes[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(probes)]
     print(
         f"simulated {outage:.0f} s outage: {len(probes)} probes, at most {max(gaps):.1f} s apart; "
         f"{backlog} alerts queued during it"

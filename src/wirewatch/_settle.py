@@ -100,7 +100,8 @@ class Settler:
         self.stats.held += 1
 
     async def bury(self, row: DeliveryRecord, reason: str, seconds: float | None = None) -> None:
-        await self._store.dead_letter(row.id, reason)
+        tried = row.attempts + 1 if seconds is not None else None  # it was sent just now
+        await self._store.dead_letter(row.id, reason, attempts=tried)
         self.stats.dead += 1
         self._observe(row.notifier, "dead", seconds)
         log.warning("delivery_dead", notifier=row.notifier, delivery=row.id, reason=reason)

@@ -147,11 +147,11 @@ async def postpone(conn: Conn, delivery_id: str, due_at: datetime, note: str) ->
     )
 
 
-async def dead_letter(conn: Conn, delivery_id: str, reason: str) -> None:
+async def dead_letter(conn: Conn, delivery_id: str, reason: str, attempts: int | None) -> None:
     await conn.execute(
-        f"UPDATE outbox SET state = 'dead', last_error = %s, {_FREE}"
-        " WHERE id = %s AND state <> 'delivered'",
-        (reason, delivery_id),
+        "UPDATE outbox SET state = 'dead', last_error = %s,"
+        f" attempts = COALESCE(%s, attempts), {_FREE} WHERE id = %s AND state <> 'delivered'",
+        (reason, attempts, delivery_id),
     )
 
 

@@ -152,12 +152,14 @@ def postpone(conn: sqlite3.Connection, delivery_id: str, due_at: datetime, note:
         )
 
 
-def dead_letter(conn: sqlite3.Connection, delivery_id: str, reason: str) -> None:
+def dead_letter(
+    conn: sqlite3.Connection, delivery_id: str, reason: str, attempts: int | None
+) -> None:
     with write(conn):
         conn.execute(
-            f"UPDATE outbox SET state = 'dead', last_error = ?, {_FREE}"
-            " WHERE id = ? AND state <> 'delivered'",
-            (reason, delivery_id),
+            "UPDATE outbox SET state = 'dead', last_error = ?,"
+            f" attempts = COALESCE(?, attempts), {_FREE} WHERE id = ? AND state <> 'delivered'",
+            (reason, attempts, delivery_id),
         )
 
 

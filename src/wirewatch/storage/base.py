@@ -336,7 +336,12 @@ class Store(Protocol):
         attempts unchanged, its lease freed; `note` shows why, unless it already has an error."""
         ...
 
-    async def dead_letter(self, delivery_id: str, reason: str) -> None: ...
+    async def dead_letter(
+        self, delivery_id: str, reason: str, *, attempts: int | None = None
+    ) -> None:
+        """Give the row up with `reason`; `attempts`, when given, is its count of tries."""
+        ...
+
     async def list_deliveries(
         self, state: DeliveryState | None = None, *, limit: int = 1000
     ) -> list[DeliveryRecord]: ...

@@ -297,8 +297,10 @@ class PostgresStore:
     async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
         await self._one(lambda c: outbox.postpone(c, delivery_id, due_at, note))
 
-    async def dead_letter(self, delivery_id: str, reason: str) -> None:
-        await self._one(lambda c: outbox.dead_letter(c, delivery_id, reason))
+    async def dead_letter(
+        self, delivery_id: str, reason: str, *, attempts: int | None = None
+    ) -> None:
+        await self._one(lambda c: outbox.dead_letter(c, delivery_id, reason, attempts))
 
     async def list_deliveries(
         self, state: DeliveryState | None = None, *, limit: int = 1000

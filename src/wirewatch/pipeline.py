@@ -40,6 +40,7 @@ from wirewatch.storage import (
     Verdict,
 )
 from wirewatch.stories import Signature, StoryIndex, item_text, new_story_id
+from wirewatch.watchlist import entity_labels
 
 log = structlog.get_logger("wirewatch.pipeline")
 Clock = Callable[[], datetime]
@@ -204,6 +205,7 @@ class Pipeline:
         settings = self.loaded.config.stories
         return IngestBatch(
             feed=feed.key,
+            feed_name=feed.name,
             now=now,
             items=tuple(BatchItem(i, v, stories.get(i.id)) for i, _, v in batch),
             feed_state=state,
@@ -232,7 +234,8 @@ class Pipeline:
             result = matcher.classify(item)
             severity, tags = severity_and_tags(matcher.watchlist, result)
             destinations = self.loaded.router.destinations(matcher.watchlist, result)
-            verdicts.append(Verdict(result, destinations, severity, tags))
+            labels = entity_labels(matcher.watchlist, result)
+            verdicts.append(Verdict(result, destinations, severity, tags, labels))
         return tuple(verdicts)
 
     def _story(

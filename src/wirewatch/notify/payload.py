@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from wirewatch.model import Alert, Match, Source
+from wirewatch.model import Alert, Source
 from wirewatch.notify.base import Message
 from wirewatch.notify.render import iso, snippet
 from wirewatch.notify.webhook import WebhookFormat
@@ -39,20 +39,24 @@ def alert_object(alert: Alert) -> JSONObject:
         "created_at": iso(alert.created_at),
         "severity": alert.severity,
         "tags": list(alert.tags),
-        "entities": entities(alert.matches),
+        "entities": entities(alert),
         "items": [item_object(alert)],
         "sources": [source_object(s) for s in alert.sources],
     }
 
 
-def entities(matches: tuple[Match, ...]) -> list[JSONObject]:
-    """Group matches by entity id, in order of first appearance."""
+def entities(alert: Alert) -> list[JSONObject]:
+    """Group matches by entity id, in order of first appearance. `name` is the entity's display
+    name; each match says which of its names matched (`alias`) and the text found (`text`)."""
     grouped: dict[str, JSONObject] = {}
-    for m in matches:
+    for m in alert.matches:
         entity = grouped.setdefault(
-            m.entity, {"id": m.entity, "kind": m.kind, "name": m.name, "matches": []}
+            m.entity,
+            {"id": m.entity, "kind": m.kind, "name": alert.label_of(m.entity), "matches": []},
         )
-        entity["matches"].append({"field": m.field, "start": m.start, "end": m.end, "text": m.text})
+        entity["matches"].append(
+            {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "alias": m.name}
+        )
     return list(grouped.values())
 
 
@@ -62,7 +66,8 @@ def item_object(alert: Alert) -> JSONObject:
         "id": item.id,
         "title": item.title,
         "url": item.url,
-        "feed": item.feed,
+        "feed": alert.feed_label,
+        "feed_url": item.feed,
         "published": iso(item.published),
         "summary": snippet(alert),
     }
@@ -70,7 +75,8 @@ def item_object(alert: Alert) -> JSONObject:
 
 def source_object(source: Source) -> JSONObject:
     return {
-        "feed": source.feed,
+        "feed": source.feed_name or source.feed,
+        "feed_url": source.feed,
         "item_id": source.item_id,
         "title": source.title,
         "url": source.url,

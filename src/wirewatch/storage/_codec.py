@@ -108,6 +108,7 @@ def source_to_dict(source: Source) -> dict[str, Any]:
         "url": source.url,
         "published": ts_or_none(source.published),
         "seen_at": ts(source.seen_at),
+        "feed_name": source.feed_name,
     }
 
 
@@ -119,6 +120,7 @@ def source_from_dict(data: dict[str, Any]) -> Source:
         url=data["url"],
         published=dt_or_none(data["published"]),
         seen_at=dt(data["seen_at"]),
+        feed_name=data.get("feed_name", ""),
     )
 
 
@@ -135,6 +137,8 @@ def alert_to_json(alert: Alert) -> str:
             "sources": [source_to_dict(s) for s in alert.sources],
             "severity": alert.severity,
             "tags": list(alert.tags),
+            "feed_name": alert.feed_name,
+            "labels": dict(alert.labels),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -154,4 +158,6 @@ def alert_from_json(text: str) -> Alert:
         sources=tuple(source_from_dict(s) for s in data["sources"]),
         severity=data["severity"],
         tags=tuple(data["tags"]),
+        feed_name=data.get("feed_name", ""),
+        labels=tuple(data.get("labels", {}).items()),
     )

@@ -74,6 +74,8 @@ class Verdict:
     destinations: tuple[str, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    """(entity id, display name) of the matched entities, for the alert."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,8 @@ class IngestBatch:
     feed: str
     now: datetime
     items: tuple[BatchItem, ...] = ()
+    feed_name: str = ""
+    """The feed's configured name, carried into its alerts and sources."""
     feed_state: FeedState | None = None
     backfill: bool = False
     """On a feed's first poll, alert on its items too (default: record them as seen only)."""

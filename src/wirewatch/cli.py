@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "alerts",
     "backtest",
     "deliveries",
+    "notify",
     "db",
 )
 

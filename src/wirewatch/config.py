@@ -112,7 +112,7 @@ class RetryConfig(_Strict):
 
 class NotifierConfig(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["webhook", "email", "console"]
+    type: Literal["webhook", "email", "console", "apprise"]
     format: Literal["json", "slack", "discord", "teams"] = "json"
     url: str | None = None
     secret: str | None = None
@@ -144,8 +144,8 @@ class NotifierConfig(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> NotifierConfig:
-        if self.type == "webhook" and not self.url:
-            raise ValueError("a webhook notifier needs url (or url_file)")
+        if self.type in ("webhook", "apprise") and not self.url:
+            raise ValueError(f"a {self.type} notifier needs url (or url_file)")
         if self.type == "email" and not (self.host and self.sender and self.to):
             raise ValueError("an email notifier needs host, from and to")
         if self.retry is not None and (self.max_attempts or self.max_age):

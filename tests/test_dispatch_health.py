@@ -167,3 +167,19 @@ async def test_a_non_retryable_answer_ends_the_outage(store: Store, clock: Fixed
     await worker.run_once()
     assert (1, 2) == (len(await rows(store, DeliveryState.DEAD)), len(hook.sent))
     assert T0 < clock.now
+
+
+async def test_another_instance_sees_the_destination_failing(
+    store: Store, clock: FixedClock
+) -> None:
+    """An instance that learned of the failure only through the store also sends one probe,
+    not its whole claim, once it re-reads destination health."""
+    other = RecordingNotifier(HOOK)
+    instance_b = dispatcher(store, clock, other, owner="b")
+    await instance_b.run_once()  # nothing queued yet; health read: all healthy
+    await queue(store, 6)
+    await dispatcher(store, clock, RecordingNotifier(HOOK, [DOWN] * 6), owner="a").run_once()
+    other.fail_next(DOWN)
+    tick(clock, 60)
+    await instance_b.run_once()
+    assert 1 == len(other.attempts)

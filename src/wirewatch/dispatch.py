@@ -51,7 +51,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -73,6 +73,8 @@ __all__ = [
 ]
 
 log = structlog.get_logger("wirewatch.dispatch")
+HEALTH_REFRESH = timedelta(seconds=5)
+"""How often a dispatcher re-reads destination health that other instances may have changed."""
 
 
 class Dispatcher:
@@ -110,7 +112,7 @@ class Dispatcher:
         self._lanes: dict[str, Lane] = {}
         self._health: dict[str, Health] = {}
         """Per destination; outlives its lane across reloads."""
-        self._health_loaded = False
+        self._health_read_at: datetime | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._draining = False
@@ -222,9 +224,9 @@ class Dispatcher:
     async def _pump(self) -> tuple[int, list[asyncio.Task[None]]]:
         if self._draining:
             return 0, []
-        if not self._health_loaded:
-            await self._load_health()
         now = self._clock()
+        if self._health_read_at is None or now - self._health_read_at >= HEALTH_REFRESH:
+            await self._load_health(now)
         rows = await self._store.claim_deliveries(
             now, limit=self._batch, lease_seconds=self._lease, owner=self._owner
         )
@@ -243,11 +245,12 @@ class Dispatcher:
         )
         return len(rows), tasks
 
-    async def _load_health(self) -> None:
-        """Pick up destinations that were failing before a restart, or in another instance."""
+    async def _load_health(self, now: datetime) -> None:
+        """Pick up what the store says of each destination: failing before a restart, or
+        marked failing (or recovered) by another instance sharing the store."""
         for saved in await self._store.notifier_health():
             self._health_of(saved.notifier).restore(saved)
-        self._health_loaded = True
+        self._health_read_at = now
 
     def _health_of(self, name: str) -> Health:
         return self._health.setdefault(name, Health(name))

@@ -192,3 +192,32 @@ def test_retry_failed_for_one_notifier(
     assert 0 == main(["deliveries", "--json", "--state", "pending", "--config", str(config)])
     pending = {row["id"]: row["attempts"] for row in json_rows(capsys.readouterr().out)}
     assert 0 == pending[ids[1]]
+
+
+def test_health_lists_each_notifier_with_its_queue_and_error(
+    setup: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--health` prints one line per notifier: its state, queue, dead rows and last error,
+    with secrets masked."""
+    from wirewatch.storage import NotifierHealth
+
+    config, _ = setup
+
+    async def failing() -> None:
+        async with SqliteStore(config.parent / "data" / "outbox.db") as store:
+            error = f"webhook 'ops' ({URL}): HTTP 503"
+            await store.save_notifier_health(NotifierHealth("ops", True, 3, error, T0, T0, T0))
+
+    asyncio.run(failing())
+    assert 0 == main(["deliveries", "--health", "--config", str(config)])
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("ops") and "failing" in line and "queued     1  dead     1" in line
+    assert "HTTP 503" in line and TOKEN not in line
+    assert 0 == main(["deliveries", "--health", "--json", "--config", str(config)])
+    [row] = json_rows(capsys.readouterr().out)
+    assert ("ops", "failing", 1, 3) == (
+        row["notifier"],
+        row["state"],
+        row["queued"],
+        row["failures"],
+    )

@@ -5,6 +5,7 @@
     wirewatch deliveries retry ID [ID ...]     requeue these (dead or failed) rows
     wirewatch deliveries retry --dead|--failed [--notifier NAME]
                                                requeue every dead (or failed) row
+    wirewatch deliveries --health [--json]     delivery health by notifier (as /api/notifiers)
 
 Without `--state`, every row not yet delivered is listed. `tries` is how often a row was sent;
 rows that are final (delivered, dead) show no due time; `held` is a pending row waiting for a
@@ -51,6 +52,9 @@ def add_parser(subparsers: Any) -> None:
         "--state", choices=STATES, default=None, help="only rows in this state (all: every row)"
     )
     parser.add_argument("--notifier", metavar="NAME", help="only this notifier's rows")
+    parser.add_argument(
+        "--health", action="store_true", help="one line per notifier: state, queue, oldest, error"
+    )
     parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
     parser.add_argument("--limit", type=int, default=1000, help="at most N rows (default 1000)")
     add_config_argument(parser)
@@ -92,6 +96,8 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
         await store.migrate()
         if args.action == "retry":
             return await _retry(store, args)
+        if args.health:
+            return await _health(store, config, args.json)
         rows = await _rows(store, args.state, args.limit, args.notifier)
     finally:
         await store.close()
@@ -140,6 +146,35 @@ async def _retry(store: Store, args: argparse.Namespace) -> int:
     of = f" of {args.notifier!r}" if args.notifier else ""
     print(f"requeued {count} {which} deliveries{of}")
     return 0
+
+
+async def _health(store: Store, config: Config, as_json: bool) -> int:
+    from wirewatch.app import utc_now
+    from wirewatch.destinations import read_destinations
+
+    names = [n.name for n in config.notifiers] or ["console"]
+    found = (await read_destinations(store, names, utc_now())).values()
+    show = _redactor(config)
+    for d in found:
+        if as_json:
+            print(
+                json.dumps(d.as_json() | {"last_error": _masked(d.last_error, show)}, default=str)
+            )
+            continue
+        oldest = (
+            f"{d.oldest_pending_seconds:.0f} s" if d.oldest_pending_seconds is not None else "-"
+        )
+        probe = f" next probe {_short(d.next_probe)}" if d.next_probe else ""
+        error = f"  last error: {_masked(d.last_error, show)}" if d.last_error else ""
+        print(
+            f"{d.notifier:<16} {d.state:<12} queued {d.queued:>5}  dead {d.dead:>5}  "
+            f"oldest {oldest}{probe}{error}"
+        )
+    return 0
+
+
+def _masked(text: str | None, show: Callable[[str], str]) -> str | None:
+    return show(text) if text else None
 
 
 async def _probe_now(store: Store, notifier: str | None, now: datetime) -> None:

@@ -152,6 +152,8 @@ class Lane:
             if self.bucket.take(now.timestamp()):
                 probe = self.failing
                 plan.jobs.append(Job(notifier, self.name, group.rows, message_for(group), probe))
+                if probe:  # pause the others until its answer (a held probe pauses nothing)
+                    plan.probing.append(self.name)
                 if not group.digest and group.rows[0].attempts == 0 and not probe:
                     self.gate.note_sent(now)
                 continue
@@ -166,7 +168,6 @@ class Lane:
         groups = retried + [Group((row,), digest=False) for row in fresh]
         if not groups:
             return []
-        plan.probing.append(self.name)
         plan.released += [row for group in groups[1:] for row in group.rows]
         return groups[:1]
 

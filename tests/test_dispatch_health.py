@@ -183,3 +183,43 @@ async def test_another_instance_sees_the_destination_failing(
     tick(clock, 60)
     await instance_b.run_once()
     assert 1 == len(other.attempts)
+
+
+async def test_a_scheduled_notifier_probes_with_its_digest(store: Store, clock: FixedClock) -> None:
+    """A scheduled notifier that is failing is probed with the slot's digest, never with one
+    of its alerts alone."""
+    from wirewatch._digest import Every
+
+    await queue(store, 2)
+    policy = DeliveryPolicy(schedule=Every(timedelta(minutes=30)), max_backoff=30)
+    hook = RecordingNotifier(HOOK, [DOWN])
+    worker = dispatcher(store, clock, hook, policy)
+    clock.now = T0 + timedelta(minutes=30)
+    await worker.run_once()  # the slot's digest fails
+    await queue(store, 1, at=clock.now, first=10)  # for the next slot
+    tick(clock, 30)
+    await worker.run_once()  # the probe: the same digest again
+    assert [True, True] == [m.is_digest for m in hook.attempts]
+    assert hook.attempts[0].delivery_id == hook.sent[0].delivery_id
+
+
+async def test_a_failing_scheduled_notifier_keeps_fresh_rows_for_their_slot(
+    store: Store, clock: FixedClock
+) -> None:
+    """Rows queued while a scheduled notifier fails are not sent alone as a probe before
+    their slot: they wait for it, then go out as its digest."""
+    from wirewatch._digest import Every
+    from wirewatch.storage import NotifierHealth
+
+    probe_at = T0 + timedelta(seconds=10)
+    await store.save_notifier_health(NotifierHealth(HOOK, True, 1, "HTTP 503", T0, probe_at, T0))
+    await queue(store, 2)
+    policy = DeliveryPolicy(schedule=Every(timedelta(minutes=30)))
+    hook = RecordingNotifier(HOOK)
+    worker = dispatcher(store, clock, hook, policy)
+    tick(clock, 10)
+    await worker.run_once()
+    assert [] == hook.attempts
+    clock.now = T0 + timedelta(minutes=30)
+    await worker.run_once()
+    assert [(True, 2)] == [(m.is_digest, len(m.alerts)) for m in hook.sent]

@@ -142,11 +142,9 @@ class Lane:
             return
         retried, fresh = _by_history(rows)
         if self.failing:
-            groups = self._probe(retried, fresh, plan)
+            groups = self._probe(retried, self._fresh_for_probe(fresh, now, plan), plan)
         else:
-            groups, holds = self.gate.split(fresh, now)
-            plan.holds += [(row, t, f"held for a digest until {_when(t)}") for row, t in holds]
-            groups = retried + groups
+            groups = retried + self._through_gate(fresh, now, plan)
         waiting = 0
         for group in groups:
             if self.bucket.take(now.timestamp()):
@@ -162,10 +160,24 @@ class Lane:
             note = f"held by the rate limit ({self.bucket.rate:g}/s)"
             plan.holds += [(row, slot, note) for row in group.rows]
 
-    def _probe(self, retried: list[Group], fresh: list[DeliveryRecord], plan: Plan) -> list[Group]:
-        """One message probes the failing destination (a retried one, else the oldest fresh
-        row alone, past the flood gate); the rest wait for its answer."""
-        groups = retried + [Group((row,), digest=False) for row in fresh]
+    def _through_gate(self, fresh: list[DeliveryRecord], now: datetime, plan: Plan) -> list[Group]:
+        groups, holds = self.gate.split(fresh, now)
+        plan.holds += [(row, t, f"held for a digest until {_when(t)}") for row, t in holds]
+        return groups
+
+    def _fresh_for_probe(
+        self, fresh: list[DeliveryRecord], now: datetime, plan: Plan
+    ) -> list[Group]:
+        """Fresh rows as probe candidates: alone, past the flood gate (whose counts a probe
+        must not move), except that a scheduled notifier keeps its scheduled digests."""
+        if self.gate.schedule is not None:  # schedules are stateless: safe to apply here
+            return self._through_gate(fresh, now, plan)
+        return [Group((row,), digest=False) for row in fresh]
+
+    def _probe(self, retried: list[Group], fresh: list[Group], plan: Plan) -> list[Group]:
+        """One message probes the failing destination (a retried one first); the rest wait
+        for its answer."""
+        groups = retried + fresh
         if not groups:
             return []
         plan.released += [row for group in groups[1:] for row in group.rows]

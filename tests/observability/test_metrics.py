@@ -125,3 +125,21 @@ def test_destinations_set_depth_age_and_up_by_notifier() -> None:
         'wirewatch_notifier_up{notifier="fine"} 1.0',
     ]:
         assert line in text
+
+
+def test_operations_doc_lists_exactly_the_metrics_that_exist() -> None:
+    """docs/operations.md's metrics table names every wirewatch_* metric exported, and no
+    other."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text("utf-8")
+    table = doc.split("### Metrics", 1)[1].split("Example queries", 1)[0]
+    documented = set(re.findall(r"^\| `(wirewatch_[a-z_]+)`", table, re.MULTILINE))
+    exported = {
+        family.name + ("_total" if family.type == "counter" else "")
+        for family in Metrics(notifiers=["hook"]).registry.collect()
+        if family.name.startswith("wirewatch_")
+    }
+    exported = {"wirewatch_build_info" if n == "wirewatch_build" else n for n in exported}
+    assert exported == documented

@@ -21,10 +21,12 @@ COMMANDS: tuple[str, ...] = (
     "poll",
     "run",
     "alerts",
+    "stories",
     "backtest",
     "deliveries",
     "notify",
     "db",
+    "watchlist",
 )
 
 

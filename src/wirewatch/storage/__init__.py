@@ -21,6 +21,7 @@ from wirewatch.storage.base import (
     Store,
     StoredItem,
     StoryDecision,
+    StoryMemberRecord,
     StoryRecord,
     Verdict,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "Store",
     "StoredItem",
     "StoryDecision",
+    "StoryMemberRecord",
     "StoryRecord",
     "Verdict",
     "is_silent",

@@ -323,18 +323,25 @@ async def test_a_gone_endpoint_disables_the_notifier_and_dead_letters_its_rows(
     assert 2 == len(dead)
 
 
-async def test_rows_for_an_unknown_notifier_are_dead_lettered(
+async def test_rows_for_an_unknown_notifier_wait_and_go_out_when_it_returns(
     store: Store, clock: FixedClock
 ) -> None:
-    """A row whose notifier left the config is dead with a reason that says so."""
+    """A row whose notifier left the config (a reload of a half-saved file) is never
+    dead-lettered: it stays pending, no attempt spent, and is sent once the notifier is back."""
     await queue(store, 1)
     worker = Dispatcher(store, {}, {}, clock=clock, rng=random.Random(1), owner="w1")
     await worker.run_once()
     row = await one(store)
-    assert (DeliveryState.DEAD, "no notifier named 'hook' is configured; add it, then retry") == (
-        row.state,
-        row.last_error,
-    )
+    waiting = "waiting: no notifier named 'hook' is configured; add it back"
+    assert (DeliveryState.PENDING, 0, waiting) == (row.state, row.attempts, row.last_error)
+
+    notifier = RecordingNotifier(HOOK)
+    worker.replace_notifiers({HOOK: notifier}, {HOOK: NO_DIGEST})
+    clock.now += timedelta(minutes=1)
+    await worker.run_once()
+
+    assert [row.id] == [m.delivery_id for m in notifier.sent]
+    assert DeliveryState.DELIVERED == (await one(store)).state
 
 
 class Crashing:

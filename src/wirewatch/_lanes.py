@@ -17,6 +17,9 @@ from wirewatch._ratelimit import TokenBucket
 from wirewatch.notify.base import Message, Notifier
 from wirewatch.storage.base import DeliveryRecord
 
+UNKNOWN_NOTIFIER_WAIT = timedelta(minutes=1)
+"""How long a row for a notifier that is not configured waits before it is looked at again."""
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -55,14 +58,18 @@ class Lane:
         now: datetime,
         plan: Plan,
     ) -> None:
-        """Add what to do with `rows` (all due, all for this notifier) to `plan`."""
-        if notifier is None or self.disabled:
-            reason = (
-                f"notifier disabled: {self.disabled}"
-                if self.disabled
-                else f"no notifier named {self.name!r} is configured; add it, then retry"
-            )
-            plan.dead += [(row, reason) for row in rows]
+        """Add what to do with `rows` (all due, all for this notifier) to `plan`.
+
+        Rows of a notifier the config no longer names wait, pending: a reload may have
+        removed it by mistake (a half-saved file), and they go out once it is back.
+        """
+        if notifier is None:
+            until = now + UNKNOWN_NOTIFIER_WAIT
+            note = f"waiting: no notifier named {self.name!r} is configured; add it back"
+            plan.holds += [(row, until, note) for row in rows]
+            return
+        if self.disabled:
+            plan.dead += [(row, f"notifier disabled: {self.disabled}") for row in rows]
             return
         groups, holds = self.gate.split(rows, now)
         plan.holds += [(row, t, f"held for a digest until {_when(t)}") for row, t in holds]

@@ -3,13 +3,18 @@
 One asyncio process runs the feed scheduler, the outbox dispatcher, retention and the HTTP
 server. SIGTERM/SIGINT stop scheduling, let in-flight polls and deliveries finish within
 `daemon.grace`, close the store and exit 0; a second signal stops at once (the outbox keeps
-whatever was not delivered). A reload validates first and keeps the old config when invalid.
+whatever was not delivered). A signal during startup is the same clean stop: `wirewatch run`
+catches it from its first instant (`EarlyStop`) and the daemon acts on it once it can.
+
+A reload validates first and keeps the old config when the new one fails for any reason or is
+refused (see `reloading`); `/readyz` shows why. A poll whose work cannot be stored (a locked
+database, a full disk, a read-only data directory) logs one `poll_not_stored` line, counts as a
+failed poll and makes `/readyz` degraded until a write succeeds again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import signal
@@ -17,17 +22,17 @@ import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import structlog
 
-from wirewatch import app
+from wirewatch import app, reloading
+from wirewatch._store_health import WriteHealth
 from wirewatch.app import Loaded
 from wirewatch.config import FeedConfig
 from wirewatch.dispatch import Dispatcher
-from wirewatch.errors import ConfigError, StoreError
+from wirewatch.errors import ConfigError, StoreError, UserError
 from wirewatch.fetch import Fetcher
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.metrics import Metrics
@@ -42,10 +47,18 @@ _SAME_SIGNAL = 0.5  # seconds: a second signal sooner than this is the same stop
 class Daemon:
     """Everything `wirewatch run` starts, built from one config file."""
 
-    def __init__(self, loaded: Loaded, path: str, *, demo_feeds: tuple[FeedConfig, ...] = ()):
+    def __init__(
+        self,
+        loaded: Loaded,
+        path: str,
+        *,
+        demo_feeds: tuple[FeedConfig, ...] = (),
+        stopped_early: Callable[[], str | None] = lambda: None,
+    ):
         self.loaded = loaded
         self.path = path
         self.demo_feeds = demo_feeds
+        self._stopped_early = stopped_early
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self._phases = random.Random(self.instance)
         self.metrics = Metrics()
@@ -53,6 +66,7 @@ class Daemon:
         self.signals = 0
         self._first_signal = 0.0
         self.reload_error: str | None = None
+        self.writes = WriteHealth(app.utc_now)
         self.store: Store = app.open_store(loaded.config)
         self.fetcher = Fetcher(app.fetch_policy(loaded.config))
         self.webhooks = httpx.AsyncClient(follow_redirects=False, transport=app.webhook_transport())
@@ -84,14 +98,17 @@ class Daemon:
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
         )
-        self._mtimes = self._file_times()
 
     async def run(self) -> int:
         """Run until a signal; return the exit code."""
+        self._install_signals()
         await self.store.open()
         await self.store.migrate()
         warmed = await self.pipeline.warm()
-        self._install_signals()
+        port = await self._start_http()
+        if self.stop_requested.is_set():  # stopped while starting: nothing was scheduled yet
+            await self._shutdown([])
+            return 0
         self.scheduler.set_jobs(self._jobs(self.loaded))
         self.scheduler.start()
         tasks = [
@@ -99,8 +116,6 @@ class Daemon:
             asyncio.create_task(self._retention(), name="retention"),
             asyncio.create_task(self._watch_files(), name="watch-files"),
         ]
-        http = self.loaded.config.http
-        port = await self.http.start(http.host, http.port) if http.enabled else None
         log.info(
             "daemon_started",
             instance=self.instance,
@@ -120,6 +135,23 @@ class Daemon:
         loop.add_signal_handler(signal.SIGTERM, self._on_stop_signal, "SIGTERM")
         loop.add_signal_handler(signal.SIGINT, self._on_stop_signal, "SIGINT")
         loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload("SIGHUP")))
+        if (early := self._stopped_early()) is not None:
+            self._on_stop_signal(early)
+
+    async def _start_http(self) -> int | None:
+        """Serve HTTP if enabled; a port in use is the config's fault: one line, exit 2."""
+        http = self.loaded.config.http
+        if not http.enabled:
+            return None
+        try:
+            return await self.http.start(http.host, http.port)
+        except OSError as e:
+            await self._shutdown([])
+            reason = e.strerror or str(e)
+            raise UserError(
+                f"http: cannot listen on {http.host}:{http.port}: {reason}; set http.port "
+                "(or WIREWATCH_HTTP__PORT) to a free port, or stop the program using it"
+            ) from None
 
     def _on_stop_signal(self, name: str) -> None:
         now = time.monotonic()
@@ -152,20 +184,19 @@ class Daemon:
         log.info("stopped")
 
     async def reload(self, reason: str) -> bool:
-        """Validate the config files again; apply them if valid, else keep the old ones."""
+        """Read the config files again; apply them if they are valid and not refused (an
+        explicit SIGHUP is never refused), else keep the old ones. Never raises."""
         try:
             loaded = await asyncio.to_thread(app.load_everything, self.path)
-        except ConfigError as e:
-            self.reload_error = str(e)
-            self.metrics.reload("failed")
-            log.error("reload_failed", reason=reason, error=str(e), note="the old config stays")
-            return False
-        self.loaded = loaded
+            refused = None if reason == "SIGHUP" else await self._refusal(loaded)
+            if refused is None:
+                self._apply(loaded)
+        except Exception as e:  # YAML, validation, MemoryError, a bug: the old config stays
+            error = str(e) if isinstance(e, ConfigError) else f"{type(e).__name__}: {e}"
+            return self._reload_not_applied("failed", reason, error)
+        if refused is not None:
+            return self._reload_not_applied("refused", reason, refused)
         self.reload_error = None
-        self.pipeline.reload(loaded)
-        notifiers, policies = app.build_notifiers(loaded, client=self.webhooks)
-        self.dispatcher.replace_notifiers(notifiers, policies)
-        self.scheduler.set_jobs(self._jobs(loaded))
         self.metrics.reload("ok")
         log.info(
             "reloaded",
@@ -174,6 +205,29 @@ class Daemon:
             watchlists=list(loaded.matchers),
         )
         return True
+
+    async def _refusal(self, loaded: Loaded) -> str | None:
+        return reloading.refusal(
+            feeds_now=sum(f.enabled for f in self.loaded.config.feeds),
+            feeds_new=sum(f.enabled for f in loaded.config.feeds),
+            queued=await self.store.outbox_depth_by_notifier(),
+            notifiers_new=loaded.notifier_names,
+        )
+
+    def _apply(self, loaded: Loaded) -> None:
+        notifiers, policies = app.build_notifiers(loaded, client=self.webhooks)
+        jobs = self._jobs(loaded)
+        self.loaded = loaded
+        self.pipeline.reload(loaded)
+        self.dispatcher.replace_notifiers(notifiers, policies)
+        self.scheduler.set_jobs(jobs)
+
+    def _reload_not_applied(self, result: str, reason: str, error: str) -> bool:
+        line = " ".join(error.split())
+        self.reload_error = f"config reload {result}: {line[:500]}"
+        self.metrics.reload("failed" if result == "failed" else "refused")
+        log.error(f"reload_{result}", reason=reason, error=line, note="the old config stays")
+        return False
 
     # ---- jobs ----------------------------------------------------------------------------
 
@@ -195,26 +249,33 @@ class Daemon:
         interval = self.loaded.config.feed_interval(feed)
 
         async def poll() -> None:
-            now = app.utc_now()
-            lease = now + timedelta(seconds=interval * 0.9)
-            # Every instance schedules every feed; the lease makes one of them poll it per
-            # interval, and hands a dead instance's feeds to the others when it expires.
-            if not await self.store.claim_feed(feed.key, now=now, until=lease, owner=self.instance):
-                return
-            if not await self.pipeline.is_due(feed):
-                return
             with structlog.contextvars.bound_contextvars(feed=feed.label):
                 try:
-                    report = await self.pipeline.poll(feed)
+                    report = await leased_poll()
                 except StoreError as e:
                     # Nothing of this poll was stored (its items stay new, its ETag unsaved):
                     # the feed is polled again once its lease ends.
                     log.error("poll_not_stored", error=str(e))
                     self.metrics.poll("failed")
+                    self.writes.failed(str(e))
                     return
+            if report is None:
+                return
+            self.writes.succeeded()
             self._count(report)
             if report.alerts or report.joined:
                 self.dispatcher.wake()
+
+        async def leased_poll() -> PollReport | None:
+            now = app.utc_now()
+            lease = now + timedelta(seconds=interval * 0.9)
+            # Every instance schedules every feed; the lease makes one of them poll it per
+            # interval, and hands a dead instance's feeds to the others when it expires.
+            if not await self.store.claim_feed(feed.key, now=now, until=lease, owner=self.instance):
+                return None
+            if not await self.pipeline.is_due(feed):
+                return None
+            return await self.pipeline.poll(feed)
 
         return poll
 
@@ -257,23 +318,9 @@ class Daemon:
 
     # ---- file watching -------------------------------------------------------------------
 
-    def _file_times(self) -> dict[Path, float]:
-        times = {}
-        for path in self.loaded.files:
-            with contextlib.suppress(OSError):
-                times[path] = path.stat().st_mtime
-        return times
-
     async def _watch_files(self) -> None:
-        if not self.loaded.config.daemon.watch_files:
-            return
-        while True:
-            await asyncio.sleep(1.0)
-            current = self._file_times()
-            if current != self._mtimes:
-                self._mtimes = current
-                await self.reload("file_changed")
-                self._mtimes = self._file_times()
+        if self.loaded.config.daemon.watch_files:
+            await reloading.watch(lambda: self.loaded.files, lambda: self.reload("file_changed"))
 
     # ---- HTTP ----------------------------------------------------------------------------
 
@@ -291,6 +338,7 @@ class Daemon:
             "last_reload": lambda: Check(
                 self.reload_error is None, self.reload_error, required=False
             ),
+            "store_writes": self.writes.check,
             "instance": self._leases,
         }
 

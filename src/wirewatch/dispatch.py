@@ -1,6 +1,6 @@
 """Dispatch: claim due outbox rows with a lease, send them, and settle each one.
 
-    claim ─▶ per notifier: known and enabled? ─▶ flood gate (alone / digest / hold)
+    claim ─▶ per notifier: known (else held) and enabled? ─▶ flood gate (alone / digest / hold)
           ─▶ rate limit (send now / hold) ─▶ send, bounded concurrency ─▶ settle
 
 How a send settles (the retry table):

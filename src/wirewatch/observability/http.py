@@ -1,7 +1,9 @@
 """The HTTP face of the daemon: health, readiness, metrics and a small read-only JSON API.
 
     GET /healthz       200 {"status": "ok"} while the event loop answers (never needs a token)
-    GET /readyz        200 or 503 {"status": "ready" | "not_ready", "checks": {name: {...}}}
+    GET /readyz        200 {"status": "ready" | "degraded"} or 503 {"status": "not_ready"},
+                       with "checks": {name: {...}} and "failing": [names] when some fail;
+                       "degraded" means only checks that are not `required` fail
     GET /metrics       Prometheus text
     GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
     GET /api/feeds     feed health
@@ -19,7 +21,6 @@ import asyncio
 import functools
 import hmac
 import json
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -34,14 +35,13 @@ from multidict import MultiMapping
 from wirewatch.errors import StoreError
 from wirewatch.observability.logging import default_redactor
 from wirewatch.observability.metrics import Metrics
+from wirewatch.since import SinceError, parse_since
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 DEFAULT_SINCE = timedelta(hours=24)
 CHECK_TIMEOUT = 2.0
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"(\d{1,6})([smhdw])")
 _PATHS = ("/healthz", "/readyz", "/metrics", "/api/alerts", "/api/feeds")
 _ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
 
@@ -165,7 +165,8 @@ class HttpServer:
 
     def _authorized(self, request: web.Request) -> bool:
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        given = credentials.strip().encode()
+        # aiohttp decodes header bytes that are not UTF-8 as surrogates: take them back as bytes.
+        given = credentials.strip().encode("utf-8", "surrogateescape")
         return scheme.lower() == "bearer" and hmac.compare_digest(given, self._token or b"")
 
     async def _healthz(self, _: web.Request) -> web.Response:
@@ -175,10 +176,13 @@ class HttpServer:
         names = list(self._checks)
         results = await asyncio.gather(*(_run_check(self._checks[n]) for n in names))
         ready = all(c.ok or not c.required for c in results)
-        body = {
-            "status": "ready" if ready else "not_ready",
+        failing = [n for n, c in zip(names, results, strict=True) if not c.ok]
+        body: dict[str, Any] = {
+            "status": "not_ready" if not ready else "degraded" if failing else "ready",
             "checks": {n: _check_object(c) for n, c in zip(names, results, strict=True)},
         }
+        if failing:
+            body["failing"] = failing
         return _json(body, status=200 if ready else 503)
 
     async def _metrics_text(self, _: web.Request) -> web.Response:
@@ -211,32 +215,17 @@ class HttpServer:
 def parse_alert_query(params: MultiMapping[str], *, now: datetime) -> AlertQuery:
     """Read /api/alerts parameters; `BadQuery` names the first one that cannot be used."""
     _only(params, _ALERT_PARAMS)
+    try:
+        since = parse_since(params["since"], now) if "since" in params else now - DEFAULT_SINCE
+    except SinceError as e:
+        raise BadQuery(f"since={e}") from None
     return AlertQuery(
-        since=parse_since(params["since"], now) if "since" in params else now - DEFAULT_SINCE,
+        since=since,
         limit=_integer(params, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
         offset=_integer(params, "offset", 0, low=0, high=10**9),
         watchlist=_text(params, "watchlist"),
         entity=_text(params, "entity"),
     )
-
-
-def parse_since(value: str, now: datetime) -> datetime:
-    """A duration back from `now` ("90m", "24h", "7d") or an ISO 8601 time (naive means UTC).
-
-    >>> parse_since("24h", datetime(2024, 12, 8, tzinfo=UTC)).isoformat()
-    '2024-12-07T00:00:00+00:00'
-    """
-    text = value.strip()
-    if found := _DURATION.fullmatch(text):
-        amount, unit = found.groups()
-        return now - timedelta(**{_UNITS[unit]: int(amount)})
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadQuery(
-            f"since={value!r} is neither a duration (30m, 24h, 7d) nor an ISO 8601 time"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _only(params: MultiMapping[str], allowed: Sequence[str]) -> None:

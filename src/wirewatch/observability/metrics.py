@@ -16,7 +16,7 @@ in prometheus-client): they double the output and read oddly (`alerts_created_cr
     wirewatch_delivery_duration_seconds        histogram of one notifier send
     wirewatch_outbox_depth                     deliveries still to make
     wirewatch_feeds_failing / _silent          feeds in backoff / with no new item for long
-    wirewatch_config_reloads_total{result}     ok | failed
+    wirewatch_config_reloads_total{result}     ok | failed | refused
     wirewatch_build_info{version,python}       always 1
 """
 
@@ -40,7 +40,7 @@ from wirewatch import __version__
 
 PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]
-ReloadResult = Literal["ok", "failed"]
+ReloadResult = Literal["ok", "failed", "refused"]
 EntityKind = Literal["place", "actor"]
 
 NAMESPACE = "wirewatch"

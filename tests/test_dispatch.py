@@ -18,6 +18,7 @@ import respx
 from tests.notify.scenarios import FixedClock, make_message
 from tests.storage.storecase import T0, alerting, batch, item, verdict
 from wirewatch._digest import DailyAt, Every, digest_id, parse_schedule
+from wirewatch._lanes import UNKNOWN_NOTIFIER_WAIT
 from wirewatch.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message, Notifier
@@ -337,7 +338,7 @@ async def test_rows_for_an_unknown_notifier_wait_and_go_out_when_it_returns(
 
     notifier = RecordingNotifier(HOOK)
     worker.replace_notifiers({HOOK: notifier}, {HOOK: NO_DIGEST})
-    clock.now += timedelta(minutes=1)
+    clock.now += UNKNOWN_NOTIFIER_WAIT
     await worker.run_once()
 
     assert [row.id] == [m.delivery_id for m in notifier.sent]

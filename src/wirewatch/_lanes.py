@@ -17,7 +17,7 @@ from wirewatch._ratelimit import TokenBucket
 from wirewatch.notify.base import Message, Notifier
 from wirewatch.storage.base import DeliveryRecord
 
-UNKNOWN_NOTIFIER_WAIT = timedelta(minutes=1)
+UNKNOWN_NOTIFIER_WAIT = timedelta(seconds=10)
 """How long a row for a notifier that is not configured waits before it is looked at again."""
 
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from wirewatch import __version__
+from wirewatch.commands.run import EarlyStop
 from wirewatch.errors import UserError, WirewatchError
 
 # Each module has `add_parser(subparsers) -> None` and `run(args) -> int`.
@@ -46,8 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    # The daemon catches SIGTERM and SIGINT before the parser imports every command, so a stop
+    # while it starts is a clean exit 0 rather than a traceback or a 143.
+    early = EarlyStop() if words[:1] == ["run"] else None
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
+    args.early_stop = early
     try:
         code: int = args.run(args)
     except UserError as e:

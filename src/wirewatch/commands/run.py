@@ -41,8 +41,8 @@ class EarlyStop:
     def __init__(self) -> None:
         self.signal: str | None = None
         self._at = 0.0
-        signal.signal(signal.SIGTERM, self._caught)
         signal.signal(signal.SIGINT, self._caught)
+        signal.signal(signal.SIGTERM, self._caught)
 
     def _caught(self, number: int, _frame: FrameType | None) -> None:
         now = time.monotonic()
@@ -56,7 +56,7 @@ class EarlyStop:
 
 
 def run(args: argparse.Namespace) -> int:
-    early = EarlyStop()
+    early = getattr(args, "early_stop", None) or EarlyStop()
     import asyncio  # here, not at the top: `classify` starts faster
 
     from wirewatch.app import load_everything

@@ -54,9 +54,11 @@ class Daemon:
         *,
         demo_feeds: tuple[FeedConfig, ...] = (),
         stopped_early: Callable[[], str | None] = lambda: None,
+        load: Callable[[str], Loaded] = app.load_everything,
     ):
         self.loaded = loaded
         self.path = path
+        self._load = load
         self.demo_feeds = demo_feeds
         self._stopped_early = stopped_early
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
@@ -146,8 +148,8 @@ class Daemon:
         try:
             return await self.http.start(http.host, http.port)
         except OSError as e:
-            await self._shutdown([])
-            reason = e.strerror or str(e)
+            await self._shutdown([], quiet=True)  # the error line says it all
+            reason = os.strerror(e.errno).lower() if e.errno else str(e)
             raise UserError(
                 f"http: cannot listen on {http.host}:{http.port}: {reason}; set http.port "
                 "(or WIREWATCH_HTTP__PORT) to a free port, or stop the program using it"
@@ -166,7 +168,7 @@ class Daemon:
             log.warning("stopping_now", signal=name, note="undelivered alerts stay in the outbox")
             os._exit(0)
 
-    async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
+    async def _shutdown(self, tasks: list[asyncio.Task[Any]], *, quiet: bool = False) -> None:
         grace = self.loaded.config.daemon.grace
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
@@ -181,13 +183,14 @@ class Daemon:
         if self.pipeline.parse_executor is not None:
             self.pipeline.parse_executor.shutdown(wait=True, cancel_futures=True)
         await self.store.close()
-        log.info("stopped")
+        if not quiet:
+            log.info("stopped")
 
     async def reload(self, reason: str) -> bool:
         """Read the config files again; apply them if they are valid and not refused (an
         explicit SIGHUP is never refused), else keep the old ones. Never raises."""
         try:
-            loaded = await asyncio.to_thread(app.load_everything, self.path)
+            loaded = await asyncio.to_thread(self._load, self.path)
             refused = None if reason == "SIGHUP" else await self._refusal(loaded)
             if refused is None:
                 self._apply(loaded)

@@ -4,6 +4,7 @@ locked, its config file half-saved or broken. Real daemon processes, real local 
 from __future__ import annotations
 
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -150,6 +151,32 @@ def test_a_stop_signal_while_starting_exits_cleanly(
     assert [sig.name] == [e["signal"] for e in daemon.events() if e["event"] == "stopping"]
 
 
+def test_an_http_port_in_use_is_one_line_and_exit_2(tmp_path: Path, feeds: FeedServer) -> None:
+    """Another program listens on `http.port`: one line naming the address and the key to
+    change, exit 2, no traceback, and no process left behind."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        daemon = Daemon(tmp_path, config_for(feeds, "wire"))
+        rewrite(daemon, {**config_for(feeds, "wire"), "http": {"port": taken.getsockname()[1]}})
+        result = subprocess.run(
+            [sys.executable, "-m", "wirewatch", "run", "--config", str(daemon.config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        daemon.log.close()
+
+    assert 2 == result.returncode, result.stderr
+    assert [
+        f"wirewatch: error: http: cannot listen on {address}: address already in use; set "
+        "http.port (or WIREWATCH_HTTP__PORT) to a free port, or stop the program using it"
+    ] == result.stderr.splitlines()
+    assert "Traceback" not in result.stdout
+
+
 # ---- store faults ------------------------------------------------------------------------
 
 
@@ -205,7 +232,7 @@ def test_store_faults_are_one_line_per_poll_counted_degraded_and_recovered_once(
 
 
 def rewrite(daemon: Daemon, config: dict[str, Any]) -> None:
-    config = {**config, "http": {"port": daemon.port}, "watchlists": [str(daemon.watchlist)]}
+    config = {"http": {"port": daemon.port}, **config, "watchlists": [str(daemon.watchlist)]}
     config["data_dir"] = str(daemon.config.parent / "data")
     daemon.config.write_text(yaml.safe_dump(config), encoding="utf-8")
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from structlog.testing import capture_logs
 
 from tests.notify.scenarios import FixedClock, make_message
 from tests.storage.storecase import T0, alerting, batch, item, verdict
@@ -537,3 +538,25 @@ async def test_replacing_the_notifiers_enables_a_disabled_one_again(
     ids = await queue(store, 1, at=clock.now, first=5)
     await worker.run_once()
     assert ({}, ids) == (worker.disabled, ids_sent(fixed))
+
+
+async def test_failing_claims_are_logged_when_they_start_and_when_they_end(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A store that fails every claim at once (a read-only disk) gives one
+    `dispatch_claim_failed` line, not one per try, and one `dispatch_claim_recovered`."""
+    store = SqliteStore(tmp_path / "wirewatch.db")  # not open yet: every claim fails
+    worker = dispatcher(store, clock, RecordingNotifier(HOOK), idle_poll=0.02)
+    stop = asyncio.Event()
+    with capture_logs() as logs:
+        running = asyncio.create_task(worker.run(stop))
+        await asyncio.sleep(0.5)
+        await store.open()
+        await store.migrate()
+        await asyncio.sleep(0.3)
+        stop.set()
+        await running
+    await store.close()
+
+    events = [e["event"] for e in logs if e["event"].startswith("dispatch_claim")]
+    assert ["dispatch_claim_failed", "dispatch_claim_recovered"] == events

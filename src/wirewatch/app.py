@@ -15,7 +15,7 @@ from wirewatch import USER_AGENT
 from wirewatch._policy import DeliveryPolicy
 from wirewatch.classify import Matcher
 from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
-from wirewatch.errors import ConfigError
+from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import FetchPolicy
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
@@ -136,7 +136,13 @@ def open_store(config: Config) -> Store:
     from wirewatch.storage.sqlite import SqliteStore
 
     path = sqlite_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(
+            f"cannot create the data directory {path.parent}: {e.strerror or e}; "
+            "check data_dir and its permissions"
+        ) from e
     return SqliteStore(path)
 
 

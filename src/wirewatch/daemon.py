@@ -305,11 +305,15 @@ class Daemon:
         retention = self.loaded.config.retention
         while True:
             await asyncio.sleep(retention.every)
-            pruned = await self.store.prune(
-                app.utc_now(),
-                max_age=timedelta(seconds=retention.max_age),
-                seen_max_age=timedelta(seconds=retention.seen_max_age),
-            )
+            try:
+                pruned = await self.store.prune(
+                    app.utc_now(),
+                    max_age=timedelta(seconds=retention.max_age),
+                    seen_max_age=timedelta(seconds=retention.seen_max_age),
+                )
+            except StoreError as e:  # the next pass tries again
+                log.error("retention_failed", error=str(e))
+                continue
             self.pipeline.stories.expire(app.utc_now() - self.pipeline.stories.window)
             log.info(
                 "retention_pass",

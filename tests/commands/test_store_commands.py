@@ -138,3 +138,22 @@ def test_backtest_shows_gained_and_lost_per_entity(polled: Path, tmp_path: Path)
     assert "d1" not in changes
     report = wirewatch("backtest", "--watchlist", str(candidate), "--config", str(polled)).stdout
     assert "would now alert: 1" in report and "oslo" in report
+
+
+def test_a_data_dir_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    """`data_dir` below a plain file: one line naming the directory and the key, exit 1."""
+    (tmp_path / "plain").write_text("not a directory")
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
+                "data_dir": str(tmp_path / "plain" / "data"),
+            }
+        )
+    )
+    result = wirewatch("db", "migrate", "--config", str(config))
+
+    assert 1 == result.returncode
+    [line] = result.stderr.splitlines()
+    assert line.startswith("wirewatch: cannot create the data directory") and "data_dir" in line

@@ -29,22 +29,6 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 @pytest.fixture
-def feeds() -> Iterator[FeedServer]:
-    server = FeedServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-
-
-@pytest.fixture
 def smtp() -> Iterator[tuple[int, SmtpHandler]]:
     handler = SmtpHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())

@@ -33,22 +33,11 @@ pytestmark = pytest.mark.integration
 HOMS = SampleItem("h1", "Shelling reported in Homs", "Residents fled.", "https://a.example/h1")
 
 
-@pytest.fixture
-def feeds() -> Iterator[FeedServer]:
-    server = FeedServer().start()
-    server.add_feed("wire")
-    server.add_feed("desk")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+@pytest.fixture(autouse=True)
+def _wire_and_desk(feeds: FeedServer) -> None:
+    """The feed server (from conftest) serves two empty feeds, "wire" and "desk"."""
+    feeds.add_feed("wire")
+    feeds.add_feed("desk")
 
 
 @pytest.fixture

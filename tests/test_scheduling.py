@@ -260,6 +260,6 @@ async def test_a_run_skipped_while_the_last_still_runs_is_one_structured_event(
 
     skipped = [e for e in logs if e["event"] == "poll_skipped_still_running"]
     assert 1 == len(skipped), logs
-    assert ("feed", 1) == (skipped[0]["job"], skipped[0]["skipped"])
+    assert ("feed", 1, 1) == (skipped[0]["job"], skipped[0]["skipped"], skipped[0]["jobs"])
     assert "maximum number of running instances" in skipped[0]["message"]
     assert [] == [r for r in caplog.records if "maximum number" in r.getMessage()]

@@ -22,7 +22,8 @@ Choices, with the facts from DESIGN.md behind them:
 - A run due while the previous one still runs is skipped (that is `max_instances=1`).
   APScheduler says so in a warning whose whole sentence would be the event name; here it is
   dropped and logged as `poll_skipped_still_running` with the job and the message as fields,
-  at most once a minute per job (with how many runs were skipped since the last line).
+  at most once a minute (a slow store can make a thousand feeds skip at once): the line counts
+  the runs skipped and the jobs they belong to since the last line.
 
 Jobs inherit contextvars bound before `start()`. The scheduler keeps jobs in memory only:
 several processes must not share an APScheduler 3 job store.
@@ -52,7 +53,7 @@ Clock = Callable[[], datetime]
 
 log = structlog.get_logger("wirewatch.scheduling")
 SKIP_LOG_EVERY = 60.0
-"""Seconds between two `poll_skipped_still_running` lines for one job."""
+"""Seconds between two `poll_skipped_still_running` lines."""
 
 
 def _not_max_instances(record: logging.LogRecord) -> bool:
@@ -113,7 +114,8 @@ class FeedScheduler:
         apscheduler_log = logging.getLogger("apscheduler.scheduler")
         if _not_max_instances not in apscheduler_log.filters:
             apscheduler_log.addFilter(_not_max_instances)
-        self._skips: dict[str, tuple[float, int]] = {}  # key -> (last line at, skipped since)
+        self._skipped_at = -math.inf  # when the last `poll_skipped_still_running` was logged
+        self._skips: dict[str, int] = {}  # runs skipped per key since then
         self._specs: dict[str, JobSpec] = {}
         self._inflight: dict[asyncio.Task[object], _Run] = {}
         self._stopping = False
@@ -193,19 +195,18 @@ class FeedScheduler:
         await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
 
     def _skipped(self, event: JobSubmissionEvent) -> None:
-        key = event.job_id
+        self._skips[event.job_id] = self._skips.get(event.job_id, 0) + 1
         now = time.monotonic()
-        last, count = self._skips.get(key, (-math.inf, 0))
-        if now - last < SKIP_LOG_EVERY:
-            self._skips[key] = (last, count + 1)
+        if now - self._skipped_at < SKIP_LOG_EVERY:
             return
-        self._skips[key] = (now, 0)
         log.warning(
             "poll_skipped_still_running",
-            job=key,
+            job=event.job_id,
             message="maximum number of running instances reached (1)",
-            skipped=count + 1,
+            skipped=sum(self._skips.values()),
+            jobs=len(self._skips),
         )
+        self._skipped_at, self._skips = now, {}
 
     def _add(self, key: str, spec: JobSpec, delay: float) -> None:
         self._specs[key] = spec

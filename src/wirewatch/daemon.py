@@ -36,7 +36,8 @@ from wirewatch.errors import ConfigError, StoreError, UserError
 from wirewatch.fetch import Fetcher
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.metrics import Metrics
-from wirewatch.pipeline import Pipeline, PollReport
+from wirewatch.pipeline import Pipeline
+from wirewatch.polling import FeedPoller
 from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.storage import Store, is_silent
 
@@ -91,6 +92,15 @@ class Daemon:
             owner=self.instance,
             lease_seconds=loaded.config.daemon.delivery_lease,
             observe=self.metrics.delivery,
+        )
+        self.poller = FeedPoller(
+            store=self.store,
+            pipeline=self.pipeline,
+            metrics=self.metrics,
+            writes=self.writes,
+            alerted=self.dispatcher.wake,
+            owner=self.instance,
+            clock=app.utc_now,
         )
         self.http = HttpServer(
             metrics=self.metrics,
@@ -245,61 +255,8 @@ class Daemon:
             # Sharing a database, each instance starts each feed at a random phase, so that
             # the feeds' leases spread over the instances instead of all going to the first.
             first = self._phases.uniform(0, interval) if shared else None
-            jobs[feed.key] = JobSpec(interval, self._poller(feed), first)
+            jobs[feed.key] = JobSpec(interval, self.poller.job(feed, interval), first)
         return jobs
-
-    def _poller(self, feed: FeedConfig) -> Callable[[], Any]:
-        interval = self.loaded.config.feed_interval(feed)
-
-        async def poll() -> None:
-            with structlog.contextvars.bound_contextvars(feed=feed.label):
-                try:
-                    report = await leased_poll()
-                except StoreError as e:
-                    # Nothing of this poll was stored (its items stay new, its ETag unsaved):
-                    # the feed is polled again once its lease ends.
-                    log.error("poll_not_stored", error=str(e))
-                    self.metrics.poll("failed")
-                    self.writes.failed(str(e))
-                    return
-            if report is None:
-                return
-            self.writes.succeeded()
-            self._count(report)
-            if report.alerts or report.joined:
-                self.dispatcher.wake()
-
-        async def leased_poll() -> PollReport | None:
-            now = app.utc_now()
-            lease = now + timedelta(seconds=interval * 0.9)
-            # Every instance schedules every feed; the lease makes one of them poll it per
-            # interval, and hands a dead instance's feeds to the others when it expires.
-            if not await self.store.claim_feed(feed.key, now=now, until=lease, owner=self.instance):
-                return None
-            if not await self.pipeline.is_due(feed):
-                return None
-            return await self.pipeline.poll(feed)
-
-        return poll
-
-    def _count(self, report: PollReport) -> None:
-        outcome = report.status if report.status != "disabled" else "gone"
-        self.metrics.poll(outcome, report.elapsed)  # type: ignore[arg-type]
-        self.metrics.items_parsed.inc(report.items)
-        self.metrics.alerts_created.inc(len(report.alerts))
-        self.metrics.stories_merged.inc(report.joined)
-        for alert in report.alerts:
-            for kind in ("place", "actor"):
-                self.metrics.match(kind, sum(m.kind == kind for m in alert.matches))
-        if report.status == "ok":
-            log.info(
-                "poll_finished",
-                feed=report.feed,
-                items=report.items,
-                new=report.new,
-                alerts=len(report.alerts),
-                seconds=round(report.elapsed, 3),
-            )
 
     async def _retention(self) -> None:
         retention = self.loaded.config.retention

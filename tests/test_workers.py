@@ -6,10 +6,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from tests.integration.processes import alive, wait_gone
+from wirewatch.workers import parse_pool
 
 # A parent that starts a worker the way the daemon does, prints the worker's pid, then dies
 # with SIGKILL before it could stop anything.
@@ -81,3 +83,25 @@ def test_the_parent_watch_alone_ends_an_orphan() -> None:
     finally:
         for pid in alive({child}):
             os.kill(pid, 9)
+
+
+def _pipes_held_twice() -> list[str]:
+    """The pipes of which this process holds both ends (Linux: /proc/self/fd)."""
+    seen: dict[str, int] = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("pipe:"):
+            seen[target] = seen.get(target, 0) + 1
+    return sorted(pipe for pipe, count in seen.items() if count > 1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_worker_holds_no_pipe_by_both_ends() -> None:
+    """A worker keeps only the ends it uses, so a dead parent's queue reads as EOF."""
+    with parse_pool(1) as pool:
+        held = pool.submit(_pipes_held_twice).result(timeout=60)
+
+    assert [] == held

@@ -4,7 +4,7 @@ One asyncio process runs the feed scheduler, the outbox dispatcher, retention an
 server. SIGTERM/SIGINT stop scheduling, let in-flight polls and deliveries finish within
 `daemon.grace`, close the store and exit 0; a second signal stops at once (the outbox keeps
 whatever was not delivered). A signal during startup is the same clean stop: `wirewatch run`
-catches it from its first instant (`EarlyStop`) and the daemon acts on it once it can.
+catches it from its first instant (`stops.Stops`) and the daemon acts on it once it can.
 
 A reload validates first and keeps the old config when the new one fails for any reason or is
 refused (see `reloading`); `/readyz` shows why. A poll whose work cannot be stored (a locked
@@ -19,7 +19,6 @@ import os
 import random
 import signal
 import socket
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -39,10 +38,10 @@ from wirewatch.observability.metrics import Metrics
 from wirewatch.pipeline import Pipeline
 from wirewatch.polling import FeedPoller
 from wirewatch.scheduling import FeedScheduler, JobSpec
+from wirewatch.stops import Stops
 from wirewatch.storage import Store, is_silent
 
 log = structlog.get_logger("wirewatch.daemon")
-_SAME_SIGNAL = 0.5  # seconds: a second signal sooner than this is the same stop, delivered twice
 
 
 class Daemon:
@@ -54,20 +53,18 @@ class Daemon:
         path: str,
         *,
         demo_feeds: tuple[FeedConfig, ...] = (),
-        stopped_early: Callable[[], str | None] = lambda: None,
+        stops: Stops | None = None,
         load: Callable[[str], Loaded] = app.load_everything,
     ):
         self.loaded = loaded
         self.path = path
         self._load = load
         self.demo_feeds = demo_feeds
-        self._stopped_early = stopped_early
+        self.stops = stops or Stops()
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self._phases = random.Random(self.instance)
         self.metrics = Metrics()
         self.stop_requested = asyncio.Event()
-        self.signals = 0
-        self._first_signal = 0.0
         self.reload_error: str | None = None
         self.writes = WriteHealth(app.utc_now)
         self.store: Store = app.open_store(loaded.config)
@@ -144,11 +141,12 @@ class Daemon:
 
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self._on_stop_signal, "SIGTERM")
-        loop.add_signal_handler(signal.SIGINT, self._on_stop_signal, "SIGINT")
+        self.stops.attach(loop, self._stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload("SIGHUP")))
-        if (early := self._stopped_early()) is not None:
-            self._on_stop_signal(early)
+
+    def _stop(self, signal_name: str) -> None:
+        log.info("stopping", signal=signal_name, grace=self.loaded.config.daemon.grace)
+        self.stop_requested.set()
 
     async def _start_http(self) -> int | None:
         """Serve HTTP if enabled; a port in use is the config's fault: one line, exit 2."""
@@ -164,19 +162,6 @@ class Daemon:
                 f"http: cannot listen on {http.host}:{http.port}: {reason}; set http.port "
                 "(or WIREWATCH_HTTP__PORT) to a free port, or stop the program using it"
             ) from None
-
-    def _on_stop_signal(self, name: str) -> None:
-        now = time.monotonic()
-        if self.signals and now - self._first_signal < _SAME_SIGNAL:
-            return  # one stop delivered twice (to the process and to its group)
-        self.signals += 1
-        if self.signals == 1:
-            self._first_signal = now
-            log.info("stopping", signal=name, grace=self.loaded.config.daemon.grace)
-            self.stop_requested.set()
-        else:
-            log.warning("stopping_now", signal=name, note="undelivered alerts stay in the outbox")
-            os._exit(0)
 
     async def _shutdown(self, tasks: list[asyncio.Task[Any]], *, quiet: bool = False) -> None:
         grace = self.loaded.config.daemon.grace

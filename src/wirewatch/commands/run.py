@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import time
-from types import FrameType
 from typing import Any
 
 from wirewatch.commands.check_config import add_config_argument, config_path
@@ -33,30 +29,10 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-class EarlyStop:
-    """SIGTERM and SIGINT caught from the first instant, before the daemon's own handlers exist:
-    the first is remembered (the daemon stops cleanly, exit 0, once it can act on it); another
-    one more than half a second later exits at once, as it does while running."""
-
-    def __init__(self) -> None:
-        self.signal: str | None = None
-        self._at = 0.0
-        signal.signal(signal.SIGINT, self._caught)
-        signal.signal(signal.SIGTERM, self._caught)
-
-    def _caught(self, number: int, _frame: FrameType | None) -> None:
-        now = time.monotonic()
-        if self.signal is None:
-            self.signal, self._at = signal.Signals(number).name, now
-        elif now - self._at >= 0.5:
-            os._exit(0)  # nothing has started yet: nothing to finish
-
-    def __call__(self) -> str | None:
-        return self.signal
-
-
 def run(args: argparse.Namespace) -> int:
-    early = getattr(args, "early_stop", None) or EarlyStop()
+    from wirewatch.stops import Stops
+
+    stops = getattr(args, "stops", None) or Stops.catch()
     import asyncio  # here, not at the top: `classify` starts faster
 
     from wirewatch.app import load_everything
@@ -67,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
     daemon_config = loaded.config.daemon
     fmt = daemon_config.log_format
     configure_logging(json=None if fmt == "auto" else fmt == "json", level=daemon_config.log_level)
-    return asyncio.run(_main(loaded, path, early, demo=args.demo, every=args.demo_every))
+    return asyncio.run(_main(loaded, path, stops, demo=args.demo, every=args.demo_every))
 
 
-async def _main(loaded: Any, path: str, early: EarlyStop, *, demo: bool, every: float) -> int:
+async def _main(loaded: Any, path: str, stops: Any, *, demo: bool, every: float) -> int:
     import asyncio
 
     from wirewatch.config import FeedConfig
@@ -78,7 +54,7 @@ async def _main(loaded: Any, path: str, early: EarlyStop, *, demo: bool, every: 
     from wirewatch.demo import DemoPublisher, FeedServer
 
     if not demo:
-        return await Daemon(loaded, path, stopped_early=early).run()
+        return await Daemon(loaded, path, stops=stops).run()
     server = FeedServer().start()
     publisher = DemoPublisher(server)
     feeds = tuple(
@@ -93,7 +69,7 @@ async def _main(loaded: Any, path: str, early: EarlyStop, *, demo: bool, every: 
 
     task = asyncio.create_task(publish())
     try:
-        return await Daemon(loaded, path, demo_feeds=feeds, stopped_early=early).run()
+        return await Daemon(loaded, path, demo_feeds=feeds, stops=stops).run()
     finally:
         task.cancel()
         server.stop()

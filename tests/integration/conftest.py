@@ -24,3 +24,4 @@ def receiver() -> Iterator[Receiver]:
     yield receiver
     receiver.server.shutdown()
     receiver.server.server_close()
+    receiver.thread.join()

@@ -22,9 +22,11 @@ COMMANDS: tuple[str, ...] = (
     "poll",
     "run",
     "alerts",
+    "stories",
     "backtest",
     "deliveries",
     "db",
+    "watchlist",
 )
 
 

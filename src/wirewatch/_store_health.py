@@ -2,8 +2,8 @@
 
 A locked database, a full disk or a read-only data directory makes every poll fail to store
 its work. Each such poll logs its own `poll_not_stored` line; this keeps the state in between:
-`/readyz` reports `degraded` with the first error and since when, and the first write that
-succeeds again logs `store_writes_recovered`, once.
+`/readyz` lists `store_writes` under `degraded`, with the first error and since when, and the
+first write that succeeds again logs `store_writes_recovered`, once.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "stories",
     "backtest",
     "deliveries",
+    "notify",
     "db",
     "watchlist",
 )

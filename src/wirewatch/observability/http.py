@@ -1,13 +1,13 @@
 """The HTTP face of the daemon: health, readiness, metrics and a small read-only JSON API.
 
     GET /healthz       200 {"status": "ok"} while the event loop answers (never needs a token)
-    GET /readyz        200 {"status": "ready" | "degraded"} or 503 {"status": "not_ready"},
-                       with "checks": {name: {...}} and "failing": [names] when some fail;
-                       "degraded" means only checks that are not `required` fail
+    GET /readyz        200 or 503 {"status": "ready" | "not_ready", "checks": {name: {...}},
+                       "degraded": [names of failed optional checks, e.g. "destinations"]}
     GET /metrics       Prometheus text
     GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
     GET /api/feeds     feed health
     GET /api/alerts.geojson  the same alerts (same parameters) at their places, as GeoJSON
+    GET /api/notifiers delivery health by destination (see wirewatch.destinations)
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
 `Authorization: Bearer <token>` (compared in constant time). Errors are JSON too:
@@ -44,7 +44,15 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 DEFAULT_SINCE = timedelta(hours=24)
 CHECK_TIMEOUT = 2.0
-_PATHS = ("/healthz", "/readyz", "/metrics", "/api/alerts", "/api/feeds", "/api/alerts.geojson")
+_PATHS = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/alerts",
+    "/api/feeds",
+    "/api/alerts.geojson",
+    "/api/notifiers",
+)
 _ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
 
 log = structlog.get_logger("wirewatch.http")
@@ -74,6 +82,7 @@ CheckFunc = Callable[[], Check | Awaitable[Check]]
 JSONObject = Mapping[str, Any]
 AlertsSource = Callable[[AlertQuery], Awaitable[Sequence[JSONObject]]]
 FeedsSource = Callable[[], Awaitable[Sequence[JSONObject]]]
+NotifiersSource = Callable[[], Awaitable[Sequence[JSONObject]]]
 Clock = Callable[[], datetime]
 
 
@@ -95,12 +104,14 @@ class HttpServer:
         checks: Mapping[str, CheckFunc],
         alerts: AlertsSource,
         feeds: FeedsSource,
+        notifiers: NotifiersSource | None = None,
         token: str | None = None,
         before_scrape: Callable[[], Awaitable[None]] | None = None,
         clock: Clock = _utcnow,
         places: Callable[[], PlaceIndex] = dict,
     ) -> None:
         self._metrics, self._checks, self._alerts, self._feeds = metrics, checks, alerts, feeds
+        self._notifiers = notifiers
         self._token = token.encode() if token else None
         self._before_scrape = before_scrape
         self._clock = clock
@@ -114,6 +125,7 @@ class HttpServer:
             self._api_alerts,
             self._api_feeds,
             self._api_alerts_geojson,
+            self._api_notifiers,
         )
         for path, handler in zip(_PATHS, handlers, strict=True):
             self.app.router.add_get(path, handler)
@@ -181,13 +193,12 @@ class HttpServer:
         names = list(self._checks)
         results = await asyncio.gather(*(_run_check(self._checks[n]) for n in names))
         ready = all(c.ok or not c.required for c in results)
-        failing = [n for n, c in zip(names, results, strict=True) if not c.ok]
-        body: dict[str, Any] = {
-            "status": "not_ready" if not ready else "degraded" if failing else "ready",
-            "checks": {n: _check_object(c) for n, c in zip(names, results, strict=True)},
+        checked = list(zip(names, results, strict=True))
+        body = {
+            "status": "ready" if ready else "not_ready",
+            "checks": {n: _check_object(c) for n, c in checked},
+            "degraded": [n for n, c in checked if not c.ok and not c.required],
         }
-        if failing:
-            body["failing"] = failing
         return _json(body, status=200 if ready else 503)
 
     async def _metrics_text(self, _: web.Request) -> web.Response:
@@ -222,6 +233,11 @@ class HttpServer:
     async def _api_feeds(self, request: web.Request) -> web.Response:
         _only(request.query, ())
         return _json({"feeds": list(await self._feeds())})
+
+    async def _api_notifiers(self, request: web.Request) -> web.Response:
+        _only(request.query, ())
+        found = await self._notifiers() if self._notifiers is not None else []
+        return _json({"notifiers": list(found)})
 
 
 def parse_alert_query(params: MultiMapping[str], *, now: datetime) -> AlertQuery:

@@ -15,7 +15,12 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
@@ -273,6 +278,19 @@ def load_config(path: str | Path) -> Config:
         return Config(source=path, **raw)
     except ValidationError as e:
         raise ConfigError(str(path), describe_errors(e, raw, hint=_HINT)) from None
+    except SettingsError as e:
+        raise ConfigError(str(path), [_env_problem(e)]) from None
+
+
+def _env_problem(error: SettingsError) -> str:
+    """pydantic-settings names the field whose environment value is not JSON; name the
+    variable instead, which is what the user set."""
+    found = re.search(r'field "(\w+)"', str(error))
+    name = f"WIREWATCH_{found.group(1).upper()}" if found else "a WIREWATCH_* variable"
+    return (
+        f"environment variable {name}: not valid JSON; fix it or unset it "
+        '(lists and mappings are given as JSON, e.g. \'[{"url": "https://..."}]\')'
+    )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

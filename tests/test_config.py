@@ -75,11 +75,13 @@ def test_cross_checks(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "feeds: [{url: 'https://example.org/a.xml'}, {url: 'https://example.org/a.xml'}]\n"
-        "notifiers: [{name: out, type: console}]\n"
-        "routes: [{notifiers: [out, missing]}]\n",
+        "notifiers: [{name: all, type: console}]\n"
+        "route: {notifiers: all}\n"
+        "routes: [{notifiers: [all]}]\n",
     )
     [problem] = problems(path)
-    assert "routes[0].notifiers: no notifier is named 'missing'" in problem
+    assert "notifier name 'all' is reserved" in problem
+    assert "route and routes: use one" in problem
     assert "feed 'https://example.org/a.xml' is listed twice" in problem
 
 

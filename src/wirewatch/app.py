@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,8 @@ from wirewatch.fetch import FetchPolicy
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
-from wirewatch.routing import Router
+from wirewatch.routing import Known, Router
+from wirewatch.routing import problems as routing_problems
 from wirewatch.stories import StoryIndex
 from wirewatch.watchlist import load_watchlist
 
@@ -60,7 +62,8 @@ def load_everything(path: str | Path) -> Loaded:
         if watchlist.name in matchers:
             problems.append(f"watchlists[{index}]: the name {watchlist.name!r} is used twice")
         matchers[watchlist.name] = Matcher(watchlist)
-    problems += _reference_problems(config, matchers)
+    complete = len(matchers) == len(config.watchlists)
+    problems += _reference_problems(config, matchers, complete=complete)
     notifiers: dict[str, NotifierSettings] = {}
     for index, notifier in enumerate(config.notifiers):
         try:
@@ -69,7 +72,7 @@ def load_everything(path: str | Path) -> Loaded:
             problems += [f"notifiers[{index}] (name {notifier.name!r}).{p}" for p in e.problems]
     if problems:
         raise ConfigError(str(config.source), problems)
-    router = Router(tuple(notifiers) or ("console",), config.routes)
+    router = Router(config.routing_tree, tuple(notifiers) or ("console",))
     return Loaded(config, matchers, notifiers, router)
 
 
@@ -101,25 +104,38 @@ def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:
     return notifier
 
 
-def _reference_problems(config: Config, matchers: dict[str, Matcher]) -> list[str]:
+def _reference_problems(
+    config: Config, matchers: dict[str, Matcher], *, complete: bool = True
+) -> list[str]:
+    """Names the config uses that nothing defines. With a watchlist that did not load
+    (`complete` false), names of watchlists, entities and tags are not checked: its own error
+    says what is wrong, and the routes that name it are not wrong too."""
     problems: list[str] = []
-    entities = {e.id for m in matchers.values() for e in m.watchlist.entities}
     for index, feed in enumerate(config.feeds):
         for name in feed.watchlists or ():
-            if name not in matchers:
+            if complete and name not in matchers:
                 problems.append(f"feeds[{index}].watchlists: no watchlist is named {name!r}")
-    for index, route in enumerate(config.routes):
-        problems += [
-            f"routes[{index}].watchlists: no watchlist is named {name!r}"
-            for name in route.watchlists
-            if name not in matchers
-        ]
-        problems += [
-            f"routes[{index}].entities: no watchlist has an entity {name!r}"
-            for name in route.entities
-            if name not in entities
-        ]
+    entities = (e.id for m in matchers.values() for e in m.watchlist.entities)
+    known = Known(
+        notifiers=tuple(n.name for n in config.notifiers) or ("console",),
+        watchlists=tuple(matchers) if complete else None,
+        entities=tuple(dict.fromkeys(entities)) if complete else None,
+        tags=tuple(dict.fromkeys(_tags(matchers))) if complete else None,
+    )
+    if config.route is not None:
+        return problems + routing_problems(config.route, "route", known)
+    for index, route in enumerate(config.routes):  # the old list form
+        if route.notifiers is None and not route.drop:
+            problems.append(f"routes[{index}]: name its notifiers (or write `drop: true`)")
+        problems += routing_problems(route, f"routes[{index}]", known, root=False)
     return problems
+
+
+def _tags(matchers: dict[str, Matcher]) -> Iterable[str]:
+    for matcher in matchers.values():
+        yield from matcher.watchlist.tags
+        for entity in matcher.watchlist.entities:
+            yield from entity.tags
 
 
 def open_store(config: Config) -> Store:

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
+from wirewatch.routing import RouteConfig, legacy_tree
 from wirewatch.watchlist import yaml_problem
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -143,15 +144,6 @@ class NotifierConfig(_Strict):
         return self
 
 
-class RouteConfig(_Strict):
-    notifiers: tuple[str, ...] = Field(min_length=1)
-    watchlists: tuple[str, ...] = ()
-    entities: tuple[str, ...] = ()
-    kinds: tuple[Literal["place", "actor"], ...] = ()
-    severities: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-
-
 class HttpConfig(_Strict):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -184,7 +176,10 @@ class Config(BaseSettings):
     stories: StoriesConfig = StoriesConfig()
     retention: RetentionConfig = RetentionConfig()
     notifiers: tuple[NotifierConfig, ...] = ()
+    route: RouteConfig | None = None
+    """The routing tree (see routing.py); without it, every alert goes to every notifier."""
     routes: tuple[RouteConfig, ...] = ()
+    """The old form: a list of routes, each adding its notifiers (read as `legacy_tree`)."""
     http: HttpConfig = HttpConfig()
     daemon: DaemonConfig = DaemonConfig()
 
@@ -203,17 +198,19 @@ class Config(BaseSettings):
     def _cross_checks(self) -> Config:
         names = [n.name for n in self.notifiers]
         problems = [f"notifier name {n!r} is used twice" for n in set(names) if names.count(n) > 1]
-        for index, route in enumerate(self.routes):
-            problems += [
-                f"routes[{index}].notifiers: no notifier is named {name!r}"
-                for name in route.notifiers
-                if name not in names
-            ]
+        if "all" in names:
+            problems.append("notifier name 'all' is reserved (`notifiers: all` in routes)")
+        if self.route is not None and self.routes:
+            problems.append("route and routes: use one (routes is the old list form of route)")
         feeds = [f.url for f in self.feeds]
         problems += [f"feed {u!r} is listed twice" for u in set(feeds) if feeds.count(u) > 1]
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def routing_tree(self) -> RouteConfig:
+        return self.route if self.route is not None else legacy_tree(self.routes)
 
     def feed_interval(self, feed: FeedConfig) -> float:
         return feed.interval or self.fetch.interval

@@ -223,6 +223,10 @@ class Daemon:
         self.metrics.poll(outcome, report.elapsed)  # type: ignore[arg-type]
         self.metrics.items_parsed.inc(report.items)
         self.metrics.alerts_created.inc(len(report.alerts))
+        for alert in report.alerts:
+            if alert.muted:
+                self.metrics.muted(alert.muted)
+                log.info("alert_muted", alert=alert.id, watchlist=alert.watchlist, why=alert.muted)
         self.metrics.stories_merged.inc(report.joined)
         for alert in report.alerts:
             for kind in ("place", "actor"):

@@ -115,3 +115,5 @@ class Alert:
     sources: tuple[Source, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    muted: str | None = None
+    """Why no notifier was sent this alert: `drop: <route>` or `silence <id>: <comment>`."""

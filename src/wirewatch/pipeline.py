@@ -13,7 +13,7 @@ import functools
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,9 +25,11 @@ from wirewatch.backoff import next_delay
 from wirewatch.config import FeedConfig
 from wirewatch.errors import ParseError
 from wirewatch.fetch import Fetcher
-from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
+from wirewatch.matchers import Labels
+from wirewatch.model import Alert, Classification, FeedItem, FetchResult, FetchStatus
 from wirewatch.parse import ParsedFeed, parse_feed
-from wirewatch.routing import severity_and_tags
+from wirewatch.routing import labels_of
+from wirewatch.silences import Silence, muting
 from wirewatch.storage import (
     BatchItem,
     FeedState,
@@ -179,7 +181,12 @@ class Pipeline:
             (item, Novelty.SEEN if first_poll else novelty.get(item.id, Novelty.NEW))
             for item in items
         ]
-        batch = [(item, novel, self._verdicts(feed, item, novel)) for item, novel in classified]
+        novel_items = any(novel is not Novelty.SEEN for _, novel in classified)
+        silences = await self.store.active_silences(now) if novel_items else []
+        batch = [
+            (item, novel, self._verdicts(feed, item, novel, silences, now))
+            for item, novel in classified
+        ]
         if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
             return await self.store.ingest(self._batch(feed, state, now, batch, {}))
         # Story decisions and the ingest that records them are one critical section, shared
@@ -222,7 +229,14 @@ class Pipeline:
                 )
         self._synced = now
 
-    def _verdicts(self, feed: FeedConfig, item: FeedItem, novelty: Novelty) -> tuple[Verdict, ...]:
+    def _verdicts(
+        self,
+        feed: FeedConfig,
+        item: FeedItem,
+        novelty: Novelty,
+        silences: Sequence[Silence],
+        now: datetime,
+    ) -> tuple[Verdict, ...]:
         if novelty is Novelty.SEEN:
             return ()
         verdicts = []
@@ -230,10 +244,20 @@ class Pipeline:
             if feed.watchlists is not None and name not in feed.watchlists:
                 continue
             result = matcher.classify(item)
-            severity, tags = severity_and_tags(matcher.watchlist, result)
-            destinations = self.loaded.router.destinations(matcher.watchlist, result)
-            verdicts.append(Verdict(result, destinations, severity, tags))
+            labels = labels_of(matcher.watchlist, result, feed=(feed.label, feed.url))
+            verdicts.append(self._decide(result, labels, silences, now))
         return tuple(verdicts)
+
+    def _decide(
+        self, result: Classification, labels: Labels, silences: Sequence[Silence], now: datetime
+    ) -> Verdict:
+        """Route the alert, then mute it if a silence covers it (routes drop first)."""
+        routed = self.loaded.router.route(labels)
+        muted = routed.muted
+        if muted is None and result.alert and (silence := muting(silences, labels, now)):
+            muted = silence.reason
+        destinations = () if muted else routed.notifiers
+        return Verdict(result, destinations, labels.severity, labels.tags, muted)
 
     def _story(
         self, feed: FeedConfig, item: FeedItem, verdicts: list[Verdict], now: datetime

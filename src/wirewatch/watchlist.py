@@ -25,6 +25,7 @@ from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import WatchlistError
 from wirewatch.fold import fold_name
+from wirewatch.severity import Severity
 
 _HINT = "config/watchlists/syria.yaml"
 FieldName = Literal["title", "summary", "content"]
@@ -43,7 +44,7 @@ class Entity(_Strict):
     exclude: tuple[str, ...] = ()
     match_case: tuple[str, ...] = ()
     description: str = ""
-    severity: str | None = None
+    severity: Severity | None = None
     tags: tuple[str, ...] = ()
 
     @field_validator("names", "exclude", "match_case")
@@ -77,7 +78,7 @@ class Watchlist(_Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
     description: str = ""
-    severity: str | None = None
+    severity: Severity | None = None
     tags: tuple[str, ...] = ()
     alert: AlertRule = AlertRule()
     entities: tuple[Entity, ...] = Field(min_length=1)

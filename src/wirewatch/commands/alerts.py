@@ -51,6 +51,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "url": alert.item.url,
         "feed": alert.item.feed,
         "entities": list(record.entities),
+        "muted": alert.muted,
         "sources": [
             {
                 "feed": s.feed,
@@ -85,6 +86,8 @@ def _table(records: list[Any], out: IO[str]) -> None:
     for record in records:
         alert = record.alert
         states = ", ".join(f"{d.notifier}: {d.state}" for d in record.deliveries) or "no notifier"
+        if alert.muted:
+            states = f"muted ({alert.muted})"
         out.write(f"{local(alert.created_at)}  [{alert.watchlist}] {alert.item.title}\n")
         out.write(f"    entities: {', '.join(record.entities)}\n")
         out.write(f"    sources: {len(alert.sources)}  deliveries: {states}\n")

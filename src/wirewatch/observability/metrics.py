@@ -11,6 +11,7 @@ in prometheus-client): they double the output and read oddly (`alerts_created_cr
     wirewatch_items_parsed_total               items read from feeds
     wirewatch_matches_total{kind}              place | actor
     wirewatch_alerts_created_total             new alerts written with their outbox rows
+    wirewatch_alerts_muted_total{reason}       drop | silence: stored, sent to no notifier
     wirewatch_stories_merged_total             reports that joined an existing story
     wirewatch_deliveries_total{outcome}        delivered | retried | dead
     wirewatch_delivery_duration_seconds        histogram of one notifier send
@@ -42,6 +43,7 @@ PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]
 ReloadResult = Literal["ok", "failed"]
 EntityKind = Literal["place", "actor"]
+MuteReason = Literal["drop", "silence"]
 
 NAMESPACE = "wirewatch"
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -72,6 +74,13 @@ class Metrics:
             "matches", "Watchlist matches by entity kind.", ["kind"], namespace=ns, registry=r
         )
         self.alerts_created = Counter("alerts_created", "New alerts.", namespace=ns, registry=r)
+        self.alerts_muted = Counter(
+            "alerts_muted",
+            "Alerts stored but sent to no notifier, by reason (a route's drop, a silence).",
+            ["reason"],
+            namespace=ns,
+            registry=r,
+        )
         self.stories_merged = Counter(
             "stories_merged", "Reports that joined an existing story.", namespace=ns, registry=r
         )
@@ -112,6 +121,8 @@ class Metrics:
             self.matches.labels(kind=kind)
         for outcome in get_args(DeliveryOutcome):
             self.deliveries.labels(outcome=outcome)
+        for reason in get_args(MuteReason):
+            self.alerts_muted.labels(reason=reason)
         for result in get_args(ReloadResult):
             self.config_reloads.labels(result=result)
 
@@ -129,6 +140,11 @@ class Metrics:
 
     def match(self, kind: EntityKind, count: int = 1) -> None:
         self.matches.labels(kind=kind).inc(count)
+
+    def muted(self, why: str) -> None:
+        """Count one muted alert; `why` is its `Alert.muted` ("drop: ...", "silence ...")."""
+        reason = "drop" if why.startswith("drop") else "silence"
+        self.alerts_muted.labels(reason=reason).inc()
 
     def reload(self, result: ReloadResult) -> None:
         self.config_reloads.labels(result=result).inc()

@@ -200,6 +200,7 @@ class _Planner:
             sources=self._sources(story),
             severity=verdict.severity,
             tags=verdict.tags,
+            muted=verdict.muted,
         )
         self.snap.alerts[(story, watchlist)] = (alert, verdict.destinations)
         entities = verdict.classification.entities

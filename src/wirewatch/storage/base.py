@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from wirewatch.model import Alert, Classification, FeedItem
+from wirewatch.silences import Silence
 
 Event = Literal["alert.created", "alert.updated"]
 FaultHook = Callable[[str], None]
@@ -74,6 +75,8 @@ class Verdict:
     destinations: tuple[str, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = ()
+    muted: str | None = None
+    """Why the alert reaches no notifier: a route's drop, a silence (see `Alert.muted`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,4 +300,20 @@ class Store(Protocol):
     ) -> PruneOutcome:
         """Delete items, stories and fully delivered alerts older than `max_age`, and seen ids
         not seen in a feed for `seen_max_age` (which must be the longer)."""
+        ...
+
+    async def add_silence(self, silence: Silence) -> None:
+        """Store a new silence (its id is new)."""
+        ...
+
+    async def list_silences(self, *, limit: int = 500) -> list[Silence]:
+        """Every silence, expired ones too, newest first."""
+        ...
+
+    async def active_silences(self, now: datetime) -> list[Silence]:
+        """The silences in force at `now`."""
+        ...
+
+    async def expire_silence(self, silence_id: str, now: datetime) -> Silence | None:
+        """End a silence at `now` (one that ended already keeps its end); None if unknown."""
         ...

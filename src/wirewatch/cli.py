@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "backtest",
     "deliveries",
     "db",
+    "routes",
+    "silence",
 )
 
 

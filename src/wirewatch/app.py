@@ -43,6 +43,10 @@ class Loaded:
     router: Router
 
     @property
+    def known(self) -> Known:
+        return known_names(self.config, self.matchers)
+
+    @property
     def files(self) -> tuple[Path, ...]:
         """Every file whose change should trigger a reload."""
         return (self.config.source, *self.config.watchlists)
@@ -115,13 +119,7 @@ def _reference_problems(
         for name in feed.watchlists or ():
             if complete and name not in matchers:
                 problems.append(f"feeds[{index}].watchlists: no watchlist is named {name!r}")
-    entities = (e.id for m in matchers.values() for e in m.watchlist.entities)
-    known = Known(
-        notifiers=tuple(n.name for n in config.notifiers) or ("console",),
-        watchlists=tuple(matchers) if complete else None,
-        entities=tuple(dict.fromkeys(entities)) if complete else None,
-        tags=tuple(dict.fromkeys(_tags(matchers))) if complete else None,
-    )
+    known = known_names(config, matchers, complete=complete)
     if config.route is not None:
         return problems + routing_problems(config.route, "route", known)
     for index, route in enumerate(config.routes):  # the old list form
@@ -129,6 +127,17 @@ def _reference_problems(
             problems.append(f"routes[{index}]: name its notifiers (or write `drop: true`)")
         problems += routing_problems(route, f"routes[{index}]", known, root=False)
     return problems
+
+
+def known_names(config: Config, matchers: dict[str, Matcher], *, complete: bool = True) -> Known:
+    """The notifiers, watchlists, entities and tags that routes and silences may name."""
+    entities = (e.id for m in matchers.values() for e in m.watchlist.entities)
+    return Known(
+        notifiers=tuple(n.name for n in config.notifiers) or ("console",),
+        watchlists=tuple(matchers) if complete else None,
+        entities=tuple(dict.fromkeys(entities)) if complete else None,
+        tags=tuple(dict.fromkeys(_tags(matchers))) if complete else None,
+    )
 
 
 def _tags(matchers: dict[str, Matcher]) -> Iterable[str]:

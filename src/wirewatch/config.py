@@ -36,6 +36,14 @@ def _seconds(value: Any) -> Any:
     return value
 
 
+def duration(value: str) -> float:
+    """Seconds of `30s`, `5m`, `6h`, `2d` (or a plain number of seconds); ValueError if not."""
+    seconds = _seconds(value)
+    if not isinstance(seconds, float) or seconds <= 0:
+        raise ValueError(f"{value!r} is not a duration (use 30s, 5m, 6h, 2d)")
+    return seconds
+
+
 def _feed_url(value: Any) -> Any:
     if isinstance(value, str) and not re.match(r"^(https?|file)://\S+$", value):
         raise ValueError(f"{value!r} is not an http, https or file URL")

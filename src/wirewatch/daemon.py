@@ -15,7 +15,7 @@ import random
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,9 +29,12 @@ from wirewatch.config import FeedConfig
 from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
+from wirewatch.matchers import Matcher
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.silences_api import SilencesApi
 from wirewatch.pipeline import Pipeline, PollReport
+from wirewatch.routing import matcher_problems
 from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.storage import Store, is_silent
 
@@ -84,7 +87,11 @@ class Daemon:
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
         )
+        SilencesApi(self.store, clock=app.utc_now, check=self._check_silence).install(self.http.app)
         self._mtimes = self._file_times()
+
+    def _check_silence(self, matchers: Sequence[Matcher]) -> list[str]:
+        return matcher_problems(matchers, self.loaded.known)
 
     async def run(self) -> int:
         """Run until a signal; return the exit code."""

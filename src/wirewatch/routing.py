@@ -243,8 +243,7 @@ def problems(tree: RouteConfig, where: str, known: Known, *, root: bool = True) 
         )
     if isinstance(tree.notifiers, tuple):
         found += _unknown(f"{where}.notifiers", "notifier", tree.notifiers, known.notifiers)
-    given = {"watchlist": known.watchlists, "entity": known.entities, "tag": known.tags}
-    pools = {key: pool for key, pool in given.items() if pool is not None}
+    pools = _pools(known)
     for field, key in _SHORTHANDS.items():
         if key in pools:
             found += _unknown(f"{where}.{field}", key, getattr(tree, field), pools[key])
@@ -256,6 +255,21 @@ def problems(tree: RouteConfig, where: str, known: Known, *, root: bool = True) 
     for index, child in enumerate(tree.routes):
         found += problems(child, f"{where}.routes[{index}]", known, root=False)
     return found
+
+
+def _pools(known: Known) -> dict[str, tuple[str, ...]]:
+    given = {"watchlist": known.watchlists, "entity": known.entities, "tag": known.tags}
+    return {key: pool for key, pool in given.items() if pool is not None}
+
+
+def matcher_problems(found: Sequence[Matcher], known: Known) -> list[str]:
+    """Equality matchers (of a silence) on a watchlist, entity or tag that nothing defines."""
+    pools = _pools(known)
+    problems: list[str] = []
+    for matcher in found:
+        if matcher.is_equality and matcher.key in pools:
+            problems += _unknown(str(matcher), matcher.key, (matcher.value,), pools[matcher.key])
+    return problems
 
 
 def _unknown(where: str, what: str, names: Iterable[str], known: Sequence[str]) -> list[str]:

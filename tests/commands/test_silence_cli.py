@@ -1,0 +1,63 @@
+"""`wirewatch silence add|list|expire` in-process, over a SQLite file of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wirewatch.cli import main
+
+WATCHLIST = "name: levant\nentities:\n  - {id: homs, kind: place, names: [Homs]}\n"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> str:
+    (tmp_path / "levant.yaml").write_text(WATCHLIST, encoding="utf-8")
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text("watchlists: [levant.yaml]\n", encoding="utf-8")
+    return str(path)
+
+
+def test_add_list_expire(config: str, capsys: pytest.CaptureFixture[str]) -> None:
+    add = ["silence", "add", "--config", config, "--entity", "homs", "--for", "6h"]
+    assert 0 == main([*add, "--comment", "covered live", "--author", "desk"])
+    silence_id = capsys.readouterr().out.split()[0]
+    assert silence_id.startswith("sil_")
+
+    assert 0 == main(["silence", "list", "--config", config])
+    listed = capsys.readouterr().out.splitlines()
+    assert [f"{silence_id}  active   entity = homs", "    covered live"] == [
+        listed[0],
+        listed[2],
+    ]
+    assert listed[1].endswith("by desk")
+
+    assert 0 == main(["silence", "expire", "--config", config, silence_id])
+    assert f"{silence_id}  expired at" in capsys.readouterr().out
+    assert 0 == main(["silence", "list", "--config", config])
+    assert "no silences in force" in capsys.readouterr().out
+    assert 0 == main(["silence", "list", "--config", config, "--all", "--json"])
+    assert '"state": "expired"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--entity", "homz", "--for", "1h"], "no entity 'homz' is defined; did you mean 'homs'?"),
+        (["--for", "1h"], "a silence needs at least one matcher"),
+        (["--entity", "homs", "--for", "soon"], "'soon' is not a duration"),
+        (["--match", "entity homs", "--for", "1h"], "is not a matcher"),
+    ],
+)
+def test_mistakes_are_one_line_and_exit_2(
+    config: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert 2 == main(["silence", "add", "--config", config, "--comment", "x", *args])
+    err = capsys.readouterr().err
+    assert message in err and 1 == len(err.splitlines())
+
+
+def test_expiring_an_unknown_id_fails(config: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert 1 == main(["silence", "expire", "--config", config, "sil_nope"])
+    assert "no silence 'sil_nope'" in capsys.readouterr().err

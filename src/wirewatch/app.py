@@ -14,15 +14,18 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wirewatch import USER_AGENT
+from wirewatch import matchers as m
 from wirewatch._policy import DeliveryPolicy
 from wirewatch.classify import Matcher
 from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
 from wirewatch.errors import ConfigError
 from wirewatch.fetch import FetchPolicy
+from wirewatch.inhibit import Rule
+from wirewatch.inhibit import rules as inhibit_rules
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
-from wirewatch.routing import Known, Router
+from wirewatch.routing import Known, Router, matcher_problems
 from wirewatch.routing import problems as routing_problems
 from wirewatch.stories import StoryIndex
 from wirewatch.watchlist import load_watchlist
@@ -41,6 +44,10 @@ class Loaded:
     matchers: dict[str, Matcher]
     notifiers: dict[str, NotifierSettings]
     router: Router
+
+    @property
+    def inhibit_rules(self) -> tuple[Rule, ...]:
+        return inhibit_rules(self.config.inhibit, self.config.stories.window)
 
     @property
     def known(self) -> Known:
@@ -120,6 +127,11 @@ def _reference_problems(
             if complete and name not in matchers:
                 problems.append(f"feeds[{index}].watchlists: no watchlist is named {name!r}")
     known = known_names(config, matchers, complete=complete)
+    for index, rule in enumerate(config.inhibit):
+        for side in ("source", "target"):
+            found = [m.parse(t) for t in getattr(rule, side)]
+            where = f"inhibit[{index}].{side}"
+            problems += [f"{where}: {p}" for p in matcher_problems(found, known)]
     if config.route is not None:
         return problems + routing_problems(config.route, "route", known)
     for index, route in enumerate(config.routes):  # the old list form

@@ -19,38 +19,19 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
+from wirewatch.durations import Seconds
 from wirewatch.errors import ConfigError
+from wirewatch.inhibit import InhibitConfig
 from wirewatch.routing import RouteConfig, legacy_tree
 from wirewatch.watchlist import yaml_problem
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _HINT = "config/wirewatch.yaml"
-
-
-def _seconds(value: Any) -> Any:
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
-        if not match:
-            raise ValueError(f"{value!r} is not a duration (use seconds or 30s, 5m, 6h, 2d)")
-        return float(match.group(1)) * _UNITS[match.group(2) or "s"]
-    return value
-
-
-def duration(value: str) -> float:
-    """Seconds of `30s`, `5m`, `6h`, `2d` (or a plain number of seconds); ValueError if not."""
-    seconds = _seconds(value)
-    if not isinstance(seconds, float) or seconds <= 0:
-        raise ValueError(f"{value!r} is not a duration (use 30s, 5m, 6h, 2d)")
-    return seconds
 
 
 def _feed_url(value: Any) -> Any:
     if isinstance(value, str) and not re.match(r"^(https?|file)://\S+$", value):
         raise ValueError(f"{value!r} is not an http, https or file URL")
     return value
-
-
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
 
 
 class _Strict(BaseModel):
@@ -188,6 +169,8 @@ class Config(BaseSettings):
     """The routing tree (see routing.py); without it, every alert goes to every notifier."""
     routes: tuple[RouteConfig, ...] = ()
     """The old form: a list of routes, each adding its notifiers (read as `legacy_tree`)."""
+    inhibit: tuple[InhibitConfig, ...] = ()
+    """Inhibition rules (see inhibit.py)."""
     http: HttpConfig = HttpConfig()
     daemon: DaemonConfig = DaemonConfig()
 

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,11 +25,11 @@ from wirewatch.backoff import next_delay
 from wirewatch.config import FeedConfig
 from wirewatch.errors import ParseError
 from wirewatch.fetch import Fetcher
-from wirewatch.matchers import Labels
-from wirewatch.model import Alert, Classification, FeedItem, FetchResult, FetchStatus
+from wirewatch.inhibit import longest_window
+from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
+from wirewatch.muting import Muter, open_alert
 from wirewatch.parse import ParsedFeed, parse_feed
 from wirewatch.routing import labels_of
-from wirewatch.silences import Silence, muting
 from wirewatch.storage import (
     BatchItem,
     FeedState,
@@ -44,6 +44,8 @@ from wirewatch.storage import (
 from wirewatch.stories import Signature, StoryIndex, item_text, new_story_id
 
 log = structlog.get_logger("wirewatch.pipeline")
+OPEN_ALERTS = 1000
+"""At most this many recent alerts are looked at as sources of inhibition."""
 Clock = Callable[[], datetime]
 Parser = Callable[..., ParsedFeed]
 
@@ -182,10 +184,9 @@ class Pipeline:
             for item in items
         ]
         novel_items = any(novel is not Novelty.SEEN for _, novel in classified)
-        silences = await self.store.active_silences(now) if novel_items else []
+        muter = await self._muter(now) if novel_items else Muter(self.loaded.router, now)
         batch = [
-            (item, novel, self._verdicts(feed, item, novel, silences, now))
-            for item, novel in classified
+            (item, novel, self._verdicts(feed, item, novel, muter)) for item, novel in classified
         ]
         if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
             return await self.store.ingest(self._batch(feed, state, now, batch, {}))
@@ -234,8 +235,7 @@ class Pipeline:
         feed: FeedConfig,
         item: FeedItem,
         novelty: Novelty,
-        silences: Sequence[Silence],
-        now: datetime,
+        muter: Muter,
     ) -> tuple[Verdict, ...]:
         if novelty is Novelty.SEEN:
             return ()
@@ -245,19 +245,21 @@ class Pipeline:
                 continue
             result = matcher.classify(item)
             labels = labels_of(matcher.watchlist, result, feed=(feed.label, feed.url))
-            verdicts.append(self._decide(result, labels, silences, now))
+            verdicts.append(muter.verdict(result, labels))
         return tuple(verdicts)
 
-    def _decide(
-        self, result: Classification, labels: Labels, silences: Sequence[Silence], now: datetime
-    ) -> Verdict:
-        """Route the alert, then mute it if a silence covers it (routes drop first)."""
-        routed = self.loaded.router.route(labels)
-        muted = routed.muted
-        if muted is None and result.alert and (silence := muting(silences, labels, now)):
-            muted = silence.reason
-        destinations = () if muted else routed.notifiers
-        return Verdict(result, destinations, labels.severity, labels.tags, muted)
+    async def _muter(self, now: datetime) -> Muter:
+        """The silences in force and, with inhibition rules, the alerts still open."""
+        loaded = self.loaded
+        silences = await self.store.active_silences(now)
+        rules = loaded.inhibit_rules
+        if not rules:
+            return Muter(loaded.router, now, silences)
+        since = now - longest_window(rules)
+        names = {f.key: f.label for f in loaded.config.feeds}
+        records = await self.store.recent_alerts(since, limit=OPEN_ALERTS)
+        opened = [open_alert(r, names) for r in records]
+        return Muter(loaded.router, now, silences, rules, opened)
 
     def _story(
         self, feed: FeedConfig, item: FeedItem, verdicts: list[Verdict], now: datetime

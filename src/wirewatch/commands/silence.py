@@ -68,7 +68,7 @@ def _matchers(args: argparse.Namespace) -> list[Any]:
 
 
 def _silence(args: argparse.Namespace, now: datetime, loaded: Any) -> Any:
-    from wirewatch.config import duration
+    from wirewatch.durations import duration
     from wirewatch.routing import matcher_problems
     from wirewatch.silences import new_silence
 

@@ -11,7 +11,7 @@ in prometheus-client): they double the output and read oddly (`alerts_created_cr
     wirewatch_items_parsed_total               items read from feeds
     wirewatch_matches_total{kind}              place | actor
     wirewatch_alerts_created_total             new alerts written with their outbox rows
-    wirewatch_alerts_muted_total{reason}       drop | silence: stored, sent to no notifier
+    wirewatch_alerts_muted_total{reason}       drop | inhibit | silence: stored, sent to none
     wirewatch_stories_merged_total             reports that joined an existing story
     wirewatch_deliveries_total{outcome}        delivered | retried | dead
     wirewatch_delivery_duration_seconds        histogram of one notifier send
@@ -43,7 +43,7 @@ PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]
 ReloadResult = Literal["ok", "failed"]
 EntityKind = Literal["place", "actor"]
-MuteReason = Literal["drop", "silence"]
+MuteReason = Literal["drop", "inhibit", "silence"]
 
 NAMESPACE = "wirewatch"
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -144,6 +144,8 @@ class Metrics:
     def muted(self, why: str) -> None:
         """Count one muted alert; `why` is its `Alert.muted` ("drop: ...", "silence ...")."""
         reason = "drop" if why.startswith("drop") else "silence"
+        if why.startswith("inhibited"):
+            reason = "inhibit"
         self.alerts_muted.labels(reason=reason).inc()
 
     def reload(self, result: ReloadResult) -> None:

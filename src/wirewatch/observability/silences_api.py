@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from wirewatch.config import duration
+from wirewatch.durations import duration
 from wirewatch.matchers import Matcher
 from wirewatch.observability.http import BadQuery
 from wirewatch.silences import Silence, matchers_from_json, new_silence, to_json

@@ -1,0 +1,60 @@
+"""What happens to a new alert before it is stored: routed, then perhaps muted. Pure.
+
+The order, written once: the routing tree picks the notifiers (an explicit drop ends it
+there), then an inhibition rule may mute it, then a silence may. A muted alert is still stored,
+with `muted` saying why, and gets no outbox rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from wirewatch.inhibit import OpenAlert, Rule, inhibited_by
+from wirewatch.matchers import Labels
+from wirewatch.model import Classification
+from wirewatch.routing import Router
+from wirewatch.silences import Silence, muting
+from wirewatch.storage.base import AlertRecord, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Muter:
+    """Everything one poll needs to decide its alerts' fate."""
+
+    router: Router
+    now: datetime
+    silences: Sequence[Silence] = ()
+    rules: Sequence[Rule] = ()
+    open_alerts: Sequence[OpenAlert] = ()
+
+    def verdict(self, result: Classification, labels: Labels) -> Verdict:
+        routed = self.router.route(labels)
+        muted = routed.muted
+        if muted is None and result.alert:
+            muted = self._muted(labels)
+        destinations = () if muted else routed.notifiers
+        return Verdict(result, destinations, labels.severity, labels.tags, muted)
+
+    def _muted(self, labels: Labels) -> str | None:
+        if self.rules and (why := inhibited_by(self.rules, self.open_alerts, labels, self.now)):
+            return why
+        silence = muting(self.silences, labels, self.now)
+        return silence.reason if silence else None
+
+
+def open_alert(record: AlertRecord, feed_names: Mapping[str, str]) -> OpenAlert:
+    """A stored alert as inhibition sees it; `feed_names` maps feed keys to their names."""
+    alert = record.alert
+    feed = alert.item.feed
+    labels = Labels(
+        watchlist=alert.watchlist,
+        entities=record.entities,
+        kinds=tuple(dict.fromkeys(m.kind for m in alert.matches)),
+        severity=alert.severity,
+        tags=alert.tags,
+        feed=tuple(dict.fromkeys(f for f in (feed_names.get(feed), feed) if f)),
+        action=getattr(alert, "action", None),
+    )
+    return OpenAlert(alert.id, labels, alert.created_at)

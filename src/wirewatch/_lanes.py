@@ -45,6 +45,7 @@ class Lane:
             policy.digest_threshold, timedelta(seconds=policy.digest_window), policy.schedule
         )
         self.bucket = TokenBucket(policy.rate_limit, policy.burst)
+        self.quiet = policy.quiet
         self.failing = False
         self.disabled: str | None = None
 
@@ -64,7 +65,9 @@ class Lane:
             )
             plan.dead += [(row, reason) for row in rows]
             return
+        rows, after_quiet = self._quiet(rows, now, plan)
         groups, holds = self.gate.split(rows, now)
+        groups = after_quiet + groups
         plan.holds += [(row, t, f"held for a digest until {_when(t)}") for row, t in holds]
         waiting = 0
         for group in groups:
@@ -77,6 +80,23 @@ class Lane:
             waiting += 1
             note = f"held by the rate limit ({self.bucket.rate:g}/s)"
             plan.holds += [(row, slot, note) for row in group.rows]
+
+    def _quiet(
+        self, rows: Sequence[DeliveryRecord], now: datetime, plan: Plan
+    ) -> tuple[Sequence[DeliveryRecord], list[Group]]:
+        """During quiet hours, hold every row until they end; after them, the rows created
+        during them go out together as one digest (see intervals.py)."""
+        quiet = self.quiet
+        if quiet is None:
+            return rows, []
+        if quiet.contains(now):
+            until = quiet.ends_after(now)
+            note = f"quiet hours ({quiet.text}) until {_when(until)}"
+            plan.holds += [(row, until, note) for row in rows]
+            return [], []
+        held = tuple(r for r in rows if quiet.contains(r.created_at))
+        rest = [r for r in rows if not quiet.contains(r.created_at)]
+        return rest, ([Group(held, digest=len(held) > 1)] if held else [])
 
 
 def message_for(group: Group) -> Message:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from wirewatch._digest import Schedule
 from wirewatch.backoff import Backoff
 from wirewatch.errors import DeliveryError
+from wirewatch.intervals import QuietHours, parse_quiet
 from wirewatch.storage.base import DeliveryRecord
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class DeliveryPolicy:
     backoff: Backoff = DEFAULT_BACKOFF
     schedule: Schedule | None = None
     """Send only scheduled digests (see `_digest.parse_schedule`), e.g. for email."""
+    quiet: QuietHours | None = None
+    """Hold deliveries during these hours, then send what was held as one digest."""
 
     @classmethod
     def from_config(
@@ -46,6 +49,7 @@ class DeliveryPolicy:
             max_attempts=config.max_attempts,
             max_age=config.max_age,
             schedule=schedule,
+            quiet=parse_quiet(config.quiet) if config.quiet else None,
         )
 
 

@@ -117,6 +117,8 @@ class NotifierConfig(_Strict):
     max_age: Seconds = 86400.0
     schedule: str | None = None
     """Send only digests on a schedule: "every 30m" or "daily 07:00 Europe/Berlin"."""
+    quiet: str | None = None
+    """Quiet hours, e.g. "22:00-07:00 Europe/London": held, then sent as one digest."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -130,6 +132,10 @@ class NotifierConfig(_Strict):
             from wirewatch._digest import parse_schedule
 
             parse_schedule(self.schedule)  # raises ValueError with the reason
+        if self.quiet:
+            from wirewatch.intervals import parse_quiet
+
+            parse_quiet(self.quiet)
         return self
 
 

@@ -167,8 +167,10 @@ def test_check_config_reports_problems_in_one_block_without_a_traceback(tmp_path
     assert 2 == result.returncode
     assert [
         f"{path.resolve()}: 2 problem(s)",
-        "  fetch.timeout: 'soon' is not a duration (use seconds or 30s, 5m, 6h, 2d)",
-        "  fetch.colour: unknown key (check the spelling; see config/wirewatch.yaml)",
+        f"  {path.resolve()}:1:18: fetch.timeout: 'soon' is not a duration"
+        " (use seconds or 30s, 5m, 6h, 2d)",
+        f"  {path.resolve()}:1:24: fetch.colour: unknown key"
+        " (check the spelling; see config/wirewatch.yaml)",
     ] == result.stderr.splitlines()
     assert "" == result.stdout
 

@@ -41,9 +41,48 @@ def _child(node: Any, part: int | str) -> Any:
 
 
 def _message(err: Any, hint: str) -> str:
-    if err["type"] == "extra_forbidden":
+    kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind == "extra_forbidden":
         return f"unknown key (check the spelling{'; see ' + hint if hint else ''})"
-    if err["type"] == "missing":
+    if kind == "missing":
         return "required key is missing"
+    plain = _PLAIN.get(kind)
+    if plain is not None:
+        return plain.format(given=_shown(given), type=_kind(given), **ctx)
     message: str = err["msg"]
     return message.removeprefix("Value error, ")
+
+
+_PLAIN = {
+    "literal_error": "{given} is not allowed here; use {expected}",
+    "string_type": "expected text, not {type} {given}",
+    "tuple_type": "expected a list, not {type} {given}",
+    "list_type": "expected a list, not {type} {given}",
+    "dict_type": "expected a mapping of keys and values, not {type} {given}",
+    "model_type": "expected a mapping of keys and values, not {type} {given}",
+    "model_attributes_type": "expected a mapping of keys and values, not {type} {given}",
+    "int_parsing": "{given} is not a whole number",
+    "int_type": "{given} is not a whole number",
+    "int_from_float": "{given} is not a whole number",
+    "float_parsing": "{given} is not a number",
+    "float_type": "{given} is not a number",
+    "bool_parsing": "{given} is neither true nor false",
+    "bool_type": "{given} is neither true nor false",
+    "greater_than": "{given} is too small: it must be more than {gt}",
+    "greater_than_equal": "{given} is too small: it must be at least {ge}",
+    "less_than": "{given} is too large: it must be less than {lt}",
+    "less_than_equal": "{given} is too large: it must be at most {le}",
+    "too_short": "needs at least {min_length} item(s)",
+    "string_too_long": "{given} is too long: at most {max_length} characters",
+    "string_pattern_mismatch": "{given} has the wrong form: it must match {pattern}",
+}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", str: "the text", bool: "the boolean"}
+    return names.get(type(value), "the number" if isinstance(value, int | float) else "the value")

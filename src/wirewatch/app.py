@@ -63,12 +63,16 @@ def load_everything(path: str | Path) -> Loaded:
     """Load the config, every watchlist and every notifier; report all problems at once."""
     config = load_config(path)
     problems: list[str] = []
+    elsewhere: list[str] = []  # problems in the watchlist files, already located
+    skip: set[str] = set()
     matchers: dict[str, Matcher] = {}
     for index, file in enumerate(config.watchlists):
         try:
             watchlist = load_watchlist(file)
         except ConfigError as e:
             problems += [f"watchlists[{index}] {file}: {p}" for p in e.problems]
+            elsewhere += e.located
+            skip.update(problems)
             continue
         if watchlist.name in matchers:
             problems.append(f"watchlists[{index}]: the name {watchlist.name!r} is used twice")
@@ -82,9 +86,23 @@ def load_everything(path: str | Path) -> Loaded:
         except ConfigError as e:
             problems += [f"notifiers[{index}] (name {notifier.name!r}).{p}" for p in e.problems]
     if problems:
-        raise ConfigError(str(config.source), problems)
+        raise _located(config, problems, elsewhere, [p for p in problems if p not in skip])
     router = Router(config.routing_tree, tuple(notifiers) or ("console",))
     return Loaded(config, matchers, notifiers, router)
+
+
+def _located(
+    config: Config, problems: list[str], elsewhere: list[str], own: list[str]
+) -> ConfigError:
+    """Every problem with its place: the watchlists' in their files, the rest in the config."""
+    from wirewatch._positions import locate
+
+    try:
+        text = config.source.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    source = str(config.source)
+    return ConfigError(source, problems, elsewhere + locate(source, text, own))
 
 
 def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:

@@ -23,7 +23,7 @@ from wirewatch.durations import Seconds
 from wirewatch.errors import ConfigError
 from wirewatch.inhibit import InhibitConfig
 from wirewatch.routing import RouteConfig, legacy_tree
-from wirewatch.watchlist import yaml_problem
+from wirewatch.watchlist import yaml_located, yaml_problem
 
 _HINT = "config/wirewatch.yaml"
 
@@ -216,32 +216,41 @@ class Config(BaseSettings):
 def load_config(path: str | Path) -> Config:
     """Read, expand and validate the config file; every problem is listed with its path."""
     path = Path(path).resolve()
-    raw = _read_yaml(path)
+    text, raw = _read_yaml(path)
     problems: list[str] = []
     raw = _expand(raw, "", problems, path.parent)
     if problems:
-        raise ConfigError(str(path), problems)
+        raise located_error(str(path), text, problems)
     _resolve_paths(raw, path.parent)
     try:
         return Config(source=path, **raw)
     except ValidationError as e:
-        raise ConfigError(str(path), describe_errors(e, raw, hint=_HINT)) from None
+        raise located_error(str(path), text, describe_errors(e, raw, hint=_HINT)) from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def located_error(file: str, text: str, problems: list[str]) -> ConfigError:
+    """A ConfigError whose problems also carry their line and column in `text`."""
+    from wirewatch._positions import locate
+
+    return ConfigError(file, problems, locate(file, text, problems))
+
+
+def _read_yaml(path: Path) -> tuple[str, dict[str, Any]]:
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = load_yaml(text)
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found (pass --config FILE)"]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
-        raise ConfigError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
+        problem = f"not valid YAML: {yaml_problem(e)}"
+        raise ConfigError(str(path), [problem], [yaml_located(str(path), e)]) from None
     if raw is None:
-        return {}
+        return text, {}
     if not isinstance(raw, dict):
         raise ConfigError(str(path), ["expected a mapping of settings at the top level"])
-    return raw
+    return text, raw
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

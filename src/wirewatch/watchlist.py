@@ -95,14 +95,21 @@ def load_watchlist(path: str | Path) -> Watchlist:
     """Read and validate a watchlist file; every problem is named with its place in the file."""
     path = Path(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = load_yaml(text)
     except FileNotFoundError:
         raise WatchlistError(str(path), ["file not found"]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
-        raise WatchlistError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
-    return parse_watchlist(raw, source=str(path))
+        problem = f"not valid YAML: {yaml_problem(e)}"
+        raise WatchlistError(str(path), [problem], [yaml_located(str(path), e)]) from None
+    try:
+        return parse_watchlist(raw, source=str(path))
+    except WatchlistError as e:
+        from wirewatch._positions import locate
+
+        raise WatchlistError(e.source, e.problems, locate(e.source, text, e.problems)) from None
 
 
 def parse_watchlist(raw: Any, *, source: str) -> Watchlist:
@@ -118,3 +125,15 @@ def yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
+def yaml_located(file: str, error: yaml.YAMLError) -> str:
+    """`file:line:column: not valid YAML: ...`, naming where an unclosed construct began."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+    text = f"{where}: not valid YAML: {problem}"
+    if context and start is not None and (mark is None or start.line != mark.line):
+        text += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
+    return text

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_everything(path)
     except ConfigError as e:
         print(f"{e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
-        for problem in e.problems:
+        for problem in e.located:
             print(f"  {problem}", file=sys.stderr)
         return 2
     config = loaded.config

@@ -97,6 +97,8 @@ def _one(file: str, root: Node | None, problem: str) -> str:
     node = key if key is not None and (value is None or "unknown key" in problem) else value
     if node is None:
         node = _deepest(root, path)
+        if node is root:  # not in the file at all
+            return f"{file}: {problem}"
     mark = node.start_mark if node is not None else None
     if mark is None:
         return f"{file}: {problem}"

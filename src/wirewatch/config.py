@@ -8,6 +8,7 @@ overrides nested with `__`) or from `*_file` keys; durations are seconds or `30s
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from wirewatch import _env as env_overrides
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.durations import Seconds
@@ -70,8 +72,28 @@ class FetchConfig(_Strict):
     """Processes that parse feeds: -1 = one per core when there are several, 0 = a thread."""
 
 
+def _storage_url(value: Any) -> Any:
+    """`sqlite:///PATH`, `postgresql://...` or `postgres://...` (a bare path is SQLite too)."""
+    if not isinstance(value, str):
+        return value
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]+):", value)
+    if scheme and scheme.group(1).lower() not in ("sqlite", "postgresql", "postgres"):
+        given = scheme.group(1)
+        close = difflib.get_close_matches(given.lower(), ["sqlite", "postgresql"], n=1)
+        hint = f"; did you mean {close[0]}://?" if close else ""
+        raise ValueError(
+            f"{given}: is not a storage this version knows: use sqlite:///PATH or"
+            f" postgresql://user:pass@host/db{hint}"
+        )
+    if value.startswith(("postgresql:", "postgres:")) and not value.startswith(
+        ("postgresql://", "postgres://")
+    ):
+        raise ValueError(f"{value!r}: write postgresql://user:pass@host/db")
+    return value
+
+
 class StorageConfig(_Strict):
-    url: str = "sqlite:///wirewatch.db"
+    url: Annotated[str, BeforeValidator(_storage_url)] = "sqlite:///wirewatch.db"
 
     @property
     def is_postgres(self) -> bool:
@@ -223,16 +245,25 @@ def load_config(path: str | Path) -> Config:
         raise located_error(str(path), text, problems)
     _resolve_paths(raw, path.parent)
     try:
-        return Config(source=path, **raw)
+        config = Config(source=path, **raw)
     except ValidationError as e:
         raise located_error(str(path), text, describe_errors(e, raw, hint=_HINT)) from None
+    if misspelt := env_overrides.misspelt(os.environ, Config):
+        raise ConfigError(str(path), misspelt, misspelt)
+    return config
 
 
 def located_error(file: str, text: str, problems: list[str]) -> ConfigError:
-    """A ConfigError whose problems also carry their line and column in `text`."""
+    """A ConfigError whose problems also carry their line and column in `text`; those that
+    came from `WIREWATCH_...` variables name the variable instead."""
     from wirewatch._positions import locate
 
-    return ConfigError(file, problems, locate(file, text, problems))
+    problems = env_overrides.blame(problems, os.environ, Config)
+    located = [
+        p if p.startswith("environment variable") else line
+        for p, line in zip(problems, locate(file, text, problems), strict=True)
+    ]
+    return ConfigError(file, problems, located)
 
 
 def _read_yaml(path: Path) -> tuple[str, dict[str, Any]]:

@@ -16,7 +16,17 @@ def config(tmp_path: Path) -> str:
     (tmp_path / "levant.yaml").write_text(WATCHLIST, encoding="utf-8")
     path = tmp_path / "wirewatch.yaml"
     path.write_text("watchlists: [levant.yaml]\n", encoding="utf-8")
+    assert 0 == main(["db", "migrate", "--config", str(path)])  # silences need a database
     return str(path)
+
+
+def test_a_missing_database_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "levant.yaml").write_text(WATCHLIST, encoding="utf-8")
+    path = tmp_path / "wirewatch.yaml"
+    path.write_text("watchlists: [levant.yaml]\ndata_dir: nowhere\n", encoding="utf-8")
+    add = ["silence", "add", "--config", str(path), "--entity", "homs", "--for", "1h"]
+    assert 2 == main([*add, "--comment", "x"])
+    assert "no database at" in capsys.readouterr().err
 
 
 def test_add_list_expire(config: str, capsys: pytest.CaptureFixture[str]) -> None:

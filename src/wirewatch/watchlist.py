@@ -46,6 +46,10 @@ class Entity(_Strict):
     description: str = ""
     severity: Severity | None = None
     tags: tuple[str, ...] = ()
+    surname: bool = True
+    """An actor's person-like name also matches by its surname alone (Pedersen)."""
+    plural: bool = True
+    """An actor's name also matches with an English plural s (Russians)."""
 
     @field_validator("names", "exclude", "match_case")
     @classmethod

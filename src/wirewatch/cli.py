@@ -26,6 +26,8 @@ COMMANDS: tuple[str, ...] = (
     "db",
     "routes",
     "silence",
+    "schema",
+    "completion",
 )
 
 
@@ -34,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wirewatch",
         description="Watch news feeds for tracked places and actors; deliver each alert once.",
     )
-    parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"wirewatch {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         try:

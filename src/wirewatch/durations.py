@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -27,5 +27,12 @@ def duration(value: str) -> float:
     return seconds
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+PATTERN = r"^\s*\d+(\.\d+)?\s*[smhd]?\s*$"
+SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "string", "pattern": PATTERN, "examples": ["30s", "5m", "6h", "2d"]},
+    ]
+}
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0), WithJsonSchema(SCHEMA)]
 """A config field of seconds that also takes `30s`, `5m`, `6h`, `2d`."""

@@ -16,7 +16,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--since", type=since_arg, default="24h", help="24h, 7d or an ISO time")
     parser.add_argument("--watchlist", help="only this watchlist")
     parser.add_argument("--entity", help="only alerts that name this entity id")
-    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--limit", type=int, default=100, help="at most N (default 100)")
     parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
     add_config_argument(parser)
     parser.set_defaults(run=run)

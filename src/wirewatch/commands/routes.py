@@ -42,7 +42,13 @@ def add_parser(subparsers: Any) -> None:
     test.add_argument("--entity", action="append", default=[], help="an entity id (repeatable)")
     test.add_argument("--severity", choices=SCALE, help="default: as the watchlist says")
     test.add_argument("--tag", action="append", default=[], help="an extra tag (repeatable)")
-    test.add_argument("--kind", action="append", default=[], choices=("place", "actor"))
+    test.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        choices=("place", "actor"),
+        help="default: the entities'",
+    )
     test.add_argument("--feed", action="append", default=[], help="the feed's name or URL")
     test.add_argument("--action-kind", dest="action_kind", help="the story's action kind")
     test.add_argument("--item", metavar="FILE", help="classify this JSON (Lines) item instead")

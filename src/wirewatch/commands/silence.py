@@ -37,7 +37,9 @@ def add_parser(subparsers: Any) -> None:
         add.add_argument(
             f"--{key}", action="append", default=[], help=f"alerts whose {key} is this", **extra
         )
-    add.add_argument("--action-kind", dest="action_kind", action="append", default=[])
+    add.add_argument(
+        "--action-kind", dest="action_kind", action="append", default=[], help="the story's action"
+    )
     add.add_argument(
         "--match", action="append", default=[], metavar="EXPR", help="e.g. \"tag =~ 'a|b'\""
     )
@@ -54,7 +56,7 @@ def add_parser(subparsers: Any) -> None:
     add_config_argument(listing)
     listing.set_defaults(run=run_list)
     expire = actions.add_parser("expire", help="end silences now")
-    expire.add_argument("ids", nargs="+", metavar="ID")
+    expire.add_argument("ids", nargs="+", metavar="ID", help="silence ids (silence list)")
     add_config_argument(expire)
     expire.set_defaults(run=run_expire)
 

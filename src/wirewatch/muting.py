@@ -1,4 +1,4 @@
-"""What happens to a new alert before it is stored: routed, then perhaps muted. Pure.
+"""What happens to a new alert before it is stored: routed, then perhaps muted.
 
 The order, written once: the routing tree picks the notifiers (an explicit drop ends it
 there), then an inhibition rule may mute it, then a silence may. A muted alert is still stored,
@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from wirewatch.inhibit import OpenAlert, Rule, inhibited_by
+from wirewatch.inhibit import OpenAlert, Rule, inhibited_by, longest_window
 from wirewatch.matchers import Labels
 from wirewatch.model import Classification
 from wirewatch.routing import Router
 from wirewatch.silences import Silence, muting
-from wirewatch.storage.base import AlertRecord, Verdict
+from wirewatch.storage.base import AlertRecord, Store, Verdict
+
+if TYPE_CHECKING:
+    from wirewatch.app import Loaded
+
+OPEN_ALERTS = 1000
+"""At most this many recent alerts are looked at as sources of inhibition."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,17 @@ class Muter:
             return why
         silence = muting(self.silences, labels, self.now)
         return silence.reason if silence else None
+
+
+async def prepare(store: Store, loaded: Loaded, now: datetime) -> Muter:
+    """A poll's muter: the silences in force and, with inhibition rules, the open alerts."""
+    silences = await store.active_silences(now)
+    rules = loaded.inhibit_rules
+    if not rules:
+        return Muter(loaded.router, now, silences)
+    names = {f.key: f.label for f in loaded.config.feeds}
+    records = await store.recent_alerts(now - longest_window(rules), limit=OPEN_ALERTS)
+    return Muter(loaded.router, now, silences, rules, [open_alert(r, names) for r in records])
 
 
 def open_alert(record: AlertRecord, feed_names: Mapping[str, str]) -> OpenAlert:

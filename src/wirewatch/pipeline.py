@@ -25,9 +25,8 @@ from wirewatch.backoff import next_delay
 from wirewatch.config import FeedConfig
 from wirewatch.errors import ParseError
 from wirewatch.fetch import Fetcher
-from wirewatch.inhibit import longest_window
 from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
-from wirewatch.muting import Muter, open_alert
+from wirewatch.muting import Muter, prepare
 from wirewatch.parse import ParsedFeed, parse_feed
 from wirewatch.routing import labels_of
 from wirewatch.storage import (
@@ -44,8 +43,7 @@ from wirewatch.storage import (
 from wirewatch.stories import Signature, StoryIndex, item_text, new_story_id
 
 log = structlog.get_logger("wirewatch.pipeline")
-OPEN_ALERTS = 1000
-"""At most this many recent alerts are looked at as sources of inhibition."""
+
 Clock = Callable[[], datetime]
 Parser = Callable[..., ParsedFeed]
 
@@ -184,7 +182,11 @@ class Pipeline:
             for item in items
         ]
         novel_items = any(novel is not Novelty.SEEN for _, novel in classified)
-        muter = await self._muter(now) if novel_items else Muter(self.loaded.router, now)
+        muter = (
+            await prepare(self.store, self.loaded, now)
+            if novel_items
+            else Muter(self.loaded.router, now)
+        )
         batch = [
             (item, novel, self._verdicts(feed, item, novel, muter)) for item, novel in classified
         ]
@@ -247,19 +249,6 @@ class Pipeline:
             labels = labels_of(matcher.watchlist, result, feed=(feed.label, feed.url))
             verdicts.append(muter.verdict(result, labels))
         return tuple(verdicts)
-
-    async def _muter(self, now: datetime) -> Muter:
-        """The silences in force and, with inhibition rules, the alerts still open."""
-        loaded = self.loaded
-        silences = await self.store.active_silences(now)
-        rules = loaded.inhibit_rules
-        if not rules:
-            return Muter(loaded.router, now, silences)
-        since = now - longest_window(rules)
-        names = {f.key: f.label for f in loaded.config.feeds}
-        records = await self.store.recent_alerts(since, limit=OPEN_ALERTS)
-        opened = [open_alert(r, names) for r in records]
-        return Muter(loaded.router, now, silences, rules, opened)
 
     def _story(
         self, feed: FeedConfig, item: FeedItem, verdicts: list[Verdict], now: datetime

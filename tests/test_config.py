@@ -64,7 +64,7 @@ def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
         "  - {name: hook, type: webhook}\n",
     )
     assert [
-        "feeds[0].intervall: unknown key (check the spelling; see config/wirewatch.yaml)",
+        "feeds[0].intervall: unknown key; did you mean 'interval'? (see config/wirewatch.yaml)",
         "feeds[1].url: 'ftp://example.org/b' is not an http, https or file URL",
         "fetch.timeout: 'soon' is not a duration (use seconds or 30s, 5m, 6h, 2d)",
         "notifiers[0] (name 'hook'): a webhook notifier needs url (or url_file)",

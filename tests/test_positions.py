@@ -49,6 +49,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
             " ^[a-z0-9][a-z0-9_-]*$",
         ),
         (
+            "name: w\nentities:\n  - {id: x, kind: place, nmes: [X]}\n",
+            "3:26: entities[0] (id 'x').nmes: unknown key; did you mean 'names'? (see"
+            " config/watchlists/syria.yaml)",
+        ),
+        (
             "name: w\nentities:\n  - {id: x, kind: place, names: [X], severity: hihg}\n",
             "3:48: entities[0] (id 'x').severity: 'hihg' is not allowed here; use 'info', 'low',"
             " 'normal', 'high' or 'critical'",

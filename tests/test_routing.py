@@ -230,3 +230,48 @@ def test_a_broken_watchlist_adds_no_second_error_on_routes(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         load_everything(config)
     assert [] == [p for p in caught.value.problems if "route" in p]
+
+
+async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path: Path) -> None:
+    """Through the pipeline: the drop is stored on the alert, no outbox row is written, and
+    the metric counts it under its reason."""
+    import httpx
+
+    from tests.notify.scenarios import FixedClock
+    from tests.test_pipeline import Web
+    from wirewatch.demo import SampleItem
+    from wirewatch.fetch import Fetcher
+    from wirewatch.observability.metrics import Metrics
+    from wirewatch.pipeline import Pipeline
+    from wirewatch.storage.sqlite import SqliteStore
+    from wirewatch.stories import StoryIndex
+
+    (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        "watchlists: [syria.yaml]\n"
+        "feeds: [{url: 'http://a.test/feed', name: a, backfill: true}]\n"
+        "notifiers: [{name: slack, type: console}]\n"
+        "route: {notifiers: all, routes: [{name: cities, tags: [city], drop: true}]}\n",
+        encoding="utf-8",
+    )
+    loaded = load_everything(config)
+    web = Web()
+    web.feed("http://a.test/feed", SampleItem("1", "Shelling in Homs", "", "http://a.test/1"))
+    async with SqliteStore(tmp_path / "w.db") as store:
+        await store.migrate()
+        fetcher = Fetcher(transport=httpx.MockTransport(web.handle))
+        pipeline = Pipeline(
+            loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=FixedClock()
+        )
+        [alert] = (await pipeline.poll(loaded.config.feeds[0])).alerts
+        await fetcher.aclose()
+        assert "drop: route.routes[0] (cities)" == alert.muted
+        assert [] == await store.list_deliveries()
+    metrics = Metrics()
+    metrics.muted(alert.muted)
+    metrics.muted("silence sil_1: x")
+    metrics.muted("inhibited by al_1 (inhibit[0])")
+    text = metrics.render()[0].decode()
+    for reason in ("drop", "silence", "inhibit"):
+        assert f'wirewatch_alerts_muted_total{{reason="{reason}"}} 1.0' in text

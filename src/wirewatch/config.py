@@ -247,7 +247,9 @@ def load_config(path: str | Path) -> Config:
     try:
         config = Config(source=path, **raw)
     except ValidationError as e:
-        raise located_error(str(path), text, describe_errors(e, raw, hint=_HINT)) from None
+        raise located_error(
+            str(path), text, describe_errors(e, raw, hint=_HINT, model=Config)
+        ) from None
     if misspelt := env_overrides.misspelt(os.environ, Config):
         raise ConfigError(str(path), misspelt, misspelt)
     return config

@@ -122,7 +122,7 @@ def parse_watchlist(raw: Any, *, source: str) -> Watchlist:
     try:
         return Watchlist.model_validate(raw)
     except ValidationError as e:
-        raise WatchlistError(source, describe_errors(e, raw, hint=_HINT)) from None
+        raise WatchlistError(source, describe_errors(e, raw, hint=_HINT, model=Watchlist)) from None
 
 
 def yaml_problem(error: yaml.YAMLError) -> str:

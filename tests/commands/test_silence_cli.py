@@ -71,3 +71,28 @@ def test_mistakes_are_one_line_and_exit_2(
 def test_expiring_an_unknown_id_fails(config: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert 1 == main(["silence", "expire", "--config", config, "sil_nope"])
     assert "no silence 'sil_nope'" in capsys.readouterr().err
+
+
+def test_alerts_shows_what_muted_an_alert(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from tests.storage.storecase import alerting, batch, item, polled_once, verdict
+    from wirewatch.storage.sqlite import SqliteStore
+
+    async def fill() -> None:
+        async with SqliteStore(tmp_path / "data" / "wirewatch.db") as store:
+            await polled_once(store)
+            why = "silence sil_a: covered live"
+            muted = dataclasses.replace(verdict(destinations=()), muted=why)
+            now = datetime.now(UTC)
+            await store.ingest(batch(alerting(item("a1"), muted), now=now))
+
+    asyncio.run(fill())
+    assert 0 == main(["alerts", "--config", config])
+    assert "deliveries: muted (silence sil_a: covered live)" in capsys.readouterr().out
+    assert 0 == main(["alerts", "--config", config, "--json"])
+    assert '"muted": "silence sil_a: covered live"' in capsys.readouterr().out

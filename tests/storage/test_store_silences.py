@@ -70,3 +70,18 @@ async def test_silences_are_shared_by_every_store_on_the_database(make_store: Ma
     one, other = await make_store(), await make_store()
     await one.add_silence(silence("sil_a"))
     assert ["sil_a"] == [s.id for s in await other.active_silences(T0)]
+
+
+async def test_a_muted_alert_keeps_why_and_has_no_outbox_rows(store: Store) -> None:
+    """Every store keeps `muted` with the alert, and writes no delivery for it."""
+    import dataclasses
+
+    from tests.storage.storecase import T0 as NOW
+    from tests.storage.storecase import alerting, batch, item, polled_once, verdict
+
+    await polled_once(store)
+    muted = dataclasses.replace(verdict(destinations=()), muted="silence sil_a: covered live")
+    await store.ingest(batch(alerting(item("a1"), muted)))
+    [record] = await store.recent_alerts(NOW - timedelta(hours=1))
+    assert ("silence sil_a: covered live", ()) == (record.alert.muted, record.deliveries)
+    assert [] == await store.list_deliveries()

@@ -5,6 +5,7 @@
     GET /metrics       Prometheus text
     GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
     GET /api/feeds     feed health
+    /api/silences      GET, POST and DELETE /api/silences/{id}: mounted by silences_api.py
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
 `Authorization: Bearer <token>` (compared in constant time). Errors are JSON too:

@@ -85,3 +85,13 @@ async def test_a_muted_alert_keeps_why_and_has_no_outbox_rows(store: Store) -> N
     [record] = await store.recent_alerts(NOW - timedelta(hours=1))
     assert ("silence sil_a: covered live", ()) == (record.alert.muted, record.deliveries)
     assert [] == await store.list_deliveries()
+
+
+async def test_retention_removes_silences_long_ended(store: Store) -> None:
+    """A silence that ended more than `max_age` ago goes; a recent or active one stays."""
+    await store.add_silence(silence("sil_old", start=timedelta(days=-40)))
+    await store.add_silence(silence("sil_recent", start=timedelta(days=-2)))
+    await store.add_silence(silence("sil_now"))
+    outcome = await store.prune(T0, max_age=timedelta(days=30))
+    assert 1 == outcome.silences
+    assert ["sil_now", "sil_recent"] == [s.id for s in await store.list_silences()]

@@ -206,6 +206,8 @@ class PruneOutcome:
     alerts: int = 0
     deliveries: int = 0
     seen: int = 0
+    silences: int = 0
+    """Silences that ended longer than `max_age` ago."""
 
 
 class Store(Protocol):
@@ -298,8 +300,9 @@ class Store(Protocol):
         max_age: timedelta = DEFAULT_MAX_AGE,
         seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
     ) -> PruneOutcome:
-        """Delete items, stories and fully delivered alerts older than `max_age`, and seen ids
-        not seen in a feed for `seen_max_age` (which must be the longer)."""
+        """Delete items, stories and fully delivered alerts older than `max_age`, silences that
+        ended longer ago than that, and seen ids not seen in a feed for `seen_max_age` (which
+        must be the longer)."""
         ...
 
     async def add_silence(self, silence: Silence) -> None:

@@ -91,3 +91,25 @@ def test_an_unknown_entity_is_a_usage_error(
 ) -> None:
     assert 2 == main(["routes", "test", "--config", config, "--entity", "homz"])
     assert "watchlist 'levant' has no entity homz" in capsys.readouterr().err
+
+
+def test_check_config_says_what_the_old_routes_list_means(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "levant.yaml").write_text(WATCHLIST, encoding="utf-8")
+    path = tmp_path / "old.yaml"
+    path.write_text(
+        "watchlists: [levant.yaml]\nnotifiers: [{name: desk, type: console}]\n"
+        "routes: [{notifiers: [desk], entities: [homs]}]\n",
+        encoding="utf-8",
+    )
+    assert 0 == main(["check-config", "--config", str(path)])
+    out = capsys.readouterr().out
+    assert "routing: 1 route(s) below the root; default: drop" in out
+    assert "routes: is the old list form; alerts that no route matches are dropped" in out
+    assert 0 == main(["routes", "show", "--config", str(path)])
+    assert [
+        "(read from the old `routes:` list: each route continues; unmatched alerts drop)",
+        "route (no route matched): every alert -> drop",
+        "└─ route.routes[0]: entity = homs -> desk  [continue]",
+    ] == capsys.readouterr().out.splitlines()

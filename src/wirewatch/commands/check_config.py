@@ -34,6 +34,10 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _count(route: Any) -> int:
+    return 1 + sum(_count(child) for child in route.children)
+
+
 def run(args: argparse.Namespace) -> int:
     from wirewatch.app import load_everything
 
@@ -53,4 +57,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  watchlists: {', '.join(loaded.matchers)} ({entities} entities)")
     print(f"  notifiers: {', '.join(n.name for n in config.notifiers) or 'none (console)'}")
     print(f"  storage: {'postgresql' if config.storage.is_postgres else 'sqlite'}")
+    root = loaded.router.root
+    print(f"  routing: {_count(root) - 1} route(s) below the root; default: {root.receiver}")
+    if config.route is None and config.routes:
+        print(
+            "  note: routes: is the old list form; alerts that no route matches are dropped"
+            " (counted, shown in `alerts`); `wirewatch routes show` prints the tree it means"
+        )
     return 0

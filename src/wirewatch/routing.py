@@ -159,9 +159,6 @@ class Router:
     def route(self, labels: Labels) -> Routed:
         return Routed(tuple(_walk(self.root, labels, (self.root,))))
 
-    def destinations(self, watchlist: Watchlist, result: Classification) -> tuple[str, ...]:
-        return self.route(labels_of(watchlist, result)).notifiers
-
 
 def _compile(
     node: RouteConfig, path: str, every: tuple[str, ...], inherited: tuple[str, ...]

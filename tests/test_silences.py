@@ -133,3 +133,28 @@ async def test_a_silenced_alert_is_stored_muted_and_expiry_sends_nothing_late(
     [_, old] = await store.recent_alerts(T0 - timedelta(hours=1))
     assert (muted.id, muted.muted, ()) == (old.alert.id, old.alert.muted, old.deliveries)
     await fetcher.aclose()
+
+
+class CountingStore:
+    """Answers `active_silences` and counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def active_silences(self, now: datetime) -> list[Silence]:
+        self.calls += 1
+        return []
+
+
+async def test_the_silence_cache_reads_at_most_once_a_second_unless_told() -> None:
+    from wirewatch.muting import SilenceCache
+
+    store, cache = CountingStore(), SilenceCache(ttl=1.0)
+    for offset in (0.0, 0.5, 0.99):
+        await cache.get(store, T0 + timedelta(seconds=offset))  # type: ignore[arg-type]
+    assert 1 == store.calls
+    await cache.get(store, T0 + timedelta(seconds=1))  # type: ignore[arg-type]
+    assert 2 == store.calls
+    cache.forget()  # a silence was added or expired through this process
+    await cache.get(store, T0 + timedelta(seconds=1.1))  # type: ignore[arg-type]
+    assert 3 == store.calls

@@ -87,7 +87,12 @@ class Daemon:
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
         )
-        SilencesApi(self.store, clock=app.utc_now, check=self._check_silence).install(self.http.app)
+        SilencesApi(
+            self.store,
+            clock=app.utc_now,
+            check=self._check_silence,
+            changed=self.pipeline.silences.forget,
+        ).install(self.http.app)
         self._mtimes = self._file_times()
 
     def _check_silence(self, matchers: Sequence[Matcher]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from wirewatch.inhibit import OpenAlert, Rule, inhibited_by, longest_window
@@ -51,9 +51,32 @@ class Muter:
         return silence.reason if silence else None
 
 
-async def prepare(store: Store, loaded: Loaded, now: datetime) -> Muter:
+class SilenceCache:
+    """The silences in force, read from the store at most once every `ttl` seconds, so that
+    polls of many feeds do not each ask the database. A change made through this process
+    (`forget`) applies at once; one made by another instance, within `ttl`."""
+
+    def __init__(self, ttl: float = 1.0) -> None:
+        self.ttl = timedelta(seconds=ttl)
+        self._read_at: datetime | None = None
+        self._silences: list[Silence] = []
+
+    async def get(self, store: Store, now: datetime) -> list[Silence]:
+        fresh = self._read_at is not None and self._read_at <= now < self._read_at + self.ttl
+        if not fresh:
+            self._silences = await store.active_silences(now)
+            self._read_at = now
+        return self._silences
+
+    def forget(self) -> None:
+        self._read_at = None
+
+
+async def prepare(
+    store: Store, loaded: Loaded, now: datetime, cache: SilenceCache | None = None
+) -> Muter:
     """A poll's muter: the silences in force and, with inhibition rules, the open alerts."""
-    silences = await store.active_silences(now)
+    silences = await (cache or SilenceCache()).get(store, now)
     rules = loaded.inhibit_rules
     if not rules:
         return Muter(loaded.router, now, silences)

@@ -26,7 +26,7 @@ from wirewatch.config import FeedConfig
 from wirewatch.errors import ParseError
 from wirewatch.fetch import Fetcher
 from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
-from wirewatch.muting import Muter, prepare
+from wirewatch.muting import Muter, SilenceCache, prepare
 from wirewatch.parse import ParsedFeed, parse_feed
 from wirewatch.routing import labels_of
 from wirewatch.storage import (
@@ -95,6 +95,7 @@ class Pipeline:
         self.parse_executor = parse_executor
         self._synced: datetime | None = None
         self._bodies: dict[str, bytes] = {}  # feed -> digest of the last body ingested
+        self.silences = SilenceCache()
 
     def reload(self, loaded: Loaded) -> None:
         """Use a new config and watchlists from the next poll on."""
@@ -183,7 +184,7 @@ class Pipeline:
         ]
         novel_items = any(novel is not Novelty.SEEN for _, novel in classified)
         muter = (
-            await prepare(self.store, self.loaded, now)
+            await prepare(self.store, self.loaded, now, self.silences)
             if novel_items
             else Muter(self.loaded.router, now)
         )

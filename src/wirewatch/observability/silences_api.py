@@ -44,9 +44,16 @@ Check = Callable[[Sequence[Matcher]], list[str]]
 
 class SilencesApi:
     def __init__(
-        self, book: SilenceBook, *, clock: Callable[[], datetime], check: Check | None = None
+        self,
+        book: SilenceBook,
+        *,
+        clock: Callable[[], datetime],
+        check: Check | None = None,
+        changed: Callable[[], None] | None = None,
     ) -> None:
         self.book, self.clock, self.check = book, clock, check
+        self.changed = changed or (lambda: None)
+        """Called after a silence is added or expired (the pipeline forgets its cache)."""
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/api/silences", self.list)
@@ -69,12 +76,14 @@ class SilencesApi:
             raise BadQuery("the body is not JSON; send a JSON object") from None
         silence = self.silence_from(body)
         await self.book.add_silence(silence)
+        self.changed()
         return web.json_response(to_json(silence, self.clock()), status=201)
 
     async def expire(self, request: web.Request) -> web.Response:
         silence_id = request.match_info["id"]
         now = self.clock()
         found = await self.book.expire_silence(silence_id, now)
+        self.changed()
         if found is None:
             message = f"no silence {silence_id!r}; GET /api/silences lists them"
             return web.json_response({"error": "not_found", "message": message}, status=404)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from tests.storage.conftest import MakeStore
 from wirewatch import matchers as m
@@ -95,3 +96,27 @@ async def test_retention_removes_silences_long_ended(store: Store) -> None:
     outcome = await store.prune(T0, max_age=timedelta(days=30))
     assert 1 == outcome.silences
     assert ["sil_now", "sil_recent"] == [s.id for s in await store.list_silences()]
+
+
+async def test_a_data_dir_from_before_silences_migrates(tmp_path: Path) -> None:
+    """A SQLite file at schema 2 (before silences) keeps its rows and gains the table."""
+    import sqlite3
+
+    from wirewatch.storage import _sqlite_db as db
+    from wirewatch.storage.sqlite import SqliteStore
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for number, sql in db.migrations():
+        if number <= 2:
+            for statement in db._statements(sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+    conn.execute("INSERT INTO feeds (key) VALUES ('https://old.example/rss')")
+    conn.close()
+    async with SqliteStore(path) as store:
+        assert db.latest_version() == await store.migrate()
+        assert ["https://old.example/rss"] == [s.key for s in await store.list_feed_states()]
+        await store.add_silence(silence("sil_a"))
+        assert ["sil_a"] == [s.id for s in await store.active_silences(T0)]

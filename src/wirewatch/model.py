@@ -116,4 +116,5 @@ class Alert:
     severity: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     muted: str | None = None
-    """Why no notifier was sent this alert: `drop: <route>` or `silence <id>: <comment>`."""
+    """Why no notifier was sent this alert: `drop: <route>`, `inhibited by <alert> (inhibit[i])`
+    or `silence <id>: <comment>`; None when it was routed as usual."""

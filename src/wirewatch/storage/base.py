@@ -76,7 +76,7 @@ class Verdict:
     severity: str | None = None
     tags: tuple[str, ...] = ()
     muted: str | None = None
-    """Why the alert reaches no notifier: a route's drop, a silence (see `Alert.muted`)."""
+    """Why the alert reaches no notifier: a drop, an inhibition, a silence (`Alert.muted`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,16 @@ def test_test_reads_an_item(
     ] == capsys.readouterr().out.splitlines()
 
 
+def test_test_reads_one_pretty_printed_object(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    item = tmp_path / "item.json"
+    item.write_text('{\n  "id": "1",\n  "title": "The UN in Hama"\n}\n', encoding="utf-8")
+    assert 0 == main(["routes", "test", "--config", config, "--item", str(item), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert (["hama", "un"], []) == (sorted(result["entities"]), result["receivers"])
+
+
 def test_an_unknown_entity_is_a_usage_error(
     config: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

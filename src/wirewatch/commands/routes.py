@@ -138,7 +138,7 @@ def _item_cases(loaded: Loaded, args: argparse.Namespace) -> Iterator[Labels]:
     except OSError as e:
         raise UserError(f"routes test: cannot read {args.item}: {e.strerror or e}") from None
     problems: list[str] = []
-    items = list(jsonl_items(data.splitlines() or [data], problems))
+    items = list(jsonl_items(_lines(data), problems))
     if problems:
         raise UserError(f"routes test: {args.item}: {problems[0]}")
     for item in items:
@@ -148,6 +148,15 @@ def _item_cases(loaded: Loaded, args: argparse.Namespace) -> Iterator[Labels]:
             result = matcher.classify(item)
             if result.alert:
                 yield labels_of(matcher.watchlist, result, feed=(*args.feed, item.feed))
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """JSON Lines, or one JSON object written over several lines."""
+    try:
+        whole = json.loads(data)
+    except ValueError:
+        return data.splitlines()
+    return [json.dumps(whole).encode()] if isinstance(whole, dict) else data.splitlines()
 
 
 def _describe(labels: Labels) -> str:

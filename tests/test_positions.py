@@ -74,8 +74,8 @@ def test_watchlist_problems_have_a_place_and_plain_words(
         ("http: {port: 99999}\n", "1:14: http.port: 99999 is too large: it must be at most 65535"),
         (
             'watchlists: [a.yaml]\nfeeds:\n  - {url: "https://x.org/a}\n\n\n',
-            "6:1: not valid YAML: found unexpected end of stream (while scanning a quoted scalar"
-            " that starts at line 3, column 11)",
+            "3:11: not valid YAML: while scanning a quoted scalar, found unexpected end of stream"
+            " at line 6, column 1; a quote is not closed",
         ),
     ],
 )

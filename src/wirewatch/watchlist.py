@@ -132,12 +132,16 @@ def yaml_problem(error: yaml.YAMLError) -> str:
 
 
 def yaml_located(file: str, error: yaml.YAMLError) -> str:
-    """`file:line:column: not valid YAML: ...`, naming where an unclosed construct began."""
+    """`file:line:column: not valid YAML: ...`. When PyYAML names the construct it was reading
+    (an unclosed quote), the place is where that construct starts, not where the file ends."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and start is not None and mark is not None and start.line != mark.line:
+        hint = "; a quote is not closed" if "quoted scalar" in context else ""
+        return (
+            f"{file}:{start.line + 1}:{start.column + 1}: not valid YAML: {context}, {problem}"
+            f" at line {mark.line + 1}, column {mark.column + 1}{hint}"
+        )
     where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-    text = f"{where}: not valid YAML: {problem}"
-    if context and start is not None and (mark is None or start.line != mark.line):
-        text += f" ({context} that starts at line {start.line + 1}, column {start.column + 1})"
-    return text
+    return f"{where}: not valid YAML: {problem}"

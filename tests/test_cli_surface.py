@@ -40,6 +40,7 @@ def test_every_command_and_flag_has_help() -> None:
             elif not action.help and action.dest != "help":
                 missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
     top = completion._children(build_parser())
+    missing += [f"{name}: no description" for name, p in commands().items() if not p.description]
     assert [] == missing
     assert len(top) == len([a for a in build_parser()._actions[-1]._choices_actions if a.help])
 

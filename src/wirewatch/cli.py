@@ -46,7 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # not built yet
             raise
         module.add_parser(subparsers)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Each command's `--help` opens with what it does (its line in `wirewatch --help`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                sub, text = action.choices[choice.dest], choice.help or ""
+                if sub.description is None and text:
+                    sub.description = f"{text[:1].upper()}{text[1:]}."
+                _describe(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -115,6 +115,8 @@ class Alert:
     sources: tuple[Source, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    action: str | None = None
+    """The kind of action the story reports (`events.Event.action`), when its text names one."""
     muted: str | None = None
     """Why no notifier was sent this alert: `drop: <route>`, `inhibited by <alert> (inhibit[i])`
     or `silence <id>: <comment>`; None when it was routed as usual."""

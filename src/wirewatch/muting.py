@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from wirewatch.inhibit import OpenAlert, Rule, inhibited_by, longest_window
 from wirewatch.matchers import Labels
-from wirewatch.model import Classification
+from wirewatch.model import Classification, FeedItem
 from wirewatch.routing import Router
 from wirewatch.silences import Silence, muting
 from wirewatch.storage.base import AlertRecord, Store, Verdict
@@ -85,6 +85,15 @@ async def prepare(
     return Muter(loaded.router, now, silences, rules, [open_alert(r, names) for r in records])
 
 
+def item_action(item: FeedItem) -> str | None:
+    """The action kind an item reports, as story grouping finds it (`events.Event.action`):
+    what route, silence and inhibition matchers on `action` compare."""
+    from wirewatch.events import event_of
+    from wirewatch.stories import item_text
+
+    return event_of(item_text(item.title, item.summary)).action
+
+
 def open_alert(record: AlertRecord, feed_names: Mapping[str, str]) -> OpenAlert:
     """A stored alert as inhibition sees it; `feed_names` maps feed keys to their names."""
     alert = record.alert
@@ -96,6 +105,6 @@ def open_alert(record: AlertRecord, feed_names: Mapping[str, str]) -> OpenAlert:
         severity=alert.severity,
         tags=alert.tags,
         feed=tuple(dict.fromkeys(f for f in (feed_names.get(feed), feed) if f)),
-        action=getattr(alert, "action", None),
+        action=alert.action,
     )
     return OpenAlert(alert.id, labels, alert.created_at)

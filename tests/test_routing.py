@@ -275,3 +275,44 @@ async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path
     text = metrics.render()[0].decode()
     for reason in ("drop", "silence", "inhibit"):
         assert f'wirewatch_alerts_muted_total{{reason="{reason}"}} 1.0' in text
+
+
+async def test_routes_match_the_action_kind_story_grouping_finds(tmp_path: Path) -> None:
+    """`action = attack` reads the same action kind that the stored alert carries."""
+    import httpx
+
+    from tests.notify.scenarios import FixedClock
+    from tests.test_pipeline import Web
+    from wirewatch.demo import SampleItem
+    from wirewatch.fetch import Fetcher
+    from wirewatch.pipeline import Pipeline
+    from wirewatch.storage.sqlite import SqliteStore
+    from wirewatch.stories import StoryIndex
+
+    (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        "watchlists: [syria.yaml]\n"
+        "feeds: [{url: 'http://a.test/feed', name: a, backfill: true}]\n"
+        "notifiers: [{name: slack, type: console}, {name: mail, type: console}]\n"
+        "route: {notifiers: [mail], routes: [{matchers: ['action = attack'], notifiers: [slack]}]}\n",
+        encoding="utf-8",
+    )
+    loaded = load_everything(config)
+    web = Web()
+    web.feed(
+        "http://a.test/feed",
+        SampleItem("1", "Shelling in Homs", "", "http://a.test/1"),
+        SampleItem("2", "Talks on Hama open", "", "http://a.test/2"),
+    )
+    async with SqliteStore(tmp_path / "w.db") as store:
+        await store.migrate()
+        fetcher = Fetcher(transport=httpx.MockTransport(web.handle))
+        pipeline = Pipeline(
+            loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=FixedClock()
+        )
+        alerts = (await pipeline.poll(loaded.config.feeds[0])).alerts
+        await fetcher.aclose()
+        sent = {(d.alert.item.title, d.notifier) for d in await store.list_deliveries()}
+    assert {"attack"} & {a.action for a in alerts}
+    assert {("Shelling in Homs", "slack"), ("Talks on Hama open", "mail")} == sent

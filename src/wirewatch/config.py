@@ -24,6 +24,7 @@ from wirewatch._yaml import load as load_yaml
 from wirewatch.durations import Seconds
 from wirewatch.errors import ConfigError
 from wirewatch.inhibit import InhibitConfig
+from wirewatch.limits import Limits
 from wirewatch.routing import RouteConfig, legacy_tree
 from wirewatch.watchlist import yaml_located, yaml_problem
 
@@ -113,9 +114,18 @@ class RetentionConfig(_Strict):
     every: Seconds = 6 * 3600.0
 
 
+class RetryConfig(_Strict):
+    """How a failing destination is retried: probes at most `max_backoff` apart (jittered),
+    rows given up `max_age` after their creation; `max_attempts` is off unless set."""
+
+    max_backoff: Seconds = 60.0
+    max_age: Seconds = 86400.0
+    max_attempts: int | None = Field(default=None, ge=1)
+
+
 class NotifierConfig(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["webhook", "email", "console"]
+    type: Literal["webhook", "email", "console", "apprise"]
     format: Literal["json", "slack", "discord", "teams"] = "json"
     url: str | None = None
     secret: str | None = None
@@ -135,8 +145,11 @@ class NotifierConfig(_Strict):
     rate_limit: float = Field(default=0.0, ge=0, description="messages per second, 0 = none")
     digest_threshold: int = Field(default=10, ge=1)
     digest_window: Seconds = 300.0
-    max_attempts: int = Field(default=12, ge=1)
-    max_age: Seconds = 86400.0
+    retry: RetryConfig | None = None
+    max_attempts: int | None = Field(default=None, ge=1)
+    """Older spelling of retry.max_attempts."""
+    max_age: Seconds | None = None
+    """Older spelling of retry.max_age."""
     schedule: str | None = None
     """Send only digests on a schedule: "every 30m" or "daily 07:00 Europe/Berlin"."""
     quiet: str | None = None
@@ -146,10 +159,12 @@ class NotifierConfig(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> NotifierConfig:
-        if self.type == "webhook" and not self.url:
-            raise ValueError("a webhook notifier needs url (or url_file)")
+        if self.type in ("webhook", "apprise") and not self.url:
+            raise ValueError(f"a {self.type} notifier needs url (or url_file)")
         if self.type == "email" and not (self.host and self.sender and self.to):
             raise ValueError("an email notifier needs host, from and to")
+        if self.retry is not None and (self.max_attempts or self.max_age):
+            raise ValueError("set max_attempts and max_age inside retry, not beside it")
         if self.schedule:
             from wirewatch._digest import parse_schedule
 
@@ -159,6 +174,18 @@ class NotifierConfig(_Strict):
 
             parse_quiet(self.quiet)
         return self
+
+    @property
+    def retry_policy(self) -> RetryConfig:
+        """`retry`, or the defaults with the older top-level keys applied."""
+        if self.retry is not None:
+            return self.retry
+        defaults = RetryConfig()
+        return RetryConfig(
+            max_backoff=defaults.max_backoff,
+            max_age=self.max_age or defaults.max_age,
+            max_attempts=self.max_attempts,
+        )
 
 
 class HttpConfig(_Strict):
@@ -201,6 +228,7 @@ class Config(BaseSettings):
     """Inhibition rules (see inhibit.py)."""
     http: HttpConfig = HttpConfig()
     daemon: DaemonConfig = DaemonConfig()
+    limits: Limits = Limits()
 
     @classmethod
     def settings_customise_sources(
@@ -240,7 +268,7 @@ def load_config(path: str | Path) -> Config:
     path = Path(path).resolve()
     text, raw = _read_yaml(path)
     problems: list[str] = []
-    raw = _expand(raw, "", problems, path.parent)
+    raw = _expand(raw, "", problems, path.parent, {})
     if problems:
         raise located_error(str(path), text, problems)
     _resolve_paths(raw, path.parent)
@@ -289,9 +317,28 @@ def _read_yaml(path: Path) -> tuple[str, dict[str, Any]]:
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand(node: Any, where: str, problems: list[str], base: Path) -> Any:
+def _expand(node: Any, where: str, problems: list[str], base: Path, done: dict[int, Any]) -> Any:
     """Expand `${VAR}` in strings and replace `key_file: PATH` with `key: <file contents>`;
-    a relative PATH is read from `base`, the config file's folder."""
+    a relative PATH is read from `base`, the config file's folder.
+
+    A mapping or list met again (a YAML alias) gives the copy made the first time, from `done`:
+    copying it once per reference would grow exponentially with nested aliases."""
+    if isinstance(node, dict | list):
+        if id(node) not in done:
+            done[id(node)] = _expand_container(node, where, problems, base, done)
+        return done[id(node)]
+    if isinstance(node, str) and "${" in node:
+        return _ENV.sub(lambda m: _env(m.group(1), where, problems), node)
+    return node
+
+
+def _expand_container(
+    node: dict[Any, Any] | list[Any],
+    where: str,
+    problems: list[str],
+    base: Path,
+    done: dict[int, Any],
+) -> Any:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -299,13 +346,9 @@ def _expand(node: Any, where: str, problems: list[str], base: Path) -> Any:
             if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
                 out[key.removesuffix("_file")] = _read_secret(value, here, problems, base)
             else:
-                out[key] = _expand(value, here, problems, base)
+                out[key] = _expand(value, here, problems, base, done)
         return out
-    if isinstance(node, list):
-        return [_expand(v, f"{where}[{i}]", problems, base) for i, v in enumerate(node)]
-    if isinstance(node, str) and "${" in node:
-        return _ENV.sub(lambda m: _env(m.group(1), where, problems), node)
-    return node
+    return [_expand(v, f"{where}[{i}]", problems, base, done) for i, v in enumerate(node)]
 
 
 def _env(name: str, where: str, problems: list[str]) -> str:

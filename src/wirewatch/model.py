@@ -59,6 +59,8 @@ class Classification:
     item_id: str
     alert: bool
     matches: tuple[Match, ...] = ()
+    omitted: tuple[tuple[str, int], ...] = ()
+    """(entity, count) of the matches not reported, beyond the cap per entity."""
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -99,6 +101,8 @@ class Source:
     url: str
     published: datetime | None
     seen_at: datetime
+    feed_name: str = ""
+    """The feed's configured name ("" when it has none, or for reports stored before names)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +119,26 @@ class Alert:
     sources: tuple[Source, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    omitted: tuple[tuple[str, int], ...] = ()
+    """(entity, count) of the matches not in `matches`, beyond the cap per entity."""
     action: str | None = None
     """The kind of action the story reports (`events.Event.action`), when its text names one."""
+    feed_name: str = ""
+    """The configured name of the item's feed ("" when it has none)."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """(entity id, display name) of each matched entity: its watchlist `label`, else its
+    first name. Empty for alerts stored before labels; renderers then fall back to a match."""
+
+    def label_of(self, entity: str) -> str:
+        """The display name of a matched entity."""
+        found = dict(self.labels).get(entity)
+        return found or next((m.name for m in self.matches if m.entity == entity), entity)
+
+    @property
+    def feed_label(self) -> str:
+        """The feed's configured name, else its URL."""
+        return self.feed_name or self.item.feed
+
     muted: str | None = None
     """Why no notifier was sent this alert: `drop: <route>`, `inhibited by <alert> (inhibit[i])`
     or `silence <id>: <comment>`; None when it was routed as usual."""

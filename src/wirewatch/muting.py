@@ -36,13 +36,21 @@ class Muter:
     rules: Sequence[Rule] = ()
     open_alerts: Sequence[OpenAlert] = ()
 
-    def verdict(self, result: Classification, labels: Labels) -> Verdict:
+    def verdict(
+        self,
+        result: Classification,
+        labels: Labels,
+        names: tuple[tuple[str, str], ...] = (),
+    ) -> Verdict:
+        """`labels` are what matchers see; `names` the entities' display names, for the alert."""
         routed = self.router.route(labels)
         muted = routed.muted
         if muted is None and result.alert:
             muted = self._muted(labels)
         destinations = () if muted else routed.notifiers
-        return Verdict(result, destinations, labels.severity, labels.tags, muted)
+        return Verdict(
+            result, destinations, labels.severity, labels.tags, labels=names, muted=muted
+        )
 
     def _muted(self, labels: Labels) -> str | None:
         if self.rules and (why := inhibited_by(self.rules, self.open_alerts, labels, self.now)):

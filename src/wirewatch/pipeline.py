@@ -44,6 +44,7 @@ from wirewatch.storage import (
     Verdict,
 )
 from wirewatch.stories import StoryIndex
+from wirewatch.watchlist import entity_labels
 
 log = structlog.get_logger("wirewatch.pipeline")
 
@@ -152,6 +153,7 @@ class Pipeline:
                 feed_name=feed.label,
                 content_type=result.content_type,
                 now=now,
+                limits=self.loaded.config.limits,
             )
             # feedparser costs ~0.5 ms of CPU per item: off the event loop, in processes if given.
             parsed = await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
@@ -256,6 +258,7 @@ class Pipeline:
         settings = self.loaded.config.stories
         return IngestBatch(
             feed=feed.key,
+            feed_name=feed.name,
             now=now,
             items=tuple(BatchItem(i, v, stories.get(i.id)) for i, _, v in batch),
             feed_state=state,
@@ -283,7 +286,7 @@ class Pipeline:
         for name, matcher in self.loaded.matchers.items():
             if feed is not None and feed.watchlists is not None and name not in feed.watchlists:
                 continue
-            result = matcher.classify(item)
+            result = matcher.classify(item, per_entity=self.loaded.config.limits.matches_per_entity)
             if result.alert and not action:
                 action.append(item_action(item))
             labels = labels_of(
@@ -292,7 +295,8 @@ class Pipeline:
                 feed=(feed.label, feed.url) if feed is not None else (),
                 action=action[0] if action else None,
             )
-            verdicts.append(muter.verdict(result, labels))
+            names = entity_labels(matcher.watchlist, result)
+            verdicts.append(muter.verdict(result, labels, names))
         return tuple(verdicts)
 
     def _healthy(

@@ -25,9 +25,13 @@ from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import WatchlistError
 from wirewatch.fold import fold_name
+from wirewatch.model import Classification
 from wirewatch.severity import Severity
 
 _HINT = "config/watchlists/syria.yaml"
+MAX_NAME = 300
+"""Characters in a name or exclude phrase: the automaton's build time grows with the square of
+a name's length (a 20,000-character name took 1.5 s), and no name of a place or actor is long."""
 FieldName = Literal["title", "summary", "content"]
 
 
@@ -41,6 +45,8 @@ class Entity(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     kind: Literal["place", "actor"]
     names: tuple[str, ...] = Field(min_length=1)
+    label: str = ""
+    """How alerts name the entity (default: its first name)."""
     exclude: tuple[str, ...] = ()
     match_case: tuple[str, ...] = ()
     description: str = ""
@@ -64,6 +70,11 @@ class Entity(_Strict):
         for index, name in enumerate(names):
             if not name.strip():
                 raise ValueError(f"[{index}] is empty")
+            if len(name) > MAX_NAME:
+                raise ValueError(
+                    f"[{index}] is {len(name):,} characters long; at most {MAX_NAME} are allowed "
+                    "(a name, not a text)"
+                )
             if not any(c.isalnum() for c in fold_name(name)):
                 raise ValueError(f"[{index}] {name!r} folds to nothing (no letter or digit)")
         return names
@@ -86,6 +97,10 @@ class Entity(_Strict):
         if self.include and not (self.iso3166 and "-" in self.iso3166):
             raise ValueError("include: within needs iso3166 of an area, such as SY-HI")
         return self
+
+    @property
+    def display_name(self) -> str:
+        return self.label.strip() or self.names[0]
 
 
 class AlertRule(_Strict):
@@ -169,3 +184,9 @@ def yaml_located(file: str, error: yaml.YAMLError) -> str:
         )
     where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
     return f"{where}: not valid YAML: {problem}"
+
+
+def entity_labels(watchlist: Watchlist, result: Classification) -> tuple[tuple[str, str], ...]:
+    """(entity id, display name) of every entity `result` matched, for its alert."""
+    by_id = {e.id: e for e in watchlist.entities}
+    return tuple((e, by_id[e].display_name) for e in result.entities if e in by_id)

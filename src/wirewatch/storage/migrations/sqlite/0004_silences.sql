@@ -1,4 +1,4 @@
--- wirewatch schema 3: silences (see wirewatch/silences.py). matchers: JSON [[key, op, value]].
+-- wirewatch schema 4: silences (see wirewatch/silences.py). matchers: JSON [[key, op, value]].
 
 CREATE TABLE silences (
     id TEXT PRIMARY KEY,

@@ -1,4 +1,4 @@
--- wirewatch schema 2 (PostgreSQL): silences (see wirewatch/silences.py), shared by every
+-- wirewatch schema 3 (PostgreSQL): silences (see wirewatch/silences.py), shared by every
 -- instance. matchers: JSON [[key, op, value]].
 
 CREATE TABLE silences (

@@ -64,7 +64,7 @@ def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
         "  - {name: hook, type: webhook}\n",
     )
     assert [
-        "feeds[0].intervall: unknown key (check the spelling; see config/wirewatch.yaml)",
+        "feeds[0].intervall: unknown key; did you mean 'interval'? (see config/wirewatch.yaml)",
         "feeds[1].url: 'ftp://example.org/b' is not an http, https or file URL",
         "fetch.timeout: 'soon' is not a duration (use seconds or 30s, 5m, 6h, 2d)",
         "notifiers[0] (name 'hook'): a webhook notifier needs url (or url_file)",
@@ -75,11 +75,13 @@ def test_cross_checks(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "feeds: [{url: 'https://example.org/a.xml'}, {url: 'https://example.org/a.xml'}]\n"
-        "notifiers: [{name: out, type: console}]\n"
-        "routes: [{notifiers: [out, missing]}]\n",
+        "notifiers: [{name: all, type: console}]\n"
+        "route: {notifiers: all}\n"
+        "routes: [{notifiers: [all]}]\n",
     )
     [problem] = problems(path)
-    assert "routes[0].notifiers: no notifier is named 'missing'" in problem
+    assert "notifier name 'all' is reserved" in problem
+    assert "route and routes: use one" in problem
     assert "feed 'https://example.org/a.xml' is listed twice" in problem
 
 
@@ -179,8 +181,10 @@ def test_check_config_reports_problems_in_one_block_without_a_traceback(tmp_path
     assert 2 == result.returncode
     assert [
         f"{path.resolve()}: 2 problem(s)",
-        "  fetch.timeout: 'soon' is not a duration (use seconds or 30s, 5m, 6h, 2d)",
-        "  fetch.colour: unknown key (check the spelling; see config/wirewatch.yaml)",
+        f"  {path.resolve()}:1:18: fetch.timeout: 'soon' is not a duration"
+        " (use seconds or 30s, 5m, 6h, 2d)",
+        f"  {path.resolve()}:1:24: fetch.colour: unknown key"
+        " (check the spelling; see config/wirewatch.yaml)",
     ] == result.stderr.splitlines()
     assert "" == result.stdout
 

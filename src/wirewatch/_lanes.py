@@ -121,6 +121,7 @@ class Lane:
         )
         self.bucket = TokenBucket(policy.rate_limit, policy.burst)
         self.health = health or Health(name)
+        self.quiet = policy.quiet
         self.disabled: str | None = None
 
     @property
@@ -147,11 +148,17 @@ class Lane:
         if self.disabled:
             plan.dead += [(row, f"notifier disabled: {self.disabled}") for row in rows]
             return
+        if self.quiet is not None and self.quiet.contains(now):
+            self._hold_quiet(rows, now, plan)
+            return
         retried, fresh = _by_history(rows)
+        fresh, after_quiet = self._after_quiet(fresh)
         if self.failing:
-            groups = self._probe(retried, self._fresh_for_probe(fresh, now, plan), plan)
+            groups = self._probe(
+                retried, after_quiet + self._fresh_for_probe(fresh, now, plan), plan
+            )
         else:
-            groups = retried + self._through_gate(fresh, now, plan)
+            groups = retried + after_quiet + self._through_gate(fresh, now, plan)
         waiting = 0
         for group in groups:
             if self.bucket.take(now.timestamp()):
@@ -166,6 +173,21 @@ class Lane:
             waiting += 1
             note = f"held by the rate limit ({self.bucket.rate:g}/s)"
             plan.holds += [(row, slot, note) for row in group.rows]
+
+    def _hold_quiet(self, rows: Sequence[DeliveryRecord], now: datetime, plan: Plan) -> None:
+        """During quiet hours every row waits for their end (see intervals.py)."""
+        assert self.quiet is not None
+        until = self.quiet.ends_after(now)
+        note = f"quiet hours ({self.quiet.text}) until {_when(until)}"
+        plan.holds += [(row, until, note) for row in rows]
+
+    def _after_quiet(self, fresh: list[DeliveryRecord]) -> tuple[list[DeliveryRecord], list[Group]]:
+        """Once quiet hours are over, the rows created during them go out as one digest."""
+        if self.quiet is None:
+            return fresh, []
+        held = tuple(r for r in fresh if self.quiet.contains(r.created_at))
+        rest = [r for r in fresh if not self.quiet.contains(r.created_at)]
+        return rest, ([Group(held, digest=len(held) > 1)] if held else [])
 
     def _through_gate(self, fresh: list[DeliveryRecord], now: datetime, plan: Plan) -> list[Group]:
         groups, holds = self.gate.split(fresh, now)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from wirewatch._digest import Schedule
 from wirewatch.backoff import Backoff
 from wirewatch.errors import DeliveryError
+from wirewatch.intervals import QuietHours, parse_quiet
 from wirewatch.storage.base import DeliveryRecord
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ class DeliveryPolicy:
     """Give up after this many attempts of one row as well (default: only by age)."""
     schedule: Schedule | None = None
     """Send only scheduled digests (see `_digest.parse_schedule`), e.g. for email."""
+    quiet: QuietHours | None = None
+    """Hold deliveries during these hours, then send what was held as one digest."""
 
     @property
     def backoff(self) -> Backoff:
@@ -64,6 +67,7 @@ class DeliveryPolicy:
             max_age=retry.max_age,
             max_attempts=retry.max_attempts,
             schedule=schedule,
+            quiet=parse_quiet(config.quiet) if config.quiet else None,
         )
 
 

@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
-def describe_errors(error: ValidationError, raw: Any, *, hint: str = "") -> list[str]:
-    """Turn pydantic errors into `path: message` lines (`feeds[3] (name 'x').interval: ...`)."""
+def describe_errors(
+    error: ValidationError, raw: Any, *, hint: str = "", model: type[BaseModel] | None = None
+) -> list[str]:
+    """Turn pydantic errors into `path: message` lines (`feeds[3] (name 'x').interval: ...`);
+    with the `model` that failed, an unknown key gets a did-you-mean."""
     errors = error.errors()
     nested = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
     # A list whose items failed also reports itself as too short: say only the real problem.
     errors = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in nested)]
-    return [f"{_location(err['loc'], raw)}: {_message(err, hint)}" for err in errors]
+    closes = [_close_key(model, err) for err in errors]
+    # A misspelt required key is missing too: the unknown key's did-you-mean says it all.
+    meant = {(*e["loc"][:-1], c) for e, c in zip(errors, closes, strict=True) if c}
+    return [
+        f"{_location(err['loc'], raw)}: {_message(err, hint, close)}"
+        for err, close in zip(errors, closes, strict=True)
+        if not (err["type"] == "missing" and tuple(err["loc"]) in meant)
+    ]
+
+
+def _close_key(model: type[BaseModel] | None, err: Any) -> str | None:
+    """For an unknown key, the known key of the same model it most resembles."""
+    if model is None or err["type"] != "extra_forbidden" or not err["loc"]:
+        return None
+    current: type[BaseModel] | None = model
+    for part in err["loc"][:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(str(part))
+        current = _model_in(field.annotation) if field is not None else None
+    if current is None:
+        return None
+    keys = [f.alias or name for name, f in current.model_fields.items()]
+    close = difflib.get_close_matches(str(err["loc"][-1]), keys, n=1)
+    return close[0] if close else None
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if found := _model_in(arg):
+            return found
+    return None
 
 
 def _location(loc: tuple[int | str, ...], raw: Any) -> str:
@@ -40,10 +77,51 @@ def _child(node: Any, part: int | str) -> Any:
     return None
 
 
-def _message(err: Any, hint: str) -> str:
-    if err["type"] == "extra_forbidden":
+def _message(err: Any, hint: str, close: str | None = None) -> str:
+    kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind == "extra_forbidden" and close:
+        return f"unknown key; did you mean {close!r}?{' (see ' + hint + ')' if hint else ''}"
+    if kind == "extra_forbidden":
         return f"unknown key (check the spelling{'; see ' + hint if hint else ''})"
-    if err["type"] == "missing":
+    if kind == "missing":
         return "required key is missing"
+    plain = _PLAIN.get(kind)
+    if plain is not None:
+        return plain.format(given=_shown(given), type=_kind(given), **ctx)
     message: str = err["msg"]
     return message.removeprefix("Value error, ")
+
+
+_PLAIN = {
+    "literal_error": "{given} is not allowed here; use {expected}",
+    "string_type": "expected text, not {type} {given}",
+    "tuple_type": "expected a list, not {type} {given}",
+    "list_type": "expected a list, not {type} {given}",
+    "dict_type": "expected a mapping of keys and values, not {type} {given}",
+    "model_type": "expected a mapping of keys and values, not {type} {given}",
+    "model_attributes_type": "expected a mapping of keys and values, not {type} {given}",
+    "int_parsing": "{given} is not a whole number",
+    "int_type": "{given} is not a whole number",
+    "int_from_float": "{given} is not a whole number",
+    "float_parsing": "{given} is not a number",
+    "float_type": "{given} is not a number",
+    "bool_parsing": "{given} is neither true nor false",
+    "bool_type": "{given} is neither true nor false",
+    "greater_than": "{given} is too small: it must be more than {gt}",
+    "greater_than_equal": "{given} is too small: it must be at least {ge}",
+    "less_than": "{given} is too large: it must be less than {lt}",
+    "less_than_equal": "{given} is too large: it must be at most {le}",
+    "too_short": "needs at least {min_length} item(s)",
+    "string_too_long": "{given} is too long: at most {max_length} characters",
+    "string_pattern_mismatch": "{given} has the wrong form: it must match {pattern}",
+}
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", str: "the text", bool: "the boolean"}
+    return names.get(type(value), "the number" if isinstance(value, int | float) else "the value")

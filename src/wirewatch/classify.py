@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from importlib.resources import files
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
@@ -20,6 +20,9 @@ from wirewatch.limits import DEFAULT as _LIMITS
 from wirewatch.limits import cap_matches
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
 from wirewatch.watchlist import Entity, Watchlist
+
+if TYPE_CHECKING:
+    from wirewatch._nearmiss import NearMiss
 
 Case = Literal["any", "upper", "capital"]
 MATCHES_PER_ENTITY = _LIMITS.matches_per_entity
@@ -215,6 +218,19 @@ class Matcher:
         kept, omitted = cap_matches(matches, per_entity)
         return Classification(self.watchlist.name, item.id, alert, kept, omitted)
 
+    def near_misses(self, item: FeedItem) -> list[NearMiss]:
+        """Names in `item` that did not count, and why (for `classify --explain`)."""
+        from wirewatch._nearmiss import near_misses
+
+        return near_misses(self, item)
+
+    def rule_problem(self, result: Classification) -> str | None:
+        """For matches that raised no alert: the part of the alert rule they miss."""
+        from wirewatch._nearmiss import rule_problem
+
+        kinds: set[str] = {m.kind for m in result.matches}
+        return rule_problem(self, len(result.entities), kinds) if result.matches else None
+
     def alerts(self, matches: list[Match]) -> bool:
         rule = self.watchlist.alert
         if not matches:
@@ -261,7 +277,8 @@ def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
             key = fold_name(name)
             arabic = _is_arabic(key[0])
             plural = (
-                entity.kind == "actor"
+                entity.plural
+                and entity.kind == "actor"
                 and not arabic
                 and case != "upper"
                 and len(key) >= _PLURAL_MIN
@@ -290,6 +307,8 @@ def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
 def _surname_forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
     """A person's surname alone, capitalised: Geir Pedersen -> Pedersen, Ahmed al-Sharaa ->
     Sharaa. Skipped when the entity already lists it, or the name looks like an organisation."""
+    if not entity.surname:
+        return []
     known = {fold_name(n) for n in entity.names}
     forms = []
     for name in entity.names:

@@ -28,6 +28,10 @@ COMMANDS: tuple[str, ...] = (
     "notify",
     "db",
     "watchlist",
+    "routes",
+    "silence",
+    "schema",
+    "completion",
 )
 
 
@@ -36,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wirewatch",
         description="Watch news feeds for tracked places and actors; deliver each alert once.",
     )
-    parser.add_argument("--version", action="version", version=f"wirewatch {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"wirewatch {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         try:
@@ -46,7 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # not built yet
             raise
         module.add_parser(subparsers)
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Each command's `--help` opens with what it does (its line in `wirewatch --help`)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                sub, text = action.choices[choice.dest], choice.help or ""
+                if sub.description is None and text:
+                    sub.description = f"{text[:1].upper()}{text[1:]}."
+                _describe(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

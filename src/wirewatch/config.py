@@ -8,6 +8,7 @@ overrides nested with `__`) or from `*_file` keys; durations are seconds or `30s
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -22,25 +23,19 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from wirewatch import _env as env_overrides
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
+from wirewatch.durations import Seconds
 from wirewatch.errors import ConfigError
+from wirewatch.inhibit import InhibitConfig
 from wirewatch.limits import Limits
 from wirewatch.netguard import IPNetwork, parse_network
 from wirewatch.observability.logging import redact_log_url
-from wirewatch.watchlist import yaml_problem
+from wirewatch.routing import RouteConfig, legacy_tree
+from wirewatch.watchlist import yaml_located, yaml_problem
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _HINT = "config/wirewatch.yaml"
-
-
-def _seconds(value: Any) -> Any:
-    if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
-        if not match:
-            raise ValueError(f"{value!r} is not a duration (use seconds or 30s, 5m, 6h, 2d)")
-        return float(match.group(1)) * _UNITS[match.group(2) or "s"]
-    return value
 
 
 def _feed_url(value: Any) -> Any:
@@ -55,7 +50,6 @@ def _network(value: Any) -> Any:
     return parse_network(value)
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
 Network = Annotated[IPNetwork, BeforeValidator(_network)]
 
 
@@ -99,8 +93,28 @@ class FetchConfig(_Strict):
     """Non-public networks (CIDRs) feeds may be fetched from anyway; see `netguard`."""
 
 
+def _storage_url(value: Any) -> Any:
+    """`sqlite:///PATH`, `postgresql://...` or `postgres://...` (a bare path is SQLite too)."""
+    if not isinstance(value, str):
+        return value
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]+):", value)
+    if scheme and scheme.group(1).lower() not in ("sqlite", "postgresql", "postgres"):
+        given = scheme.group(1)
+        close = difflib.get_close_matches(given.lower(), ["sqlite", "postgresql"], n=1)
+        hint = f"; did you mean {close[0]}://?" if close else ""
+        raise ValueError(
+            f"{given}: is not a storage this version knows: use sqlite:///PATH or"
+            f" postgresql://user:pass@host/db{hint}"
+        )
+    if value.startswith(("postgresql:", "postgres:")) and not value.startswith(
+        ("postgresql://", "postgres://")
+    ):
+        raise ValueError(f"{value!r}: write postgresql://user:pass@host/db")
+    return value
+
+
 class StorageConfig(_Strict):
-    url: str = "sqlite:///wirewatch.db"
+    url: Annotated[str, BeforeValidator(_storage_url)] = "sqlite:///wirewatch.db"
 
     @property
     def is_postgres(self) -> bool:
@@ -158,6 +172,8 @@ class NotifierConfig(_Strict):
     """Older spelling of retry.max_age."""
     schedule: str | None = None
     """Send only digests on a schedule: "every 30m" or "daily 07:00 Europe/Berlin"."""
+    quiet: str | None = None
+    """Quiet hours, e.g. "22:00-07:00 Europe/London": held, then sent as one digest."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -173,6 +189,10 @@ class NotifierConfig(_Strict):
             from wirewatch._digest import parse_schedule
 
             parse_schedule(self.schedule)  # raises ValueError with the reason
+        if self.quiet:
+            from wirewatch.intervals import parse_quiet
+
+            parse_quiet(self.quiet)
         return self
 
     @property
@@ -186,15 +206,6 @@ class NotifierConfig(_Strict):
             max_age=self.max_age or defaults.max_age,
             max_attempts=self.max_attempts,
         )
-
-
-class RouteConfig(_Strict):
-    notifiers: tuple[str, ...] = Field(min_length=1)
-    watchlists: tuple[str, ...] = ()
-    entities: tuple[str, ...] = ()
-    kinds: tuple[Literal["place", "actor"], ...] = ()
-    severities: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
 
 
 class HttpConfig(_Strict):
@@ -229,7 +240,12 @@ class Config(BaseSettings):
     stories: StoriesConfig = StoriesConfig()
     retention: RetentionConfig = RetentionConfig()
     notifiers: tuple[NotifierConfig, ...] = ()
+    route: RouteConfig | None = None
+    """The routing tree (see routing.py); without it, every alert goes to every notifier."""
     routes: tuple[RouteConfig, ...] = ()
+    """The old form: a list of routes, each adding its notifiers (read as `legacy_tree`)."""
+    inhibit: tuple[InhibitConfig, ...] = ()
+    """Inhibition rules (see inhibit.py)."""
     http: HttpConfig = HttpConfig()
     daemon: DaemonConfig = DaemonConfig()
     limits: Limits = Limits()
@@ -249,17 +265,19 @@ class Config(BaseSettings):
     def _cross_checks(self) -> Config:
         names = [n.name for n in self.notifiers]
         problems = [f"notifier name {n!r} is used twice" for n in set(names) if names.count(n) > 1]
-        for index, route in enumerate(self.routes):
-            problems += [
-                f"routes[{index}].notifiers: no notifier is named {name!r}"
-                for name in route.notifiers
-                if name not in names
-            ]
+        if "all" in names:
+            problems.append("notifier name 'all' is reserved (`notifiers: all` in routes)")
+        if self.route is not None and self.routes:
+            problems.append("route and routes: use one (routes is the old list form of route)")
         feeds = [f.url for f in self.feeds]
         problems += [f"feed {u!r} is listed twice" for u in set(feeds) if feeds.count(u) > 1]
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def routing_tree(self) -> RouteConfig:
+        return self.route if self.route is not None else legacy_tree(self.routes)
 
     def feed_interval(self, feed: FeedConfig) -> float:
         return feed.interval or self.fetch.interval
@@ -268,18 +286,23 @@ class Config(BaseSettings):
 def load_config(path: str | Path) -> Config:
     """Read, expand and validate the config file; every problem is listed with its path."""
     path = Path(path).resolve()
-    raw = _read_yaml(path)
+    text, raw = _read_yaml(path)
     problems: list[str] = []
     raw = _expand(raw, "", problems, path.parent, {})
     if problems:
-        raise ConfigError(str(path), problems)
+        raise located_error(str(path), text, problems)
     _resolve_paths(raw, path.parent)
     try:
-        return Config(source=path, **raw)
+        config = Config(source=path, **raw)
     except ValidationError as e:
-        raise ConfigError(str(path), describe_errors(e, raw, hint=_HINT)) from None
+        raise located_error(
+            str(path), text, describe_errors(e, raw, hint=_HINT, model=Config)
+        ) from None
     except SettingsError as e:
         raise ConfigError(str(path), [_env_problem(e)]) from None
+    if misspelt := env_overrides.misspelt(os.environ, Config):
+        raise ConfigError(str(path), misspelt, misspelt)
+    return config
 
 
 def _env_problem(error: SettingsError) -> str:
@@ -293,20 +316,35 @@ def _env_problem(error: SettingsError) -> str:
     )
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def located_error(file: str, text: str, problems: list[str]) -> ConfigError:
+    """A ConfigError whose problems also carry their line and column in `text`; those that
+    came from `WIREWATCH_...` variables name the variable instead."""
+    from wirewatch._positions import locate
+
+    problems = env_overrides.blame(problems, os.environ, Config)
+    located = [
+        p if p.startswith("environment variable") else line
+        for p, line in zip(problems, locate(file, text, problems), strict=True)
+    ]
+    return ConfigError(file, problems, located)
+
+
+def _read_yaml(path: Path) -> tuple[str, dict[str, Any]]:
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = load_yaml(text)
     except FileNotFoundError:
         raise ConfigError(str(path), ["file not found (pass --config FILE)"]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
-        raise ConfigError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
+        problem = f"not valid YAML: {yaml_problem(e)}"
+        raise ConfigError(str(path), [problem], [yaml_located(str(path), e)]) from None
     if raw is None:
-        return {}
+        return text, {}
     if not isinstance(raw, dict):
         raise ConfigError(str(path), ["expected a mapping of settings at the top level"])
-    return raw
+    return text, raw
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -20,7 +20,7 @@ import os
 import random
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -36,12 +36,15 @@ from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError, UserError
 from wirewatch.fetch import Fetcher
 from wirewatch.geojson import PlaceIndex, alert_places, place_index
+from wirewatch.matchers import Matcher
 from wirewatch.netguard import IPNetwork
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.logging import default_redactor, redact_log_url
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.silences_api import SilencesApi
 from wirewatch.pipeline import Pipeline
 from wirewatch.polling import FeedPoller
+from wirewatch.routing import matcher_problems
 from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.stops import Stops
 from wirewatch.storage import Store, is_silent
@@ -139,6 +142,15 @@ class Daemon:
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
         )
+        SilencesApi(
+            self.store,
+            clock=app.utc_now,
+            check=self._check_silence,
+            changed=self.pipeline.silences.forget,
+        ).install(self.http.app)
+
+    def _check_silence(self, matchers: Sequence[Matcher]) -> list[str]:
+        return matcher_problems(matchers, self.loaded.known)
 
     async def run(self) -> int:
         """Run until a signal; return the exit code."""

@@ -35,10 +35,12 @@ class ConfigError(UserError):
     `problems` lists each one as "path: message" so that all are shown at once.
     """
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str], located: list[str] | None = None):
         self.source = source
         self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
+        self.located = located or [f"{source}: {p}" for p in problems]
+        """Each problem as `file:line:column: path: message`, where the file has a place."""
+        super().__init__("; ".join(self.located))
 
 
 class WatchlistError(ConfigError):

@@ -138,3 +138,7 @@ class Alert:
     def feed_label(self) -> str:
         """The feed's configured name, else its URL."""
         return self.feed_name or self.item.feed
+
+    muted: str | None = None
+    """Why no notifier was sent this alert: `drop: <route>`, `inhibited by <alert> (inhibit[i])`
+    or `silence <id>: <comment>`; None when it was routed as usual."""

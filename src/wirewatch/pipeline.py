@@ -29,8 +29,9 @@ from wirewatch.fetch import Fetcher
 from wirewatch.gate import IngestGate
 from wirewatch.grouping import decide_stories, stored_member
 from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
+from wirewatch.muting import Muter, SilenceCache, item_action, prepare
 from wirewatch.parse import ParsedFeed, parse_feed
-from wirewatch.routing import severity_and_tags
+from wirewatch.routing import labels_of
 from wirewatch.storage import (
     BatchItem,
     FeedState,
@@ -46,6 +47,7 @@ from wirewatch.stories import StoryIndex
 from wirewatch.watchlist import entity_labels
 
 log = structlog.get_logger("wirewatch.pipeline")
+
 Clock = Callable[[], datetime]
 _NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
@@ -100,6 +102,7 @@ class Pipeline:
         self.gate = gate
         self._synced: datetime | None = None
         self._bodies: dict[str, bytes] = {}  # feed -> digest of the last body ingested
+        self.silences = SilenceCache()
 
     def reload(self, loaded: Loaded) -> None:
         """Use a new config and watchlists from the next poll on."""
@@ -190,14 +193,14 @@ class Pipeline:
     async def _ingest(
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
     ) -> IngestOutcome:
-        batch = await self._classified(feed, state, items)
+        batch = await self._classified(feed, state, items, now)
         if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
             return await self.store.ingest(self._batch(feed, state, now, batch, {}))
         # Novelty, story decisions and the ingest that records them are one critical section,
         # shared with every instance on the same database, so no story is opened twice and a
         # duplicate found under the lock never opens one.
         async with self.store.story_lock():
-            batch = await self._classified(feed, state, items, batch)
+            batch = await self._classified(feed, state, items, now, batch)
             await self._sync_stories(now)
             alerting = [(i, v) for i, novel, v in batch if _needs_story(novel, v)]
             stories, added = decide_stories(self.stories, feed.key, alerting, now)
@@ -213,6 +216,7 @@ class Pipeline:
         feed: FeedConfig,
         state: FeedState,
         items: tuple[FeedItem, ...],
+        now: datetime,
         earlier: list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]] | None = None,
     ) -> list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]]:
         """Each item with its novelty and, when new, its verdicts (reused from `earlier` where
@@ -221,12 +225,24 @@ class Pipeline:
         first_poll = state.first_polled is None and not feed.backfill
         # A new feed's first poll only records what it holds as seen: nothing to classify.
         before = {item.id: (novel, verdicts) for item, novel, verdicts in earlier or ()}
+        novel_of = {
+            i.id: Novelty.SEEN if first_poll else novelty.get(i.id, Novelty.NEW) for i in items
+        }
+        to_classify = [
+            i
+            for i in items
+            if novel_of[i.id] is not Novelty.SEEN
+            and not ((k := before.get(i.id)) and k[0] is novel_of[i.id])
+        ]
+        muter = await prepare(self.store, self.loaded, now, self.silences) if to_classify else None
         batch = []
         for item in items:
-            novel = Novelty.SEEN if first_poll else novelty.get(item.id, Novelty.NEW)
+            novel = novel_of[item.id]
             known = before.get(item.id)
             verdicts = (
-                known[1] if known and known[0] is novel else self._verdicts(feed, item, novel)
+                known[1]
+                if known and known[0] is novel
+                else self._verdicts(feed, item, novel, muter)
             )
             batch.append((item, novel, verdicts))
         return batch
@@ -261,19 +277,26 @@ class Pipeline:
         self._synced = now
 
     def _verdicts(
-        self, feed: FeedConfig | None, item: FeedItem, novelty: Novelty
+        self, feed: FeedConfig | None, item: FeedItem, novelty: Novelty, muter: Muter | None
     ) -> tuple[Verdict, ...]:
-        if novelty is Novelty.SEEN:
+        if novelty is Novelty.SEEN or muter is None:
             return ()
         verdicts = []
+        action: list[str | None] = []  # the item's action kind, found once when it alerts
         for name, matcher in self.loaded.matchers.items():
             if feed is not None and feed.watchlists is not None and name not in feed.watchlists:
                 continue
             result = matcher.classify(item, per_entity=self.loaded.config.limits.matches_per_entity)
-            severity, tags = severity_and_tags(matcher.watchlist, result)
-            destinations = self.loaded.router.destinations(matcher.watchlist, result)
-            labels = entity_labels(matcher.watchlist, result)
-            verdicts.append(Verdict(result, destinations, severity, tags, labels))
+            if result.alert and not action:
+                action.append(item_action(item))
+            labels = labels_of(
+                matcher.watchlist,
+                result,
+                feed=(feed.label, feed.url) if feed is not None else (),
+                action=action[0] if action else None,
+            )
+            names = entity_labels(matcher.watchlist, result)
+            verdicts.append(muter.verdict(result, labels, names))
         return tuple(verdicts)
 
     def _healthy(

@@ -84,6 +84,10 @@ class FeedPoller:
         metrics.poll(outcome, report.elapsed)  # type: ignore[arg-type]
         metrics.items_parsed.inc(report.items)
         metrics.alerts_created.inc(len(report.alerts))
+        for alert in report.alerts:
+            if alert.muted:
+                metrics.muted(alert.muted)
+                log.info("alert_muted", alert=alert.id, watchlist=alert.watchlist, why=alert.muted)
         metrics.stories_merged.inc(report.joined)
         for alert in report.alerts:
             for kind in ("place", "actor"):

@@ -26,6 +26,7 @@ from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import WatchlistError
 from wirewatch.fold import fold_name
 from wirewatch.model import Classification
+from wirewatch.severity import Severity
 
 _HINT = "config/watchlists/syria.yaml"
 MAX_NAME = 300
@@ -49,8 +50,12 @@ class Entity(_Strict):
     exclude: tuple[str, ...] = ()
     match_case: tuple[str, ...] = ()
     description: str = ""
-    severity: str | None = None
+    severity: Severity | None = None
     tags: tuple[str, ...] = ()
+    surname: bool = True
+    """An actor's person-like name also matches by its surname alone (Pedersen)."""
+    plural: bool = True
+    """An actor's name also matches with an English plural s (Russians)."""
     # Gazetteer-backed places (see wirewatch.gazetteer and README "Places from the gazetteer").
     geonames: int | None = Field(default=None, gt=0)
     iso3166: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
@@ -111,7 +116,7 @@ class Watchlist(_Strict):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
     description: str = ""
-    severity: str | None = None
+    severity: Severity | None = None
     tags: tuple[str, ...] = ()
     alert: AlertRule = AlertRule()
     entities: tuple[Entity, ...] = Field(min_length=1)
@@ -128,14 +133,21 @@ def load_watchlist(path: str | Path) -> Watchlist:
     """Read and validate a watchlist file; every problem is named with its place in the file."""
     path = Path(path)
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = load_yaml(text)
     except FileNotFoundError:
         raise WatchlistError(str(path), ["file not found"]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
-        raise WatchlistError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
-    watchlist = parse_watchlist(raw, source=str(path))
+        problem = f"not valid YAML: {yaml_problem(e)}"
+        raise WatchlistError(str(path), [problem], [yaml_located(str(path), e)]) from None
+    try:
+        watchlist = parse_watchlist(raw, source=str(path))
+    except WatchlistError as e:
+        from wirewatch._positions import locate
+
+        raise WatchlistError(e.source, e.problems, locate(e.source, text, e.problems)) from None
     if any(e.geonames or e.iso3166 for e in watchlist.entities):
         from wirewatch.gazetteer.resolve import resolve_places  # only then: it opens a database
 
@@ -149,13 +161,29 @@ def parse_watchlist(raw: Any, *, source: str) -> Watchlist:
     try:
         return Watchlist.model_validate(raw)
     except ValidationError as e:
-        raise WatchlistError(source, describe_errors(e, raw, hint=_HINT)) from None
+        raise WatchlistError(source, describe_errors(e, raw, hint=_HINT, model=Watchlist)) from None
 
 
 def yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
+def yaml_located(file: str, error: yaml.YAMLError) -> str:
+    """`file:line:column: not valid YAML: ...`. When PyYAML names the construct it was reading
+    (an unclosed quote), the place is where that construct starts, not where the file ends."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and start is not None and mark is not None and start.line != mark.line:
+        hint = "; a quote is not closed" if "quoted scalar" in context else ""
+        return (
+            f"{file}:{start.line + 1}:{start.column + 1}: not valid YAML: {context}, {problem}"
+            f" at line {mark.line + 1}, column {mark.column + 1}{hint}"
+        )
+    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+    return f"{where}: not valid YAML: {problem}"
 
 
 def entity_labels(watchlist: Watchlist, result: Classification) -> tuple[tuple[str, str], ...]:

@@ -152,6 +152,9 @@ def test_stories_lists_and_explains_a_story(server: FeedServer, tmp_path: Path) 
 def test_explain_of_an_unknown_story_is_one_line(tmp_path: Path, server: FeedServer) -> None:
     """A story id that is not stored: one clear line, exit 2, no traceback."""
     path = config(tmp_path, server, FEEDS, "unknown")
+    # A database that exists (read-only commands refuse a missing one, before any id is read)
+    migrate = [sys.executable, "-m", "wirewatch", "db", "migrate", "--config", str(path)]
+    subprocess.run(migrate, capture_output=True, timeout=60, check=True)
     done = subprocess.run(
         [sys.executable, "-m", "wirewatch", "stories", "explain", "st_nope", "--config", str(path)],
         capture_output=True,

@@ -190,6 +190,7 @@ async def test_a_schema_2_file_upgrades_with_its_outbox_intact(tmp_path: Path) -
         conn.execute("DROP INDEX outbox_notifier_open")
         conn.execute("ALTER TABLE outbox DROP COLUMN digest_id")
         conn.execute("DROP TABLE notifier_health")
+        conn.execute("DROP TABLE silences")  # schema 4
         conn.execute("DELETE FROM schema_version WHERE version > 2")
     async with SqliteStore(path) as store:
         assert len(migrations()) == await store.migrate()

@@ -26,10 +26,20 @@ def since_arg(value: str) -> datetime:
 
 @asynccontextmanager
 async def opened_store(loaded: Loaded) -> AsyncIterator[Store]:
-    """The configured store, opened and migrated, closed afterwards."""
+    """The configured store, opened and migrated, closed afterwards. A SQLite file that does
+    not exist is refused rather than created: these commands read what a daemon stored, and
+    an empty new database would only say "nothing" about a wrong `data_dir`."""
     from wirewatch.app import open_store
+    from wirewatch.config import sqlite_path
 
-    store = open_store(loaded.config)
+    config = loaded.config
+    if not config.storage.is_postgres and not sqlite_path(config).exists():
+        raise UserError(
+            f"no database at {sqlite_path(config)}: check data_dir and storage.url in"
+            f" {config.source} (or --config); `wirewatch run` or `wirewatch db migrate`"
+            " creates it"
+        )
+    store = open_store(config)
     await store.open()
     try:
         await store.migrate()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import IO
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
 
 from wirewatch.model import Classification, FeedItem, Match
+
+if TYPE_CHECKING:
+    from wirewatch._nearmiss import NearMiss
 
 _BOLD, _RESET, _GREEN, _DIM = "\033[1;33m", "\033[0m", "\033[32m", "\033[2m"
 
@@ -19,7 +23,13 @@ class Explainer:
         self.entities: Counter[str] = Counter()
         self.mentions: Counter[str] = Counter()
 
-    def show(self, item: FeedItem, result: Classification) -> None:
+    def show(
+        self,
+        item: FeedItem,
+        result: Classification,
+        misses: Sequence[NearMiss] = (),
+        rule: str | None = None,
+    ) -> None:
         self.items += 1
         self.alerts += result.alert
         self.entities.update(result.entities)
@@ -31,13 +41,20 @@ class Explainer:
         for field in ("title", "summary", "content"):
             text = item.text_of(field)
             found = [m for m in result.matches if m.field == field]
-            if text and (found or field == "title"):
+            if text:
                 self.out.write(f"  {field}: {self._highlight(text, found)}\n")
         for match in result.matches:
             self.out.write(
                 f"    {match.entity} ({match.kind}) by {match.name!r} as {match.text!r} "
                 f"in {match.field} [{match.start}:{match.end}]\n"
             )
+        for miss in misses:
+            self.out.write(
+                f"    not counted: {miss.text!r} in {miss.field} [{miss.start}:{miss.end}]"
+                f" ({miss.entity}): {miss.reason}\n"
+            )
+        if rule:
+            self.out.write(f"    no alert: {rule}\n")
 
     def _highlight(self, text: str, matches: list[Match]) -> str:
         parts, last = [], 0

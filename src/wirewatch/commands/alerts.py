@@ -16,7 +16,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--since", type=since_arg, default="24h", help="24h, 7d or an ISO time")
     parser.add_argument("--watchlist", help="only this watchlist")
     parser.add_argument("--entity", help="only alerts that name this entity id")
-    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--limit", type=int, default=100, help="at most N (default 100)")
     parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
     parser.add_argument(
         "--geojson", action="store_true", help="a GeoJSON FeatureCollection of alerts at places"
@@ -65,6 +65,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "url": alert.item.url,
         "feed": redact_log_url(alert.item.feed),  # a feed is known by its URL: mask its secrets
         "entities": list(record.entities),
+        "muted": alert.muted,
         "sources": [
             {
                 "feed": redact_log_url(s.feed),
@@ -102,6 +103,8 @@ def _table(records: list[Any], out: IO[str]) -> None:
     for record in records:
         alert = record.alert
         states = ", ".join(f"{d.notifier}: {d.state}" for d in record.deliveries) or "no notifier"
+        if alert.muted:
+            states = f"muted ({alert.muted})"
         out.write(f"{local(alert.created_at)}  [{alert.watchlist}] {alert.item.title}\n")
         action = f"  action: {alert.action}" if alert.action else ""
         out.write(f"    story: {alert.story_id}{action}  entities: {', '.join(record.entities)}\n")

@@ -16,7 +16,9 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "backtest", help="re-classify stored items with a candidate watchlist and compare"
     )
-    parser.add_argument("--watchlist", required=True, metavar="CANDIDATE.yaml")
+    parser.add_argument(
+        "--watchlist", required=True, metavar="CANDIDATE.yaml", help="the watchlist to try"
+    )
     parser.add_argument("--since", type=since_arg, default="7d", help="7d, 48h or an ISO time")
     parser.add_argument("--json", action="store_true", help="one JSON line per changed item")
     add_config_argument(parser)

@@ -34,6 +34,10 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _count(route: Any) -> int:
+    return 1 + sum(_count(child) for child in route.children)
+
+
 def run(args: argparse.Namespace) -> int:
     from wirewatch.app import load_everything
 
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_everything(path)
     except ConfigError as e:
         print(f"{e.source}: {len(e.problems)} problem(s)", file=sys.stderr)
-        for problem in e.problems:
+        for problem in e.located:
             print(f"  {problem}", file=sys.stderr)
         return 2
     config = loaded.config
@@ -55,6 +59,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"  storage: {'postgresql' if config.storage.is_postgres else 'sqlite'}")
     for line in _gazetteer_lines(loaded):
         print(line)
+    root = loaded.router.root
+    print(f"  routing: {_count(root) - 1} route(s) below the root; default: {root.receiver}")
+    if config.route is None and config.routes:
+        print(
+            "  note: routes: is the old list form; alerts that no route matches are dropped"
+            " (counted, shown in `alerts`); `wirewatch routes show` prints the tree it means"
+        )
     return 0
 
 

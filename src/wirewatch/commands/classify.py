@@ -68,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
         gc.enable()
     data = _read_input(args.input, args.config)
     kind = sniff(data)
+    if kind == "jsonl":
+        for warning in unknown_fields(data):
+            print(f"wirewatch: warning: {warning}", file=sys.stderr)
     problems: list[str] = []
     items = _items(data, kind, args.input, problems)
     out = sys.stdout
@@ -76,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
 
         explainer = Explainer(out, color=out.isatty())
         for item in items:
-            explainer.show(item, matcher.classify(item))
+            result = matcher.classify(item)
+            explainer.show(item, result, matcher.near_misses(item), matcher.rule_problem(result))
         explainer.summary()
     elif kind == "jsonl" and _worth_splitting(data):
         from wirewatch.commands._parallel import classify_jsonl_in_two
@@ -92,6 +96,31 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if problems else 0
+
+
+FIELDS_READ = ("id", "title", "summary", "content", "url", "link", "feed")
+"""The JSON Lines fields classify reads (docs: README, "Trying a watchlist")."""
+_LIKELY = {"description": "summary", "body": "content", "text": "content", "headline": "title"}
+_SAMPLE_LINES = 200
+
+
+def unknown_fields(data: bytes) -> list[str]:
+    """One warning per field that the first lines use and classify does not read."""
+    seen: dict[str, None] = {}
+    for raw in data.splitlines()[:_SAMPLE_LINES]:
+        try:
+            obj = _json.loads(raw)
+        except ValueError:
+            continue
+        if type(obj) is dict:
+            seen.update(dict.fromkeys(k for k in obj if k not in FIELDS_READ))
+    read = ", ".join(FIELDS_READ)
+    return [
+        f"input field {name!r} is not read"
+        + (f" (did you mean {_LIKELY[name]!r}?)" if name in _LIKELY else "")
+        + f"; classify reads {read}"
+        for name in seen
+    ]
 
 
 _SPLIT_AT = 4000  # items: below this a second process costs more than it saves

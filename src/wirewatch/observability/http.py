@@ -8,6 +8,7 @@
     GET /api/feeds     feed health
     GET /api/alerts.geojson  the same alerts (same parameters) at their places, as GeoJSON
     GET /api/notifiers delivery health by destination (see wirewatch.destinations)
+    /api/silences      GET, POST and DELETE /api/silences/{id}: mounted by silences_api.py
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
 `Authorization: Bearer <token>` (compared in constant time). Errors are JSON too:

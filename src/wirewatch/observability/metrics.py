@@ -11,6 +11,7 @@ in prometheus-client): they double the output and read oddly (`alerts_created_cr
     wirewatch_items_parsed_total               items read from feeds
     wirewatch_matches_total{kind}              place | actor
     wirewatch_alerts_created_total             new alerts written with their outbox rows
+    wirewatch_alerts_muted_total{reason}       drop | inhibit | silence: stored, sent to none
     wirewatch_stories_merged_total             reports that joined an existing story
     wirewatch_deliveries_total{notifier,outcome}   rows delivered | retried | dead
     wirewatch_delivery_duration_seconds{notifier}  histogram of one send attempt
@@ -54,6 +55,7 @@ DeliveryOutcome = Literal["delivered", "retried", "dead"]
 ReloadResult = Literal["ok", "failed", "refused"]
 OutboxState = Literal["pending", "failed", "dead"]
 EntityKind = Literal["place", "actor"]
+MuteReason = Literal["drop", "inhibit", "silence"]
 
 NAMESPACE = "wirewatch"
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -86,6 +88,13 @@ class Metrics:
             "matches", "Watchlist matches by entity kind.", ["kind"], namespace=ns, registry=r
         )
         self.alerts_created = Counter("alerts_created", "New alerts.", namespace=ns, registry=r)
+        self.alerts_muted = Counter(
+            "alerts_muted",
+            "Alerts stored but sent to no notifier, by reason (a route's drop, a silence).",
+            ["reason"],
+            namespace=ns,
+            registry=r,
+        )
         self.stories_merged = Counter(
             "stories_merged", "Reports that joined an existing story.", namespace=ns, registry=r
         )
@@ -151,6 +160,8 @@ class Metrics:
             self.polls.labels(outcome=outcome)
         for kind in get_args(EntityKind):
             self.matches.labels(kind=kind)
+        for reason in get_args(MuteReason):
+            self.alerts_muted.labels(reason=reason)
         for result in get_args(ReloadResult):
             self.config_reloads.labels(result=result)
 
@@ -189,6 +200,13 @@ class Metrics:
 
     def match(self, kind: EntityKind, count: int = 1) -> None:
         self.matches.labels(kind=kind).inc(count)
+
+    def muted(self, why: str) -> None:
+        """Count one muted alert; `why` is its `Alert.muted` ("drop: ...", "silence ...")."""
+        reason = "drop" if why.startswith("drop") else "silence"
+        if why.startswith("inhibited"):
+            reason = "inhibit"
+        self.alerts_muted.labels(reason=reason).inc()
 
     def reload(self, result: ReloadResult) -> None:
         self.config_reloads.labels(result=result).inc()

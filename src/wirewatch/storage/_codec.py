@@ -153,6 +153,7 @@ def alert_to_json(alert: Alert) -> str:
             "action": alert.action,
             "feed_name": alert.feed_name,
             "labels": dict(alert.labels),
+            **({"muted": alert.muted} if alert.muted else {}),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -179,4 +180,5 @@ def alert_from_json(text: str) -> Alert:
         action=data.get("action"),
         feed_name=data.get("feed_name", ""),
         labels=tuple(data.get("labels", {}).items()),
+        muted=data.get("muted"),
     )

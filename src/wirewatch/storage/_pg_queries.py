@@ -144,6 +144,7 @@ PRUNE = {
     " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.story_id = stories.id)",
     "items": "DELETE FROM items WHERE first_seen < %(cutoff)s",
     "seen": "DELETE FROM seen WHERE last_seen < %(seen_cutoff)s",
+    "silences": "DELETE FROM silences WHERE ends_at < %(cutoff)s",
 }
 """One retention pass, a step per transaction (see `PostgresStore.prune`)."""
 

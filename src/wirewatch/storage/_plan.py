@@ -214,6 +214,7 @@ class _Planner:
             action=action,
             feed_name=self.batch.feed_name,
             labels=verdict.labels,
+            muted=verdict.muted,
         )
         self.snap.alerts[(story, watchlist)] = (alert, verdict.destinations)
         entities = verdict.classification.entities

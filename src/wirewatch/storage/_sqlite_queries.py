@@ -159,6 +159,7 @@ _PRUNE = {
     " AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.story_id = stories.id)",
     "items": "DELETE FROM items WHERE first_seen < :cutoff",
     "seen": "DELETE FROM seen WHERE last_seen < :seen_cutoff",
+    "silences": "DELETE FROM silences WHERE ends_at < :cutoff",
 }
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 from wirewatch.model import Alert, Classification, FeedItem
+from wirewatch.silences import Silence
 
 Event = Literal["alert.created", "alert.updated"]
 FaultHook = Callable[[str], None]
@@ -76,6 +77,8 @@ class Verdict:
     tags: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     """(entity id, display name) of the matched entities, for the alert."""
+    muted: str | None = None
+    """Why the alert reaches no notifier: a drop, an inhibition, a silence (`Alert.muted`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +256,8 @@ class PruneOutcome:
     alerts: int = 0
     deliveries: int = 0
     seen: int = 0
+    silences: int = 0
+    """Silences that ended longer than `max_age` ago."""
 
 
 class Store(Protocol):
@@ -394,6 +399,23 @@ class Store(Protocol):
         max_age: timedelta = DEFAULT_MAX_AGE,
         seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
     ) -> PruneOutcome:
-        """Delete items, stories and fully delivered alerts older than `max_age`, and seen ids
-        not seen in a feed for `seen_max_age` (which must be the longer)."""
+        """Delete items, stories and fully delivered alerts older than `max_age`, silences that
+        ended longer ago than that, and seen ids not seen in a feed for `seen_max_age` (which
+        must be the longer)."""
+        ...
+
+    async def add_silence(self, silence: Silence) -> None:
+        """Store a new silence (its id is new)."""
+        ...
+
+    async def list_silences(self, *, limit: int = 500) -> list[Silence]:
+        """Every silence, expired ones too, newest first."""
+        ...
+
+    async def active_silences(self, now: datetime) -> list[Silence]:
+        """The silences in force at `now`."""
+        ...
+
+    async def expire_silence(self, silence_id: str, now: datetime) -> Silence | None:
+        """End a silence at `now` (one that ended already keeps its end); None if unknown."""
         ...

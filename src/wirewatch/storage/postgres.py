@@ -34,11 +34,13 @@ from psycopg_pool import AsyncConnectionPool
 
 from wirewatch.errors import StoreError
 from wirewatch.model import FeedItem
+from wirewatch.silences import Silence
 from wirewatch.storage import _pg_db as db
 from wirewatch.storage import _pg_feeds as feeds
 from wirewatch.storage import _pg_ingest as ingesting
 from wirewatch.storage import _pg_outbox as outbox
 from wirewatch.storage import _pg_queries as queries
+from wirewatch.storage import _pg_silences as silences
 from wirewatch.storage.base import (
     DEFAULT_MAX_AGE,
     DEFAULT_SEEN_MAX_AGE,
@@ -364,6 +366,18 @@ class PostgresStore:
                 functools.partial(queries.prune_step, sql=sql, params=params)
             )
         return PruneOutcome(**counts)
+
+    async def add_silence(self, silence: Silence) -> None:
+        await self._one(lambda c: silences.add(c, silence))
+
+    async def list_silences(self, *, limit: int = 500) -> list[Silence]:
+        return await self._one(lambda c: silences.list_all(c, limit))
+
+    async def active_silences(self, now: datetime) -> list[Silence]:
+        return await self._one(lambda c: silences.active(c, now))
+
+    async def expire_silence(self, silence_id: str, now: datetime) -> Silence | None:
+        return await self._tx(lambda c: silences.expire(c, silence_id, now))
 
 
 async def _in_transaction(conn: db.Conn, fn: Callable[[db.Conn], Awaitable[T]]) -> T:

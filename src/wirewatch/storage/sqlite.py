@@ -22,11 +22,13 @@ from typing import IO, TypeVar
 
 from wirewatch.errors import StoreError
 from wirewatch.model import FeedItem
+from wirewatch.silences import Silence
 from wirewatch.storage import _sqlite_db as db
 from wirewatch.storage import _sqlite_feeds as feeds
 from wirewatch.storage import _sqlite_ingest as ingesting
 from wirewatch.storage import _sqlite_outbox as outbox
 from wirewatch.storage import _sqlite_queries as queries
+from wirewatch.storage import _sqlite_silences as silences
 from wirewatch.storage.base import (
     DEFAULT_MAX_AGE,
     DEFAULT_SEEN_MAX_AGE,
@@ -302,6 +304,18 @@ class SqliteStore:
         seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
     ) -> PruneOutcome:
         return await self._run(lambda c: queries.prune(c, now, max_age, seen_max_age))
+
+    async def add_silence(self, silence: Silence) -> None:
+        await self._run(lambda c: silences.add(c, silence))
+
+    async def list_silences(self, *, limit: int = 500) -> list[Silence]:
+        return await self._run(lambda c: silences.list_all(c, limit))
+
+    async def active_silences(self, now: datetime) -> list[Silence]:
+        return await self._run(lambda c: silences.active(c, now))
+
+    async def expire_silence(self, silence_id: str, now: datetime) -> Silence | None:
+        return await self._run(lambda c: silences.expire(c, silence_id, now))
 
 
 def _in_write(conn: sqlite3.Connection, fn: Callable[[], T]) -> T:

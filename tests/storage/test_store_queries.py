@@ -67,6 +67,14 @@ async def test_recent_alerts_show_delivery_state(store: Store) -> None:
     ]
 
 
+async def test_alert_by_id_as_recent_alerts_has_it(store: Store) -> None:
+    """One alert looked up by id equals its row in recent_alerts; an unknown id is None."""
+    await three_alerts(store)
+    listed = {r.alert.id: r for r in await store.recent_alerts(T0)}
+    some_id = next(iter(listed))
+    assert (listed[some_id], None) == (await store.alert(some_id), await store.alert("nope"))
+
+
 async def test_stored_items_with_their_feed(store: Store) -> None:
     """Stored items since a time come back whole, with their feed, for backtests."""
     await store.ingest(batch(quiet(item("a1")), now=T0))

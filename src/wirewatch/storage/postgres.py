@@ -247,6 +247,9 @@ class PostgresStore:
             lambda c: queries.recent_alerts(c, since, watchlist, entity, limit, offset)
         )
 
+    async def alert(self, alert_id: str) -> AlertRecord | None:
+        return await self._one(lambda c: queries.alert_record(c, alert_id))
+
     async def stored_items(self, since: datetime) -> list[StoredItem]:
         return await self._one(lambda c: queries.stored_items(c, since))
 

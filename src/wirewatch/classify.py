@@ -80,8 +80,11 @@ class Matcher:
         common: set[str] = set()
         return [m for m in self._scan(text, field, common) if m.name not in common]
 
-    def _scan(self, text: str, field: str, common: set[str]) -> list[Match]:
-        """Like `find`; adds to `common` the names seen written as ordinary lowercase words."""
+    def _scan(
+        self, text: str, field: str, common: set[str], misses: list[NearMiss] | None = None
+    ) -> list[Match]:
+        """Like `find`; adds to `common` the names seen written as ordinary lowercase words,
+        and to `misses` (when given) each occurrence of a name that a rule set aside."""
         if not text:
             return []
         folded, positions = fold(text)
@@ -101,14 +104,21 @@ class Matcher:
                     # Cheap rejections first: most hits of a big watchlist sit inside words.
                     inside_before = before.isalnum() and not form.arabic
                     if inside_before or (after.isalnum() and not form.plural):
+                        if misses is not None:
+                            misses.append(_miss(text, positions, start, end, form, field, _WORD))
                         continue
                     accepted = _accept(folded, start, end, form)
                     if accepted is None:
+                        if misses is not None:
+                            misses.append(_miss(text, positions, start, end, form, field, _WORD))
                         continue
                     span = accepted
                 if form.case != "any" and not _case_ok(text, positions, start, end, form):
                     if form.case == "capital":
                         common.add(form.name)
+                    if misses is not None:
+                        why = _CAPITALS if form.case == "upper" else _COMMON
+                        misses.append(_miss(text, positions, start, end, form, field, why))
                     continue
                 if form.exclude:
                     excluded.append((form.entity, *span))
@@ -117,7 +127,7 @@ class Matcher:
         if not found:
             return []
         found.sort()
-        return self._select(text, positions, found, excluded, field)
+        return self._select(text, positions, found, excluded, field, misses)
 
     def _select(
         self,
@@ -126,13 +136,18 @@ class Matcher:
         found: list[tuple[int, int, int, _Name]],
         excluded: list[tuple[int, int, int]],
         field: str,
+        misses: list[NearMiss] | None = None,
     ) -> list[Match]:
         """Leftmost-longest among the accepted occurrences, minus those inside exclusions."""
         matches: list[Match] = []
         taken = 0
         for start, negative_end, _, form in found:
             end = -negative_end
-            if start < taken or (excluded and _inside(excluded, form.entity, start, end)):
+            if start < taken:
+                continue
+            if excluded and _inside(excluded, form.entity, start, end):
+                if misses is not None:
+                    misses.append(_miss(text, positions, start, end, form, field, _EXCLUDED))
                 continue
             taken = end
             begin, finish = (
@@ -159,6 +174,21 @@ class Matcher:
             matches = [m for m in matches if m.name not in common]
         return Classification(self.watchlist.name, item.id, self.alerts(matches), tuple(matches))
 
+    def explain(self, item: FeedItem) -> tuple[Classification, list[NearMiss]]:
+        """`classify`, plus the near misses: names found but set aside, with the reason."""
+        matches: list[Match] = []
+        misses: list[NearMiss] = []
+        common: set[str] = set()
+        for field in self.watchlist.alert.fields:
+            if text := getattr(item, field):
+                matches += self._scan(text, field, common, misses)
+        dropped = [m for m in matches if m.name in common]
+        matches = [m for m in matches if m.name not in common]
+        misses += [NearMiss(*m, reason=_LOWERCASE_TOO) for m in dropped]
+        misses = [m for m in misses if not _covered(m, matches, misses)]
+        result = Classification(self.watchlist.name, item.id, self.alerts(matches), tuple(matches))
+        return result, sorted(misses, key=lambda m: (m.field, m.start))
+
     def alerts(self, matches: list[Match]) -> bool:
         rule = self.watchlist.alert
         if not matches:
@@ -168,6 +198,47 @@ class Matcher:
         return not rule.require_kinds or all(
             any(m.kind == kind for m in matches) for kind in rule.require_kinds
         )
+
+
+class NearMiss(NamedTuple):
+    """An occurrence of a name that did not count, and why (for `classify --explain`)."""
+
+    entity: str
+    kind: EntityKind
+    name: str
+    field: str
+    start: int
+    end: int
+    text: str
+    reason: str
+
+
+_WORD = "part of a longer word"
+_CAPITALS = "a short name in capitals counts only when written in capitals"
+_COMMON = "also an ordinary word: counts only when capitalised"
+_LOWERCASE_TOO = "the same text also uses it as an ordinary lowercase word"
+_EXCLUDED = "inside one of the entity's exclude phrases"
+
+
+def _covered(miss: NearMiss, matches: list[Match], misses: list[NearMiss]) -> bool:
+    """A piece of a longer word that is itself a match or a near miss tells nothing more."""
+    if miss.reason != _WORD:
+        return False
+    spans = [(m.field, m.start, m.end) for m in matches]
+    spans += [(m.field, m.start, m.end) for m in misses if m is not miss]
+    return any(
+        f == miss.field and s <= miss.start and miss.end <= e and e - s > miss.end - miss.start
+        for f, s, e in spans
+    )
+
+
+def _miss(
+    text: str, positions: list[int] | None, start: int, end: int, form: _Name, field: str, why: str
+) -> NearMiss:
+    begin, finish = _original(positions, start, end, len(text))
+    return NearMiss(
+        form.entity_id, form.kind, form.name, field, begin, finish, text[begin:finish], why
+    )
 
 
 def _automaton(keys: tuple[str, ...]) -> AhoCorasick:

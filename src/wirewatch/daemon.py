@@ -84,7 +84,20 @@ class Daemon:
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
         )
+        self._mount_desk()
         self._mtimes = self._file_times()
+
+    def _mount_desk(self) -> None:
+        from wirewatch import web
+
+        sources = web.DeskSources(
+            store=self.store,
+            feeds=self._feeds,
+            matchers=lambda: self.loaded.matchers,
+            clock=app.utc_now,
+            token=self.loaded.config.http.token,
+        )
+        self.http.mount(web.install(sources), public=web.PUBLIC, login=web.LOGIN)
 
     async def run(self) -> int:
         """Run until a signal; return the exit code."""

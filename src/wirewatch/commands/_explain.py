@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import IO
 
+from wirewatch.classify import NearMiss
 from wirewatch.model import Classification, FeedItem, Match
 
 _BOLD, _RESET, _GREEN, _DIM = "\033[1;33m", "\033[0m", "\033[32m", "\033[2m"
@@ -19,7 +20,12 @@ class Explainer:
         self.entities: Counter[str] = Counter()
         self.mentions: Counter[str] = Counter()
 
-    def show(self, item: FeedItem, result: Classification) -> None:
+    def show(
+        self,
+        item: FeedItem,
+        result: Classification,
+        misses: tuple[NearMiss, ...] | list[NearMiss] = (),
+    ) -> None:
         self.items += 1
         self.alerts += result.alert
         self.entities.update(result.entities)
@@ -37,6 +43,11 @@ class Explainer:
             self.out.write(
                 f"    {match.entity} ({match.kind}) by {match.name!r} as {match.text!r} "
                 f"in {match.field} [{match.start}:{match.end}]\n"
+            )
+        for miss in misses:
+            self.out.write(
+                f"    not counted: {miss.entity} by {miss.name!r} as {miss.text!r} in {miss.field} "
+                f"[{miss.start}:{miss.end}]: {miss.reason}\n"
             )
 
     def _highlight(self, text: str, matches: list[Match]) -> str:

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
         explainer = Explainer(out, color=out.isatty())
         for item in items:
-            explainer.show(item, matcher.classify(item))
+            explainer.show(item, *matcher.explain(item))
         explainer.summary()
     elif kind == "jsonl" and _worth_splitting(data):
         from wirewatch.commands._parallel import classify_jsonl_in_two

@@ -30,8 +30,8 @@ from typing import Any
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from yarl import URL
 from multidict import MultiMapping
+from yarl import URL
 
 from wirewatch.errors import StoreError
 from wirewatch.observability.logging import default_redactor

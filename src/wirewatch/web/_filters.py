@@ -38,6 +38,11 @@ class StoryFilter:
     offset: int = 0
 
     @property
+    def narrowed(self) -> bool:
+        """True when anything but the time window is chosen."""
+        return bool(self.watchlist or self.entity or self.scans)
+
+    @property
     def scans(self) -> bool:
         """True when some filter is applied here rather than by the store."""
         return bool(self.kind or self.severity or self.feed or self.q)

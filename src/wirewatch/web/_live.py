@@ -1,11 +1,12 @@
 """GET /events: new alerts as server-sent events, for the open stories page.
 
-Each event is `event: story`, `id: <created_at of the alert, ISO 8601>`, and `data:` a JSON
-object {"id", "html"} with the story rendered as the page renders it. The stream starts after
-`?after=<ISO time>` (the newest story the page already shows); a browser that reconnects (after
-a daemon restart, say) sends the last id it saw as `Last-Event-ID`, and gets every alert created
-since, so nothing is missed. Alerts come from the store, so every instance sharing a database
-streams the same ones. The page drops a story it already shows (two alerts can share a time).
+Each event is `event: story`, `id: <created_at of the alert, ISO 8601> <alert id>`, and
+`data:` a JSON object {"id", "html"} with the story rendered as the page renders it. The stream
+starts at `?after=<ISO time>` (the newest story the page already shows); a browser that
+reconnects (after a daemon restart, say) sends the last id it saw as `Last-Event-ID`, and gets
+every alert created since but that one, so nothing is missed. Alerts come from the store, so
+every instance sharing a database streams the same ones. Alerts of one poll share a time, so
+a reconnect may repeat some of them: the page drops a story it already shows.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ _BATCH = 200
 async def events(sources: DeskSources, request: web.Request) -> web.StreamResponse:
     params = dict(request.query)
     after = request.headers.get("Last-Event-ID") or params.pop("after", "")
-    cursor = _cursor(after) if after else sources.clock()
+    params.pop("after", None)
+    cursor, last = _cursor(after) if after else (sources.clock(), "")
     chosen = parse_filter(params, now=sources.clock())
     response = web.StreamResponse(
         headers={
@@ -44,14 +46,17 @@ async def events(sources: DeskSources, request: web.Request) -> web.StreamRespon
     await response.prepare(request)
     await response.write(f"retry: {RETRY_MS}\n\n".encode())
     with contextlib.suppress(ConnectionError):
-        await _stream(sources, chosen, cursor, response)
+        await _stream(sources, chosen, cursor, {last}, response)
     return response
 
 
 async def _stream(
-    sources: DeskSources, chosen: StoryFilter, cursor: datetime, response: web.StreamResponse
+    sources: DeskSources,
+    chosen: StoryFilter,
+    cursor: datetime,
+    sent: set[str],
+    response: web.StreamResponse,
 ) -> None:
-    sent: set[str] = set()
     idle = 0.0
     while not sources.stopping.is_set():
         fresh = await _since(sources, chosen, cursor, sent)
@@ -83,12 +88,15 @@ async def _event(sources: DeskSources, record: AlertRecord) -> bytes:
     body = await context(sources, [record])
     html = render("_story.html", body | {"story": body["stories"][0], "now": sources.clock()})
     data = json.dumps({"id": record.alert.id, "html": html}, ensure_ascii=False)
-    return f"event: story\nid: {record.alert.created_at.isoformat()}\ndata: {data}\n\n".encode()
+    event_id = f"{record.alert.created_at.isoformat()} {record.alert.id}"
+    return f"event: story\nid: {event_id}\ndata: {data}\n\n".encode()
 
 
-def _cursor(text: str) -> datetime:
+def _cursor(text: str) -> tuple[datetime, str]:
+    """`<ISO time> [alert id]` -> (the time, the id or "")."""
+    time, _, alert_id = text.strip().partition(" ")
     try:
-        when = datetime.fromisoformat(text)
+        when = datetime.fromisoformat(time)
     except ValueError:
         raise BadQuery(f"Last-Event-ID or after={text!r} is not an ISO 8601 time") from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)), alert_id

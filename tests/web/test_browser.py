@@ -1,0 +1,137 @@
+"""The desk in a real browser (Debian's chromium) over a real daemon and local feeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, Daemon, need_chromium
+from wirewatch.demo import FeedServer, SampleItem
+
+pytestmark = pytest.mark.integration
+TOKEN = "browser-test-token"
+HOSTILE = "<img src=x onerror=alert(1)> Shelling near Hama"
+# Escaped so that what the parse stage stores is HOSTILE itself: the XML, feedparser's HTML
+# handling and the plain-text stage each decode one level (the feed server adds the fourth).
+HOSTILE_IN_FEED = HOSTILE.replace("<", "&amp;amp;lt;").replace(">", "&amp;amp;gt;")
+SCREENSHOTS = os.environ.get("WIREWATCH_SCREENSHOTS", "")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    need_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    server = FeedServer().start()
+    server.add_feed("wire", "Wire", [SampleItem("w0", "Old report from Aleppo", "", "http://127.0.0.1/w0")])
+    server.add_feed("arabic", "Arabic", [])
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, feeds: FeedServer) -> Iterator[Daemon]:
+    config: dict[str, Any] = {
+        "feeds": [
+            {"url": feeds.url("wire"), "name": "Wire", "interval": 1},
+            {"url": feeds.url("arabic"), "name": "الجزيرة", "interval": 1},
+        ],
+        "http": {"token": TOKEN},
+        "daemon": {"grace": 5},
+    }
+    started = Daemon(tmp_path, config)
+    yield started.start()
+    started.stop()
+
+
+def shot(page: Page, tmp_path: Path, name: str) -> None:
+    """A screenshot in the test's folder; also in $WIREWATCH_SCREENSHOTS when set (docs/)."""
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(SCREENSHOTS) / path.name)
+
+
+def story(page: Page, text: str) -> Any:
+    return page.locator("#stories article.story", has_text=text)
+
+
+def test_the_desk_in_a_browser(
+    browser: Browser, daemon: Daemon, feeds: FeedServer, tmp_path: Path
+) -> None:
+    """Sign in once; stories arrive live, hostile markup stays text, Arabic reads right to
+    left, a restart loses nothing, and the bench highlights what matches."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(daemon.url + "/")
+    expect(page).to_have_url(daemon.url + "/login?next=/")
+    page.fill("#token", TOKEN)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(daemon.url + "/")
+    expect(page.locator("#live-state")).to_have_text("live", timeout=15_000)
+    page.evaluate("window.sameDocument = true")
+
+    feeds.publish("wire", SampleItem("w1", "Rebels enter Homs as HTS advances", "SOHR said fighters reached Homs.", "http://127.0.0.1/w1"))
+    expect(story(page, "Rebels enter Homs")).to_be_visible(timeout=20_000)
+    expect(story(page, "Rebels enter Homs").locator("h2 mark").first).to_have_text("Homs")
+
+    feeds.publish("wire", SampleItem("w2", HOSTILE_IN_FEED, "", "http://127.0.0.1/w2"))
+    hostile = story(page, "Shelling near Hama")
+    expect(hostile).to_be_visible(timeout=20_000)
+    expect(hostile.locator("h2")).to_have_text(HOSTILE)
+    assert 0 == page.locator("#stories img").count()
+
+    feeds.publish("arabic", SampleItem("a1", "المعارضة تدخل حمص", "قالت مصادر إن المعارضة دخلت حمص", "http://127.0.0.1/a1"))
+    arabic = story(page, "المعارضة تدخل").locator("h2")
+    expect(arabic).to_be_visible(timeout=20_000)
+    assert "rtl" == arabic.evaluate("e => getComputedStyle(e).direction")
+    assert page.evaluate("window.sameDocument === true"), "the page reloaded"
+    shot(page, tmp_path, "desk-stories")
+
+    daemon.stop()
+    expect(page.locator("#live-state")).to_have_text("reconnecting…", timeout=15_000)
+    feeds.publish("wire", SampleItem("w3", "Assad leaves Damascus", "", "http://127.0.0.1/w3"))
+    daemon.poll_once()  # the alert is made while the page is cut off
+    daemon.start()
+    expect(story(page, "Assad leaves Damascus")).to_be_visible(timeout=20_000)
+    assert page.evaluate("window.sameDocument === true"), "the page reloaded"
+
+    page.goto(daemon.url + "/bench")
+    page.fill("#bench-text", "Hamas fighters near Homs; un accord")
+    page.click("form.bench button[type=submit]")
+    expect(page.locator("#bench-out mark")).to_have_text("Homs")
+    expect(page.locator("#bench-misses")).to_contain_text("part of a longer word")
+    shot(page, tmp_path, "desk-bench")
+
+    page.goto(daemon.url + "/feeds")
+    expect(page.locator("#feeds tr.feed")).to_have_count(2)
+    shot(page, tmp_path, "desk-feeds")
+    page.goto(daemon.url + "/deliveries")
+    shot(page, tmp_path, "desk-deliveries")
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(daemon.url + "/")
+    expect(story(phone, "Rebels enter Homs")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(phone, tmp_path, "desk-phone-dark")
+
+    assert [] == dialogs, "a feed string ran as script"
+    assert [] == [e for e in errors if "Content Security Policy" in e]

@@ -1,8 +1,8 @@
 """The filters of the stories view, read from a query string and applied to alert records.
 
 The store filters by time, watchlist and entity itself. Kind, severity, feed and the search
-words are applied here, over at most `SCAN_LIMIT` of the newest alerts that pass the store's
-filters (the page says so when the cap was reached).
+words are applied here, over the newest alerts that pass the store's filters, read
+`SCAN_PAGE` at a time until the page is full or `SCAN_LIMIT` were read (the page then says so).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from wirewatch.storage import AlertRecord
 
 PAGE_SIZE = 50
 SCAN_LIMIT = 2000
+SCAN_PAGE = 200
 SINCE_CHOICES = ("1h", "6h", "24h", "7d", "30d")
 DEFAULT_SINCE = "7d"
 KINDS = ("place", "actor")

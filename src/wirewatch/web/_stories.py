@@ -13,6 +13,7 @@ from wirewatch.web._filters import (
     KINDS,
     PAGE_SIZE,
     SCAN_LIMIT,
+    SCAN_PAGE,
     SINCE_CHOICES,
     StoryFilter,
     parse_filter,
@@ -40,12 +41,20 @@ async def find(
             since, watchlist=watchlist, entity=entity, limit=limit + 1, offset=chosen.offset
         )
         return Found(rows[:limit], len(rows) > limit, False)
-    scanned = await sources.store.recent_alerts(
-        since, watchlist=watchlist, entity=entity, limit=SCAN_LIMIT
-    )
-    kept = [r for r in scanned if chosen.keep(r)]
-    window = kept[chosen.offset : chosen.offset + limit + 1]
-    return Found(window[:limit], len(window) > limit, len(scanned) == SCAN_LIMIT)
+    kept: list[AlertRecord] = []
+    wanted = chosen.offset + limit + 1
+    for start in range(0, SCAN_LIMIT, SCAN_PAGE):  # stop as soon as the page is full
+        rows = await sources.store.recent_alerts(
+            since, watchlist=watchlist, entity=entity, limit=SCAN_PAGE, offset=start
+        )
+        kept += [r for r in rows if chosen.keep(r)]
+        if len(kept) >= wanted or len(rows) < SCAN_PAGE:
+            break
+    else:
+        window = kept[chosen.offset : wanted]
+        return Found(window[:limit], len(window) > limit, True)
+    window = kept[chosen.offset : wanted]
+    return Found(window[:limit], len(window) > limit, False)
 
 
 async def context(sources: DeskSources, records: list[AlertRecord]) -> dict[str, Any]:

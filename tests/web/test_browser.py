@@ -35,7 +35,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def feeds() -> Iterator[FeedServer]:
     server = FeedServer().start()
-    server.add_feed("wire", "Wire", [SampleItem("w0", "Old report from Aleppo", "", "http://127.0.0.1/w0")])
+    server.add_feed(
+        "wire", "Wire", [SampleItem("w0", "Old report from Aleppo", "", "http://127.0.0.1/w0")]
+    )
     server.add_feed("arabic", "Arabic", [])
     yield server
     server.stop()
@@ -88,7 +90,15 @@ def test_the_desk_in_a_browser(
     expect(page.locator("#live-state")).to_have_text("live", timeout=15_000)
     page.evaluate("window.sameDocument = true")
 
-    feeds.publish("wire", SampleItem("w1", "Rebels enter Homs as HTS advances", "SOHR said fighters reached Homs.", "http://127.0.0.1/w1"))
+    feeds.publish(
+        "wire",
+        SampleItem(
+            "w1",
+            "Rebels enter Homs as HTS advances",
+            "SOHR said fighters reached Homs.",
+            "http://127.0.0.1/w1",
+        ),
+    )
     expect(story(page, "Rebels enter Homs")).to_be_visible(timeout=20_000)
     expect(story(page, "Rebels enter Homs").locator("h2 mark").first).to_have_text("Homs")
 
@@ -98,7 +108,12 @@ def test_the_desk_in_a_browser(
     expect(hostile.locator("h2")).to_have_text(HOSTILE)
     assert 0 == page.locator("#stories img").count()
 
-    feeds.publish("arabic", SampleItem("a1", "المعارضة تدخل حمص", "قالت مصادر إن المعارضة دخلت حمص", "http://127.0.0.1/a1"))
+    feeds.publish(
+        "arabic",
+        SampleItem(
+            "a1", "المعارضة تدخل حمص", "قالت مصادر إن المعارضة دخلت حمص", "http://127.0.0.1/a1"
+        ),
+    )
     arabic = story(page, "المعارضة تدخل").locator("h2")
     expect(arabic).to_be_visible(timeout=20_000)
     assert "rtl" == arabic.evaluate("e => getComputedStyle(e).direction")

@@ -35,10 +35,11 @@ async def test_failing_feeds_come_first_with_the_error_in_words(desk: Desk) -> N
 
 
 async def test_sparkline_counts_items_per_day(desk: Desk) -> None:
-    """The sparkline's label gives the items first seen per day, oldest first."""
-    await desk.alert("s1", "Shelling in Hama", at=NOW - timedelta(days=2, hours=1))
+    """The sparkline's label gives the items first seen per UTC day, oldest first."""
+    await desk.alert("s1", "Shelling in Hama", at=NOW - timedelta(days=2))
     await desk.alert("s2", "Rebels in Homs", at=NOW - timedelta(hours=1))
     await desk.alert("s3", "Assad in Damascus", at=NOW - timedelta(hours=2))
+    await desk.alert("s4", "Too old: Aleppo", at=NOW - timedelta(days=14))
     page = (await desk.client.get("/feeds")).text
     label = re.search(
         r'aria-label="(\d+) items in 14 days; per day, oldest first: ([\d, ]+)"', page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from wirewatch.model import Alert, FeedItem, Source
@@ -93,6 +93,18 @@ async def stored_items(conn: Conn, since: datetime) -> list[StoredItem]:
         (at(since),),
     )
     return [StoredItem(_item(row), utc(row[10])) for row in await cur.fetchall()]
+
+
+async def item_counts(conn: Conn, since: datetime) -> dict[str, dict[date, int]]:
+    cur = await conn.execute(
+        "SELECT feed, (first_seen AT TIME ZONE 'UTC')::date, count(*) FROM items"
+        " WHERE first_seen >= %s GROUP BY 1, 2",
+        (at(since),),
+    )
+    found: dict[str, dict[date, int]] = {}
+    for feed, day, count in await cur.fetchall():
+        found.setdefault(feed, {})[day] = count
+    return found
 
 
 def _item(row: tuple[Any, ...]) -> FeedItem:

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from wirewatch.model import Alert, FeedItem, Source
@@ -91,6 +91,18 @@ def stored_items(conn: sqlite3.Connection, since: datetime) -> list[StoredItem]:
         (ts(since),),
     ).fetchall()
     return [StoredItem(_item(row), dt(row[10])) for row in rows]
+
+
+def item_counts(conn: sqlite3.Connection, since: datetime) -> dict[str, dict[date, int]]:
+    rows = conn.execute(
+        "SELECT feed, substr(first_seen, 1, 10), count(*) FROM items WHERE first_seen >= ?"
+        " GROUP BY 1, 2",
+        (ts(since),),
+    ).fetchall()
+    found: dict[str, dict[date, int]] = {}
+    for feed, day, count in rows:
+        found.setdefault(feed, {})[date.fromisoformat(day)] = count
+    return found
 
 
 def _item(row: tuple[Any, ...]) -> FeedItem:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
@@ -258,6 +258,10 @@ class Store(Protocol):
         ...
 
     async def stored_items(self, since: datetime) -> list[StoredItem]: ...
+    async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
+        """Items first seen since `since`, per feed and UTC day."""
+        ...
+
     async def recent_stories(self, since: datetime) -> list[StoryRecord]: ...
     async def claim_deliveries(
         self, now: datetime, *, limit: int, lease_seconds: float, owner: str

@@ -24,7 +24,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TypeVar
 
@@ -252,6 +252,9 @@ class PostgresStore:
 
     async def stored_items(self, since: datetime) -> list[StoredItem]:
         return await self._one(lambda c: queries.stored_items(c, since))
+
+    async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
+        return await self._one(lambda c: queries.item_counts(c, since))
 
     async def recent_stories(self, since: datetime) -> list[StoryRecord]:
         return await self._one(lambda c: queries.recent_stories(c, since))

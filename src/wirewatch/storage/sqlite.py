@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TypeVar
@@ -210,6 +210,9 @@ class SqliteStore:
 
     async def stored_items(self, since: datetime) -> list[StoredItem]:
         return await self._run(lambda c: queries.stored_items(c, since))
+
+    async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
+        return await self._run(lambda c: queries.item_counts(c, since))
 
     async def recent_stories(self, since: datetime) -> list[StoryRecord]:
         return await self._run(lambda c: queries.recent_stories(c, since))

@@ -36,7 +36,7 @@ LOGIN = _auth.LOGIN
 _STATIC = {"desk.css": "text/css", "desk.js": "text/javascript"}
 
 View = Callable[[DeskSources, web.Request], Awaitable[web.StreamResponse]]
-_ROUTES: tuple[tuple[str, str, View], ...] = (
+ROUTES: tuple[tuple[str, str, View], ...] = (
     ("GET", "/", _stories.stories_page),
     ("GET", "/story/{id}", _stories.story_page),
     ("GET", "/events", _live.events),
@@ -58,7 +58,7 @@ def install(sources: DeskSources) -> Callable[[web.Application], None]:
     """What `HttpServer.mount` calls: adds the desk's routes to the server's app."""
 
     def add(app: web.Application) -> None:
-        for method, path, view in _ROUTES:
+        for method, path, view in ROUTES:
             app.router.add_route(method, path, functools.partial(view, sources))
         app.router.add_get("/static/{name}", _static)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -80,8 +79,10 @@ def sparkline(counts: Sequence[int], *, width: int = 112, height: int = 24) -> s
 
 
 def feed_views(
-    rows: Sequence[Mapping[str, Any]], per_day: Mapping[str, Counter[int]], now: datetime
+    rows: Sequence[Mapping[str, Any]], per_day: Mapping[str, Mapping[date, int]], now: datetime
 ) -> list[FeedView]:
+    today = now.astimezone(UTC).date()
+    days = [today - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
     views = [
         FeedView(
             name=row["name"],
@@ -91,25 +92,17 @@ def feed_views(
             next_due=row.get("next_due"),
             error=plain_error(row.get("last_error")),
             detail=row.get("last_error") or "",
-            counts=tuple(per_day.get(row["url"], Counter())[d] for d in range(DAYS - 1, -1, -1)),
+            counts=tuple(per_day.get(row["url"], {}).get(d, 0) for d in days),
         )
         for row in rows
     ]
     return sorted(views, key=lambda v: (_ORDER.index(v.state), v.name.lower()))
 
 
-async def items_per_day(sources: DeskSources, now: datetime) -> dict[str, Counter[int]]:
-    """Feed -> {days ago: items first seen that day}, over the last DAYS days."""
-    found: dict[str, Counter[int]] = {}
-    for stored in await sources.store.stored_items(now - timedelta(days=DAYS)):
-        days = (now - stored.first_seen).days
-        found.setdefault(stored.item.feed, Counter())[days] += 1
-    return found
-
-
 async def feeds_page(sources: DeskSources, request: web.Request) -> web.Response:
     now = sources.clock()
-    views = feed_views(await sources.feeds(), await items_per_day(sources, now), now)
+    start = datetime.combine(now.astimezone(UTC).date() - timedelta(days=DAYS - 1), time(), UTC)
+    views = feed_views(await sources.feeds(), await sources.store.item_counts(start), now)
     return page(
         "feeds.html",
         {"active": "feeds", "feeds": views, "now": now, "days": DAYS, "sparkline": sparkline},

@@ -82,6 +82,16 @@ class Daemon:
         wait_for(self._healthy, "the daemon's /healthz")
         return self
 
+    def wait_polled(self, token: str) -> None:
+        """Until every feed has had its first poll (which records items without alerting)."""
+
+        def polled() -> bool:
+            headers = {"Authorization": f"Bearer {token}"}
+            feeds = httpx.get(f"{self.url}/api/feeds", headers=headers, timeout=2).json()["feeds"]
+            return all(f["last_success"] for f in feeds)
+
+        wait_for(polled, "every feed's first poll", timeout=60)
+
     def poll_once(self) -> None:
         """`wirewatch poll --once` on the same config and database, while no daemon runs."""
         subprocess.run(

@@ -46,15 +46,22 @@ class Desk:
         *,
         feed: str = WIRE,
         at: datetime = NOW - timedelta(minutes=5),
+        story: str = "",
     ) -> str:
-        """Ingest one item that the Syria watchlist alerts on; return its alert id."""
+        """Ingest one item that the Syria watchlist alerts on; return its alert id (or, when
+        it joins the story `story` already alerted, that story's id)."""
         item = FeedItem(item_id, feed, title, summary, url=f"{feed}/{item_id}", published=at)
         result = SYRIA.classify(item)
         assert result.alert, f"the Syria watchlist does not alert on {title!r}"
-        story = StoryDecision(new_story_id(feed, item_id), f"sig {item_id}")
-        batch = BatchItem(item, (Verdict(result, ("hook",)),), story)
+        decision = StoryDecision(story or new_story_id(feed, item_id), f"sig {item_id}")
+        batch = BatchItem(item, (Verdict(result, ("hook",)),), decision)
         outcome = await self.store.ingest(IngestBatch(feed=feed, now=at, items=(batch,)))
-        return outcome.alerts[0].id
+        return outcome.alerts[0].id if outcome.alerts else decision.story_id
+
+    async def story_of(self, alert_id: str) -> str:
+        record = await self.store.alert(alert_id)
+        assert record is not None
+        return record.alert.story_id
 
 
 async def _feeds_rows(desk: Desk) -> Sequence[Mapping[str, Any]]:
@@ -85,6 +92,7 @@ async def serve(tmp_path: Path, token: str | None) -> AsyncIterator[Desk]:
         store=store, feeds=feeds, matchers=lambda: {"syria": SYRIA}, clock=lambda: NOW, token=token
     )
     sources.live_interval = 0.05
+    sources.update_interval = 0.2
     server = HttpServer(
         metrics=Metrics(), checks={}, alerts=_no_alerts, feeds=feeds, token=token, clock=lambda: NOW
     )

@@ -74,14 +74,15 @@ def story(page: Page, text: str) -> Any:
 def test_the_desk_in_a_browser(
     browser: Browser, daemon: Daemon, feeds: FeedServer, tmp_path: Path
 ) -> None:
-    """Sign in once; stories arrive live, hostile markup stays text, Arabic reads right to
-    left, a restart loses nothing, and the bench highlights what matches."""
+    """Sign in once; stories and their new sources arrive live, hostile markup stays text,
+    Arabic reads right to left, a restart loses nothing, and the bench highlights matches."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
+    daemon.wait_polled(TOKEN)
     page.goto(daemon.url + "/")
     expect(page).to_have_url(daemon.url + "/login?next=/")
     page.fill("#token", TOKEN)
@@ -101,6 +102,18 @@ def test_the_desk_in_a_browser(
     )
     expect(story(page, "Rebels enter Homs")).to_be_visible(timeout=20_000)
     expect(story(page, "Rebels enter Homs").locator("h2 mark").first).to_have_text("Homs")
+    feeds.publish(
+        "arabic",
+        SampleItem(
+            "a0",
+            "Rebels enter Homs as HTS advances",
+            "SOHR said fighters reached Homs.",
+            "http://127.0.0.1/a0",
+        ),
+    )
+    expect(story(page, "Rebels enter Homs").locator("details.sources summary")).to_have_text(
+        "2 sources", timeout=20_000
+    )
 
     feeds.publish("wire", SampleItem("w2", HOSTILE_IN_FEED, "", "http://127.0.0.1/w2"))
     hostile = story(page, "Shelling near Hama")

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from tests.web.conftest import NOW, Desk
+from tests.web.conftest import ARABIC, NOW, Desk
 
 
 async def read_events(
@@ -67,3 +67,41 @@ async def test_a_bad_last_event_id_is_a_400(desk: Desk) -> None:
     """An id that is not a time is refused in one line."""
     response = await desk.client.get("/events", headers={"Last-Event-ID": "yesterday"})
     assert (400, "bad_request") == (response.status_code, response.json()["error"])
+
+
+async def test_a_story_that_gains_a_source_is_sent_again(desk: Desk) -> None:
+    """When another outlet joins a story the page shows, an `update` event carries it."""
+    first = await desk.alert("u1", "Rebels reach Hama", at=NOW - timedelta(minutes=30))
+    after = f"{(NOW - timedelta(minutes=30)).isoformat()} {first}"
+    reader = asyncio.create_task(read_events(desk.client, {"Last-Event-ID": after}, 1))
+    await asyncio.sleep(0.5)  # the stream has looked once: one source
+    story = await desk.story_of(first)
+    await desk.alert(
+        "u2",
+        "Rebels reach Hama, SOHR says",
+        feed=ARABIC,
+        story=story,
+        at=NOW - timedelta(minutes=2),
+    )
+    [event] = await asyncio.wait_for(reader, timeout=10)
+    data = json.loads(event["data"])
+    assert ("update", first) == (event["event"], data["id"])
+    assert "<summary>2 sources</summary>" in data["html"]
+    assert "id" not in event
+
+
+async def test_a_story_sent_live_then_joined_is_updated(desk: Desk) -> None:
+    """A story first sent on the stream, then joined by another outlet, is sent again."""
+    after = f"{(NOW - timedelta(minutes=40)).isoformat()} x"
+    reader = asyncio.create_task(read_events(desk.client, {"Last-Event-ID": after}, 2))
+    await asyncio.sleep(0.3)
+    first = await desk.alert("v1", "Rebels reach Hama", at=NOW - timedelta(minutes=3))
+    await asyncio.sleep(0.3)  # sent as a story with one source
+    story = await desk.story_of(first)
+    await desk.alert(
+        "v2", "Rebels reach Hama", feed=ARABIC, story=story, at=NOW - timedelta(minutes=2)
+    )
+    events = await asyncio.wait_for(reader, timeout=10)
+    assert [("story", first), ("update", first)] == [
+        (e["event"], json.loads(e["data"])["id"]) for e in events
+    ]

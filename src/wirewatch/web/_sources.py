@@ -25,6 +25,8 @@ class DeskSources:
     token: str | None = None
     live_interval: float = 1.0
     """Seconds between two looks at the store for new alerts, per open page."""
+    update_interval: float = 5.0
+    """Seconds between two looks for new sources of the stories an open page shows."""
     muting: bool = False
     """Whether the daemon serves /api/silences (entity chips then offer "mute 6 h")."""
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

@@ -22,6 +22,16 @@ function liveStories() {
     const added = document.getElementById("a-" + story.id);
     if (added) added.classList.add("fresh");
   });
+  source.addEventListener("update", (event) => {
+    const story = JSON.parse(event.data);
+    const shown = document.getElementById("a-" + story.id);
+    if (!shown) return;
+    const open = shown.querySelector("details.sources").open;
+    shown.outerHTML = story.html;
+    const replaced = document.getElementById("a-" + story.id);
+    replaced.classList.add("fresh");
+    replaced.querySelector("details.sources").open = open || replaced.querySelector("details.sources").open;
+  });
 }
 
 async function mute(button) {

@@ -91,12 +91,14 @@ async def test_a_story_that_gains_a_source_is_sent_again(desk: Desk) -> None:
 
 
 async def test_a_story_sent_live_then_joined_is_updated(desk: Desk) -> None:
-    """A story first sent on the stream, then joined by another outlet, is sent again."""
+    """A story first sent on the stream, then joined by another outlet before the stream
+    next looks for new sources, is sent again."""
+    desk.sources.update_interval = 1.0
     after = f"{(NOW - timedelta(minutes=40)).isoformat()} x"
     reader = asyncio.create_task(read_events(desk.client, {"Last-Event-ID": after}, 2))
     await asyncio.sleep(0.3)
     first = await desk.alert("v1", "Rebels reach Hama", at=NOW - timedelta(minutes=3))
-    await asyncio.sleep(0.3)  # sent as a story with one source
+    await asyncio.sleep(0.3)  # sent as a story with one source; the next look is at 1 s
     story = await desk.story_of(first)
     await desk.alert(
         "v2", "Rebels reach Hama", feed=ARABIC, story=story, at=NOW - timedelta(minutes=2)

@@ -146,3 +146,12 @@ async def test_csv_and_json_exports(desk: Desk) -> None:
     assert ["Assad leaves Damascus", "'=HYPERLINK(1) Hama"] == [r["title"] for r in rows]
     assert [WIRE] == [r["feed"] for r in rows[:1]]
     assert ["Assad leaves Damascus"] == [a["title"] for a in body["alerts"]]
+
+
+async def test_without_silences_the_page_says_so_and_chips_offer_no_mute(desk: Desk) -> None:
+    """A daemon without /api/silences shows no mute button and says why the panel is empty."""
+    await desk.alert("m1", "Shelling in Homs")
+    stories = (await desk.client.get("/")).text
+    silences = (await desk.client.get("/silences")).text
+    assert 'class="mute"' not in stories
+    assert "does not serve silences" in silences

@@ -79,4 +79,11 @@ async def retry(sources: DeskSources, request: web.Request) -> web.Response:
 
 
 async def silences_page(sources: DeskSources, request: web.Request) -> web.Response:
-    return page("silences.html", {"active": "silences", "muting": sources.muting})
+    """The page's script lists, adds and expires silences through /api/silences."""
+    entities = sorted(
+        {(e.id, e.names[0]) for m in sources.matchers().values() for e in m.watchlist.entities},
+        key=lambda pair: pair[1].lower(),
+    )
+    return page(
+        "silences.html", {"active": "silences", "muting": sources.muting, "entities": entities}
+    )

@@ -58,7 +58,95 @@ async function mute(button) {
   button.setAttribute("aria-label", button.textContent + ": " + name);
 }
 
+// Silences: built with textContent only, so a comment can never become markup.
+const silencesApi = "/api/silences";
+
+function cell(row, text) {
+  const td = row.insertCell();
+  td.textContent = text;
+  td.dir = "auto";
+  return td;
+}
+
+async function listSilences() {
+  const table = document.getElementById("silences");
+  if (!table) return;
+  const body = table.tBodies[0];
+  const response = await fetch(silencesApi, { credentials: "same-origin" });
+  const silences = response.ok ? (await response.json()).silences : null;
+  body.replaceChildren();
+  if (!silences || silences.length === 0) {
+    const row = body.insertRow();
+    const td = cell(row, silences ? "No silences." : "Could not read the silences.");
+    td.colSpan = 6;
+    td.className = "empty";
+    return;
+  }
+  for (const silence of silences) {
+    const row = body.insertRow();
+    row.className = "silence";
+    cell(row, (silence.expressions || []).join(", "));
+    cell(row, silence.state).className = "state state-" + silence.state;
+    cell(row, new Date(silence.ends_at).toLocaleString());
+    cell(row, silence.comment || "");
+    cell(row, silence.author || "");
+    const actions = row.insertCell();
+    if (silence.state !== "expired") {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "expire";
+      button.dataset.id = silence.id;
+      button.textContent = "Expire";
+      button.setAttribute("aria-label", "Expire the silence " + (silence.expressions || []).join(", "));
+      actions.append(button);
+    }
+  }
+}
+
+async function addSilence(form) {
+  const data = new FormData(form);
+  const response = await fetch(silencesApi, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      matchers: { entity: data.get("entity") },
+      duration: data.get("duration"),
+      comment: data.get("comment"),
+      author: data.get("author") || undefined,
+    }),
+  });
+  const status = document.getElementById("silence-status");
+  if (response.status === 201) {
+    status.textContent = "Silence added.";
+    form.reset();
+  } else {
+    const problem = await response.json().catch(() => ({}));
+    status.textContent = "Not added: " + (problem.message || response.statusText);
+  }
+  await listSilences();
+}
+
+async function expireSilence(button) {
+  button.disabled = true;
+  await fetch(silencesApi + "/" + encodeURIComponent(button.dataset.id), {
+    method: "DELETE",
+    credentials: "same-origin",
+  });
+  await listSilences();
+}
+
+document.addEventListener("submit", (event) => {
+  if (event.target.id === "silence-form") {
+    event.preventDefault();
+    addSilence(event.target);
+  }
+});
+document.addEventListener("DOMContentLoaded", listSilences);
+
 document.addEventListener("click", (event) => {
+  const expire = event.target.closest("button.expire");
+  if (expire) expireSilence(expire);
   const button = event.target.closest("button.mute");
   if (button) mute(button);
 });

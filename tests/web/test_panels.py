@@ -155,3 +155,28 @@ async def test_without_silences_the_page_says_so_and_chips_offer_no_mute(desk: D
     silences = (await desk.client.get("/silences")).text
     assert 'class="mute"' not in stories
     assert "does not serve silences" in silences
+
+
+async def test_delivery_health_from_the_dispatchers_reading_when_given(desk: Desk) -> None:
+    """With a notifiers source (/api/notifiers), its state, queue and oldest age are shown."""
+
+    async def notifiers() -> list[dict[str, object]]:
+        return [
+            {
+                "notifier": "hook",
+                "state": "failing",
+                "pending": 3,
+                "failed": 2,
+                "dead": 0,
+                "oldest_pending_seconds": 7200,
+                "last_error": "HTTP 503 Service Unavailable",
+            }
+        ]
+
+    desk.sources.notifiers = notifiers
+    page = (await desk.client.get("/deliveries")).text
+    row = re.search(r'<table id="notifiers">.*?</table>', page, re.DOTALL)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row[0], re.DOTALL)
+    assert ["hook", "failing", "3", "2", "0"] == cells[:5]
+    assert "2 h ago" in cells[5] and "HTTP 503 Service Unavailable" == cells[6]

@@ -5,8 +5,10 @@ one still waiting, and the dead letters with a retry button (the `requeue` path 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -25,9 +27,13 @@ class NotifierView:
     counts: dict[str, int]
     oldest_waiting: datetime | None
     last_error: str
+    health: str = ""
+    """The dispatcher's word for it (ok, failing, unconfigured), when it gives one."""
 
     @property
     def state(self) -> str:
+        if self.health:
+            return self.health
         if self.counts.get("dead"):
             return "dead"
         return "failed" if self.counts.get("failed") else "ok"
@@ -51,18 +57,40 @@ def notifier_views(rows: list[DeliveryRecord]) -> list[NotifierView]:
     ]
 
 
+def health_views(rows: Sequence[Mapping[str, Any]], now: datetime) -> list[NotifierView]:
+    """Notifier views from /api/notifiers rows (the dispatcher's own reading of its health)."""
+    views = []
+    for row in rows:
+        age = row.get("oldest_pending_seconds")
+        views.append(
+            NotifierView(
+                row["notifier"],
+                {s: int(row.get(s) or 0) for s in ("pending", "failed", "dead")},
+                now - timedelta(seconds=age) if age is not None else None,
+                row.get("last_error") or "",
+                row.get("state", ""),
+            )
+        )
+    return views
+
+
 async def deliveries_page(sources: DeskSources, request: web.Request) -> web.Response:
     rows: list[DeliveryRecord] = []
     for state in (*_WAITING, DeliveryState.DEAD):
         rows += await sources.store.list_deliveries(state, limit=ROWS)
     dead = [r for r in rows if r.state is DeliveryState.DEAD]
+    now = sources.clock()
+    if sources.notifiers is not None:
+        notifiers = health_views(await sources.notifiers(), now)
+    else:
+        notifiers = notifier_views(rows)
     return page(
         "deliveries.html",
         {
             "active": "deliveries",
-            "notifiers": notifier_views(rows),
+            "notifiers": notifiers,
             "dead": dead[:200],
-            "now": sources.clock(),
+            "now": now,
             "cap": ROWS,
             "requeued": request.query.get("requeued", ""),
         },

@@ -22,6 +22,9 @@ class DeskSources:
     matchers: Callable[[], Mapping[str, Matcher]]
     """The watchlists in force (a reload swaps them)."""
     clock: Callable[[], datetime]
+    notifiers: FeedRows | None = None
+    """The rows of /api/notifiers (delivery health per destination), when the daemon has it;
+    without it the desk counts the outbox rows itself."""
     token: str | None = None
     live_interval: float = 1.0
     """Seconds between two looks at the store for new alerts, per open page."""

@@ -21,6 +21,10 @@ HOSTILE = "<img src=x onerror=alert(1)> Shelling near Hama"
 # handling and the plain-text stage each decode one level (the feed server adds the fourth).
 HOSTILE_IN_FEED = HOSTILE.replace("<", "&amp;amp;lt;").replace(">", "&amp;amp;gt;")
 SCREENSHOTS = os.environ.get("WIREWATCH_SCREENSHOTS", "")
+UNLABELLED = """() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+  .filter(e => !e.closest("label") && !(e.id && document.querySelector(`label[for="${e.id}"]`))
+    && !e.getAttribute("aria-label"))
+  .map(e => e.outerHTML)"""
 
 
 @pytest.fixture
@@ -147,6 +151,12 @@ def test_the_desk_in_a_browser(
     expect(page.locator("#bench-out mark")).to_have_text("Homs")
     expect(page.locator("#bench-misses")).to_contain_text("part of a longer word")
     shot(page, tmp_path, "desk-bench")
+
+    for path in ("/", "/bench", "/silences"):
+        page.goto(daemon.url + path)
+        assert [] == page.evaluate(UNLABELLED), f"form controls without a label on {path}"
+    page.keyboard.press("Tab")
+    assert "Skip to content" == page.evaluate("document.activeElement.textContent")
 
     page.goto(daemon.url + "/feeds")
     expect(page.locator("#feeds tr.feed")).to_have_count(2)

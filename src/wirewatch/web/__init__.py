@@ -25,7 +25,16 @@ from importlib.resources import files
 
 from aiohttp import web
 
-from wirewatch.web import _auth, _bench, _deliveries, _exports, _feeds, _live, _stories
+from wirewatch.web import (
+    _auth,
+    _bench,
+    _deliveries,
+    _exports,
+    _feeds,
+    _live,
+    _silences,
+    _stories,
+)
 from wirewatch.web._render import SECURITY_HEADERS
 from wirewatch.web._sources import DeskSources
 
@@ -43,7 +52,7 @@ ROUTES: tuple[tuple[str, str, View], ...] = (
     ("GET", "/feeds", _feeds.feeds_page),
     ("GET", "/deliveries", _deliveries.deliveries_page),
     ("POST", "/deliveries/retry", _deliveries.retry),
-    ("GET", "/silences", _deliveries.silences_page),
+    ("GET", "/silences", _silences.silences_page),
     ("GET", "/bench", _bench.bench_page),
     ("POST", "/bench", _bench.bench_page),
     ("POST", "/api/bench", _bench.bench_json),

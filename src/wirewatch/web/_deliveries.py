@@ -1,6 +1,7 @@
-"""Delivery health from what the store offers: outbox rows per notifier and state, the oldest
-one still waiting, and the dead letters with a retry button (the `requeue` path that
-`wirewatch deliveries retry` uses)."""
+"""Delivery health: per notifier, its state, queue, oldest row still waiting and last error,
+from the dispatcher's own reading when the daemon passes one (`DeskSources.notifiers`, what
+/api/notifiers answers), else counted from the outbox; and the dead letters with a retry
+button (the `requeue` path that `wirewatch deliveries retry` uses)."""
 
 from __future__ import annotations
 
@@ -104,14 +105,3 @@ async def retry(sources: DeskSources, request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason="name the delivery to retry (form field id)")
     done = await sources.store.requeue(sources.clock(), ids)
     raise web.HTTPSeeOther(f"/deliveries?requeued={done}", headers=SECURITY_HEADERS)
-
-
-async def silences_page(sources: DeskSources, request: web.Request) -> web.Response:
-    """The page's script lists, adds and expires silences through /api/silences."""
-    entities = sorted(
-        {(e.id, e.names[0]) for m in sources.matchers().values() for e in m.watchlist.entities},
-        key=lambda pair: pair[1].lower(),
-    )
-    return page(
-        "silences.html", {"active": "silences", "muting": sources.muting, "entities": entities}
-    )

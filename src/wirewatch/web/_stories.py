@@ -75,6 +75,7 @@ async def stories_page(sources: DeskSources, request: web.Request) -> web.Respon
         "active": "stories",
         "filter": chosen,
         "found": found,
+        "scan_limit": SCAN_LIMIT,
         "now": now,
         "live": f"/events?{chosen.query(offset=0, since='')}" if not chosen.offset else "",
         "cursor": newest.isoformat(),

@@ -11,8 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.integration.test_daemon import wait_for
 from tests.notify.servers import free_port
 
 CHROMIUM = Path(os.environ.get("WIREWATCH_CHROMIUM", "/usr/bin/chromium"))
@@ -43,15 +42,6 @@ def need_chromium() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(reason + "; CI must run the browser tests")
     pytest.skip(reason)
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Daemon:
@@ -79,7 +69,7 @@ class Daemon:
                 stderr=log,
                 env=dict(os.environ, WIREWATCH_DAEMON__LOG_FORMAT="json"),
             )
-        wait_for(self._healthy, "the daemon's /healthz")
+        wait_for(self._healthy, "the daemon's /healthz", timeout=30)
         return self
 
     def wait_polled(self, token: str) -> None:
@@ -108,7 +98,7 @@ class Daemon:
             return False
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it lingers; always waits for the process."""
+        """SIGTERM, then SIGKILL if it lingers past 20 s; always waits for the process."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)

@@ -37,6 +37,7 @@ class Desk:
     store: SqliteStore
     client: httpx.AsyncClient
     sources: web.DeskSources
+    server: HttpServer
     feeds: list[dict[str, Any]] = field(default_factory=list)
 
     async def alert(
@@ -101,7 +102,7 @@ async def serve(tmp_path: Path, token: str | None) -> AsyncIterator[Desk]:
     port = await server.start("127.0.0.1", 0)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            yield Desk(store, client, sources, rows)
+            yield Desk(store, client, sources, server, rows)
     finally:
         await server.stop()
         await store.close()

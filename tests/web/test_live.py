@@ -107,3 +107,13 @@ async def test_a_story_sent_live_then_joined_is_updated(desk: Desk) -> None:
     assert [("story", first), ("update", first)] == [
         (e["event"], json.loads(e["data"])["id"]) for e in events
     ]
+
+
+async def test_stopping_the_server_ends_open_streams(desk: Desk) -> None:
+    """An open stream ends when the server stops, instead of holding the stop until aiohttp's
+    shutdown timeout (5 s) cancels it."""
+    after = f"{NOW.isoformat()} x"
+    reader = asyncio.create_task(read_events(desk.client, {"Last-Event-ID": after}, 1))
+    await asyncio.sleep(0.3)
+    await asyncio.wait_for(desk.server.stop(), timeout=4)
+    assert [] == await asyncio.wait_for(reader, timeout=1)

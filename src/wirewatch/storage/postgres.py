@@ -250,11 +250,11 @@ class PostgresStore:
     async def alert(self, alert_id: str) -> AlertRecord | None:
         return await self._one(lambda c: queries.alert_record(c, alert_id))
 
-    async def stored_items(self, since: datetime) -> list[StoredItem]:
-        return await self._one(lambda c: queries.stored_items(c, since))
-
     async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
         return await self._one(lambda c: queries.item_counts(c, since))
+
+    async def stored_items(self, since: datetime) -> list[StoredItem]:
+        return await self._one(lambda c: queries.stored_items(c, since))
 
     async def recent_stories(self, since: datetime) -> list[StoryRecord]:
         return await self._one(lambda c: queries.recent_stories(c, since))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tests.web.conftest import ARABIC, NOW, Desk
+from tests.web.conftest import ARABIC, NOW, SYRIA, WIRE, Desk
+from wirewatch.model import FeedItem
+from wirewatch.storage import BatchItem, IngestBatch, StoryDecision, Verdict
+from wirewatch.stories import new_story_id
 
 HOSTILE = "<img src=x onerror=alert(1)> Shelling in Hama"
 
@@ -100,3 +103,18 @@ async def test_permalink_shows_one_story_and_a_missing_one_is_404(desk: Desk) ->
         missing.status_code,
         re.search("<h1>(.*)</h1>", missing.text)[1],
     )
+
+
+async def test_only_web_links_are_links(desk: Desk) -> None:
+    """A feed's javascript: link is not made a link; the title still shows."""
+    item = FeedItem("j1", WIRE, "Shelling in Hama", url="javascript:alert(1)", published=NOW)
+    result = SYRIA.classify(item)
+    story = StoryDecision(new_story_id(WIRE, "j1"), "sig j1")
+    await desk.store.ingest(
+        IngestBatch(
+            feed=WIRE, now=NOW, items=(BatchItem(item, (Verdict(result, ("hook",)),), story),)
+        )
+    )
+    page = (await desk.client.get("/")).text
+    assert "javascript:" not in page
+    assert "Shelling in" in page

@@ -122,13 +122,13 @@ def story_view(
         Chip(e, *names.get((alert.watchlist, e), (e, kinds.get(e, "")))) for e in record.entities
     )
     sources = tuple(
-        SourceView(outlet(s.feed, labels), s.title, s.url, s.published or s.seen_at)
+        SourceView(outlet(s.feed, labels), s.title, web_link(s.url), s.published or s.seen_at)
         for s in alert.sources
     ) or (
         SourceView(
             outlet(alert.item.feed, labels),
             alert.item.title,
-            alert.item.url,
+            web_link(alert.item.url),
             alert.item.published or alert.created_at,
         ),
     )
@@ -138,12 +138,21 @@ def story_view(
         watchlist=alert.watchlist,
         severity=alert.severity or "normal",
         created_at=alert.created_at,
-        url=alert.item.url,
+        url=web_link(alert.item.url),
         title=segments(alert.item.title, title),
         snippet=snippet(alert.item.summary, summary) if alert.item.summary else (),
         chips=chips,
         sources=sources,
     )
+
+
+def web_link(url: str) -> str:
+    """`url` when it is an http(s) address, else "" (a feed may send `javascript:` links).
+
+    >>> web_link("javascript:alert(1)"), web_link("https://example.org/a")
+    ('', 'https://example.org/a')
+    """
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else ""
 
 
 def when(value: datetime | None) -> str:

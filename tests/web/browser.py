@@ -73,12 +73,13 @@ class Daemon:
         return self
 
     def wait_polled(self, token: str) -> None:
-        """Until every feed has had its first poll (which records items without alerting)."""
+        """Until every feed has had its first poll (which records items without alerting) or
+        failed it."""
 
         def polled() -> bool:
             headers = {"Authorization": f"Bearer {token}"}
             feeds = httpx.get(f"{self.url}/api/feeds", headers=headers, timeout=2).json()["feeds"]
-            return all(f["last_success"] for f in feeds)
+            return all(f["last_success"] or f["consecutive_failures"] for f in feeds)
 
         wait_for(polled, "every feed's first poll", timeout=60)
 

@@ -53,6 +53,11 @@ def daemon(tmp_path: Path, feeds: FeedServer) -> Iterator[Daemon]:
         "feeds": [
             {"url": feeds.url("wire"), "name": "Wire", "interval": 1},
             {"url": feeds.url("arabic"), "name": "الجزيرة", "interval": 1},
+            {
+                "url": f"http://127.0.0.1:{free_port()}/gone.xml",
+                "name": "Closed port",
+                "interval": 60,
+            },
         ],
         "http": {"token": TOKEN},
         "daemon": {"grace": 5},
@@ -159,7 +164,9 @@ def test_the_desk_in_a_browser(
     assert "Skip to content" == page.evaluate("document.activeElement.textContent")
 
     page.goto(daemon.url + "/feeds")
-    expect(page.locator("#feeds tr.feed")).to_have_count(2)
+    expect(page.locator("#feeds tr.feed")).to_have_count(3)
+    expect(page.locator("#feeds tr.feed").first).to_contain_text("Closed port")
+    expect(page.locator("#feeds tr.feed").first).to_contain_text("nothing answers at that address")
     shot(page, tmp_path, "desk-feeds")
     page.goto(daemon.url + "/deliveries")
     shot(page, tmp_path, "desk-deliveries")

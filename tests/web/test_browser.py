@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.integration.test_daemon import wait_for
+from tests.notify.servers import Receiver
 from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, Daemon, need_chromium
 from wirewatch.demo import FeedServer, SampleItem
 
@@ -48,7 +50,18 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def daemon(tmp_path: Path, feeds: FeedServer) -> Iterator[Daemon]:
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver that refuses the first delivery with a 400 (a dead letter)."""
+    receiver = Receiver()
+    receiver.reply(400)
+    receiver.thread.start()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, feeds: FeedServer, receiver: Receiver) -> Iterator[Daemon]:
     config: dict[str, Any] = {
         "feeds": [
             {"url": feeds.url("wire"), "name": "Wire", "interval": 1},
@@ -59,6 +72,7 @@ def daemon(tmp_path: Path, feeds: FeedServer) -> Iterator[Daemon]:
                 "interval": 60,
             },
         ],
+        "notifiers": [{"name": "hook", "type": "webhook", "url": receiver.url}],
         "http": {"token": TOKEN},
         "daemon": {"grace": 5},
     }
@@ -81,10 +95,11 @@ def story(page: Page, text: str) -> Any:
 
 
 def test_the_desk_in_a_browser(
-    browser: Browser, daemon: Daemon, feeds: FeedServer, tmp_path: Path
+    browser: Browser, daemon: Daemon, feeds: FeedServer, receiver: Receiver, tmp_path: Path
 ) -> None:
     """Sign in once; stories and their new sources arrive live, hostile markup stays text,
-    Arabic reads right to left, a restart loses nothing, and the bench highlights matches."""
+    Arabic reads right to left, a restart loses nothing, the bench highlights matches, and a
+    dead letter is retried from the deliveries panel."""
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -169,7 +184,18 @@ def test_the_desk_in_a_browser(
     expect(page.locator("#feeds tr.feed").first).to_contain_text("nothing answers at that address")
     shot(page, tmp_path, "desk-feeds")
     page.goto(daemon.url + "/deliveries")
+    dead = page.locator("#dead tbody tr")
+    expect(dead).to_have_count(1)
+    expect(dead).to_contain_text("Rebels enter Homs")
     shot(page, tmp_path, "desk-deliveries")
+    dead.get_by_role("button").click()
+    expect(page.locator(".flash")).to_have_text("1 delivery put back in the queue.")
+    expect(page.locator("#dead tbody tr")).to_have_count(0)
+    refused = receiver.received()[0].headers["webhook-id"]
+    wait_for(
+        lambda: [r.headers["webhook-id"] for r in receiver.received()].count(refused) == 2,
+        "the dead letter sent again, with its webhook-id",
+    )
 
     phone = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="dark")
     phone.context.add_cookies(page.context.cookies())

@@ -118,3 +118,17 @@ async def test_only_web_links_are_links(desk: Desk) -> None:
     page = (await desk.client.get("/")).text
     assert "javascript:" not in page
     assert "Shelling in" in page
+
+
+async def test_search_folds_arabic_variants_and_reads_source_titles(desk: Desk) -> None:
+    """q=حماه finds حماة (ة and ه fold together), and a word only in a joined source's title
+    finds its story."""
+    hama = await desk.alert("q1", "قصف على حماة")
+    homs = await desk.alert("q2", "Rebels enter Homs")
+    story = await desk.story_of(homs)
+    await desk.alert("q3", "Rebels enter Homs at dawn", feed=ARABIC, story=story)
+
+    async def ids(query: str) -> list[str]:
+        return story_ids((await desk.client.get(f"/?{query}")).text)
+
+    assert ([hama], [homs]) == (await ids("q=حماه"), await ids("q=dawn"))

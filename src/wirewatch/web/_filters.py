@@ -68,7 +68,10 @@ class StoryFilter:
             and (alert.item.feed != self.feed)
         ):
             return False
-        return not self.q or _folded(self.q) in _folded(f"{alert.item.title}\n{alert.item.summary}")
+        if not self.q:
+            return True
+        titles = "\n".join(s.title for s in alert.sources)
+        return _folded(self.q) in _folded(f"{alert.item.title}\n{alert.item.summary}\n{titles}")
 
 
 def parse_filter(params: Mapping[str, str], *, now: datetime) -> StoryFilter:

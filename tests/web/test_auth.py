@@ -56,3 +56,13 @@ async def test_static_files_need_no_token(locked_desk: Desk) -> None:
     other = await locked_desk.client.get("/static/__init__.py")
     assert (200, "text/css") == (css.status_code, css.headers["Content-Type"].split(";")[0])
     assert 404 == other.status_code
+
+
+async def test_sign_out_clears_the_cookie(locked_desk: Desk) -> None:
+    """POST /logout expires the cookie; the next page asks for the token again."""
+    client = locked_desk.client
+    await client.post("/login", data={"token": TOKEN, "next": "/"})
+    out = await client.post("/logout")
+    again = await client.get("/", headers=PAGE)
+    assert (303, "/login") == (out.status_code, out.headers["Location"])
+    assert 303 == again.status_code and again.headers["Location"].startswith("/login")

@@ -16,10 +16,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from wirewatch.grouping import member_of
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.storage import BatchItem, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories import StoryIndex, item_text, new_story_id
+from wirewatch.stories import StoryIndex, new_story_id
 
 T0 = datetime(2024, 12, 1, tzinfo=UTC)
 SPAN = timedelta(hours=48)
@@ -90,11 +91,9 @@ def group_all(rows: list[tuple[FeedItem, datetime, bool]]) -> tuple[StoryIndex, 
     index = StoryIndex()
     stories = {}
     for item, at, _ in rows:
-        text = item_text(item.title, item.summary)
-        story = index.find(text, at)
-        if story is None:
-            story = new_story_id(item.feed, item.id)
-            index.add(story, text, at)
+        member = member_of(item.feed, item, (), at)
+        story = index.decide(member).story_id or new_story_id(item.feed, item.id)
+        index.add(story, member)
         stories[item.id] = story
     return index, stories
 
@@ -106,10 +105,10 @@ def time_grouping(index: StoryIndex, rng: random.Random, samples: int) -> list[f
     timings = []
     for n in range(samples):
         title, summary, _ = newsroom.report()
-        text = item_text(title, summary)
+        item = FeedItem(f"bench-{n}", "bench", title, summary, published=at)
         start = time.perf_counter()
-        if index.find(text, at) is None:
-            index.add(f"bench-{n}", text, at)
+        member = member_of("bench", item, (), at)
+        index.add(index.decide(member).story_id or f"bench-{n}", member)
         timings.append(time.perf_counter() - start)
     return timings
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from wirewatch.gazetteer import Gazetteer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -26,3 +31,15 @@ def eval_dir() -> Path:
     if not (path / "dev-items.jsonl").exists():
         pytest.skip(f"labelled eval items not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def gazetteer(_private_cache: None) -> Iterator[Gazetteer]:
+    """The real gazetteer, its index built once per session in the session's cache folder
+    (about half a minute), where the CLI tests' subprocesses find it too."""
+    from wirewatch.cachedir import cache_dir
+    from wirewatch.gazetteer import open_gazetteer
+
+    found = open_gazetteer(cache_dir())
+    yield found
+    found.close()

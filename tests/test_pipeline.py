@@ -6,6 +6,7 @@ fixed clock that the tests move.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -211,3 +212,43 @@ async def test_the_same_body_again_is_not_parsed_again(
     web.feed("http://a.test/feed", QUIET, ALEPPO)
     changed = await pipeline.poll(feed(loaded, "a"))
     assert ("ok", 1, 2) == (changed.status, changed.new, len(calls))
+
+
+async def test_a_url_seen_in_another_feed_at_the_same_time_opens_no_story(
+    pipeline: Pipeline, loaded: Loaded, web: Web, tmp_path: Path
+) -> None:
+    """Two backfilled feeds carry one report under one URL and are polled at once: novelty
+    is decided under the story lock, so one story is stored, with a signature, and the index
+    holds that one report only."""
+    same_url = SampleItem("7", ALEPPO.title, ALEPPO.summary, "http://a.test/1")
+    web.feed("http://c.test/feed", ALEPPO)
+    other = FeedConfig(url="http://d.test/feed", name="d", backfill=True)
+    web.feed("http://d.test/feed", same_url)
+    reports = await asyncio.gather(pipeline.poll(feed(loaded, "c")), pipeline.poll(other))
+    stored = await pipeline.store.recent_stories(pipeline.clock() - timedelta(days=1))
+    assert (1, 1, False) == (
+        sum(len(r.alerts) for r in reports),
+        len(stored),
+        pipeline.stories.has_member(other.key, "7"),
+    )
+    assert "" != stored[0].signature
+
+
+async def test_an_ingest_that_fails_takes_its_story_decisions_back(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """When the store refuses the ingest, the stories it would have opened are not left in the
+    index (a later poll decides them again and stores them)."""
+    web.feed("http://c.test/feed", ALEPPO)
+    original = pipeline.store.ingest
+
+    async def refuse(batch: object) -> object:
+        raise OSError("disk full")
+
+    pipeline.store.ingest = refuse  # type: ignore[method-assign,assignment]
+    with pytest.raises(OSError):
+        await pipeline.poll(feed(loaded, "c"))
+    refused = len(pipeline.stories)
+    pipeline.store.ingest = original  # type: ignore[method-assign]
+    report = await pipeline.poll(feed(loaded, "c"))
+    assert (0, 1, 1) == (refused, len(report.alerts), len(pipeline.stories))

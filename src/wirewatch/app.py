@@ -149,7 +149,9 @@ def fetch_policy(config: Config) -> FetchPolicy:
 
 
 def story_index(config: Config) -> StoryIndex:
-    return StoryIndex(window=timedelta(seconds=config.stories.window))
+    return StoryIndex(
+        window=timedelta(seconds=config.stories.window), threshold=config.stories.threshold
+    )
 
 
 def utc_now() -> datetime:

@@ -21,9 +21,11 @@ COMMANDS: tuple[str, ...] = (
     "poll",
     "run",
     "alerts",
+    "stories",
     "backtest",
     "deliveries",
     "db",
+    "watchlist",
 )
 
 

@@ -29,6 +29,7 @@ from wirewatch.config import FeedConfig
 from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
+from wirewatch.geojson import PlaceIndex, alert_places, place_index
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.metrics import Metrics
 from wirewatch.pipeline import Pipeline, PollReport
@@ -80,6 +81,7 @@ class Daemon:
             metrics=self.metrics,
             checks=self._checks(),
             alerts=self._alerts,
+            places=self._places,
             feeds=self._feeds,
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
@@ -326,7 +328,14 @@ class Daemon:
             limit=query.limit,
             offset=query.offset,
         )
-        return [record_json(r) for r in records]
+        rows = [record_json(r) for r in records]
+        places = self._places()
+        for row in rows:  # where each alert is, for maps: coordinates and admin path
+            row["places"] = [point.as_json() for point in alert_places(row, places)]
+        return rows
+
+    def _places(self) -> PlaceIndex:
+        return place_index(self.loaded.matchers)
 
     async def _feeds(self) -> list[dict[str, Any]]:
         states = {s.key: s for s in await self.store.list_feed_states()}

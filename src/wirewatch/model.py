@@ -115,3 +115,5 @@ class Alert:
     sources: tuple[Source, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    action: str | None = None
+    """The kind of action the story reports (`events.Event.action`), when its text names one."""

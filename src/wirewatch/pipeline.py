@@ -15,8 +15,9 @@ import random
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -25,6 +26,8 @@ from wirewatch.backoff import next_delay
 from wirewatch.config import FeedConfig
 from wirewatch.errors import ParseError
 from wirewatch.fetch import Fetcher
+from wirewatch.gate import IngestGate
+from wirewatch.grouping import decide_stories, stored_member
 from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
 from wirewatch.parse import ParsedFeed, parse_feed
 from wirewatch.routing import severity_and_tags
@@ -39,10 +42,11 @@ from wirewatch.storage import (
     StoryDecision,
     Verdict,
 )
-from wirewatch.stories import Signature, StoryIndex, item_text, new_story_id
+from wirewatch.stories import StoryIndex
 
 log = structlog.get_logger("wirewatch.pipeline")
 Clock = Callable[[], datetime]
+_NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
 
 
@@ -82,6 +86,7 @@ class Pipeline:
         rng: random.Random | None = None,
         parser: Parser = parse_feed,
         parse_executor: Executor | None = None,
+        gate: IngestGate | None = None,
     ) -> None:
         self.loaded = loaded
         self.store = store
@@ -91,6 +96,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.parser = parser
         self.parse_executor = parse_executor
+        self.gate = gate
         self._synced: datetime | None = None
         self._bodies: dict[str, bytes] = {}  # feed -> digest of the last body ingested
 
@@ -148,9 +154,10 @@ class Pipeline:
             parsed = await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
         except ParseError as e:
             return await self._failed(feed, state, str(e), result, now, started)
-        outcome = await self._ingest(
-            feed, self._healthy(feed, state, result, now), parsed.items, now
-        )
+        async with self._turn(feed, parsed.items):
+            outcome = await self._ingest(
+                feed, self._healthy(feed, state, result, now), parsed.items, now
+            )
         self._bodies[feed.key] = digest
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
@@ -169,29 +176,58 @@ class Pipeline:
             parsed.warnings,
         )
 
+    def _turn(
+        self, feed: FeedConfig, items: tuple[FeedItem, ...]
+    ) -> AbstractAsyncContextManager[None]:
+        """This feed's turn to ingest: at once, or in the gate's order when polled in a cycle."""
+        if self.gate is None:
+            return nullcontext()
+        times = [i.published for i in items if i.published is not None]
+        return self.gate.turn(feed.key, (min(times, default=_NEVER), feed.key))
+
     async def _ingest(
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
     ) -> IngestOutcome:
+        batch = await self._classified(feed, state, items)
+        if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
+            return await self.store.ingest(self._batch(feed, state, now, batch, {}))
+        # Novelty, story decisions and the ingest that records them are one critical section,
+        # shared with every instance on the same database, so no story is opened twice and a
+        # duplicate found under the lock never opens one.
+        async with self.store.story_lock():
+            batch = await self._classified(feed, state, items, batch)
+            await self._sync_stories(now)
+            alerting = [(i, v) for i, novel, v in batch if _needs_story(novel, v)]
+            stories, added = decide_stories(self.stories, feed.key, alerting, now)
+            try:
+                return await self.store.ingest(self._batch(feed, state, now, batch, stories))
+            except BaseException:
+                for story_id, member in added:
+                    self.stories.remove(story_id, member)
+                raise
+
+    async def _classified(
+        self,
+        feed: FeedConfig,
+        state: FeedState,
+        items: tuple[FeedItem, ...],
+        earlier: list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]] | None = None,
+    ) -> list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]]:
+        """Each item with its novelty and, when new, its verdicts (reused from `earlier` where
+        the novelty did not change)."""
         novelty = await self.store.novelty(feed.key, items)
         first_poll = state.first_polled is None and not feed.backfill
         # A new feed's first poll only records what it holds as seen: nothing to classify.
-        classified = [
-            (item, Novelty.SEEN if first_poll else novelty.get(item.id, Novelty.NEW))
-            for item in items
-        ]
-        batch = [(item, novel, self._verdicts(feed, item, novel)) for item, novel in classified]
-        if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
-            return await self.store.ingest(self._batch(feed, state, now, batch, {}))
-        # Story decisions and the ingest that records them are one critical section, shared
-        # with every instance on the same database, so no story is opened twice.
-        async with self.store.story_lock():
-            await self._sync_stories(now)
-            stories = {
-                item.id: self._story(feed, item, list(verdicts), now)
-                for item, novel, verdicts in batch
-                if _needs_story(novel, verdicts)
-            }
-            return await self.store.ingest(self._batch(feed, state, now, batch, stories))
+        before = {item.id: (novel, verdicts) for item, novel, verdicts in earlier or ()}
+        batch = []
+        for item in items:
+            novel = Novelty.SEEN if first_poll else novelty.get(item.id, Novelty.NEW)
+            known = before.get(item.id)
+            verdicts = (
+                known[1] if known and known[0] is novel else self._verdicts(feed, item, novel)
+            )
+            batch.append((item, novel, verdicts))
+        return batch
 
     def _batch(
         self,
@@ -213,40 +249,28 @@ class Pipeline:
         )
 
     async def _sync_stories(self, now: datetime) -> None:
-        """Index stories other instances (or earlier runs) opened since the last look."""
+        """Index the sources other instances (or earlier runs) added since the last look, from
+        their stored text, exactly as they were indexed live."""
         since = self._synced - timedelta(seconds=5) if self._synced else now - self.stories.window
-        for record in await self.store.recent_stories(since):
-            if record.id not in self.stories:
-                self.stories.add_signature(
-                    record.id, Signature.decode(record.signature), record.created_at
-                )
+        for record in await self.store.story_members(since):
+            if not self.stories.has_member(record.item.feed, record.item.id):
+                self.stories.add(record.story_id, stored_member(self.loaded, record))
         self._synced = now
 
-    def _verdicts(self, feed: FeedConfig, item: FeedItem, novelty: Novelty) -> tuple[Verdict, ...]:
+    def _verdicts(
+        self, feed: FeedConfig | None, item: FeedItem, novelty: Novelty
+    ) -> tuple[Verdict, ...]:
         if novelty is Novelty.SEEN:
             return ()
         verdicts = []
         for name, matcher in self.loaded.matchers.items():
-            if feed.watchlists is not None and name not in feed.watchlists:
+            if feed is not None and feed.watchlists is not None and name not in feed.watchlists:
                 continue
             result = matcher.classify(item)
             severity, tags = severity_and_tags(matcher.watchlist, result)
             destinations = self.loaded.router.destinations(matcher.watchlist, result)
             verdicts.append(Verdict(result, destinations, severity, tags))
         return tuple(verdicts)
-
-    def _story(
-        self, feed: FeedConfig, item: FeedItem, verdicts: list[Verdict], now: datetime
-    ) -> StoryDecision:
-        text = item_text(item.title, item.summary)
-        entities = {e for v in verdicts for e in v.classification.entities}
-        at = item.published if item.published and item.published <= now else now
-        found = self.stories.find(text, at, entities)
-        if found:
-            return StoryDecision(found)
-        story_id = new_story_id(feed.key, item.id)
-        signature = self.stories.add(story_id, text, at, entities)
-        return StoryDecision(story_id, signature.encode())
 
     def _healthy(
         self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime

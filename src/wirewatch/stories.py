@@ -1,35 +1,62 @@
-"""Near-duplicate grouping: reports of one event from several outlets become one story.
+"""Story grouping by event: reports of one real-world event from several outlets become one story.
 
-An item's text (title and summary) is reduced to a set of words: NFKC, casefolded, punctuation
-and possessives gone, stopwords dropped, plural and tense endings trimmed, so that "Pedersen
-urges talks" and "Pedersen urged talks" share every word. A MinHash of the set (datasketch,
-`scheme="affine64"`) goes into a MinHashLSH index whose bands (42 of 3 rows) make a pair at the
-merge threshold a candidate 98% of the time; each candidate is then re-checked exactly before a
-merge: it must lie within the window (default 48 hours), share at least `min_shared` words and
-reach `min_jaccard` (0.45) on the exact sets, and, when both sides name tracked entities, share
-one of them ("China calls for calm" and "Iran calls for calm" use one template for two events).
-Only the item that founded a story is indexed, so a story cannot drift by chaining.
+Each alerting item becomes a `Member`: its `events.Event` (canonical entities, action kinds,
+names, figures), its content words and the time it reports (its published time, or the time it
+was seen when it has none or claims the future). A new member is compared with the *whole* of
+every open story, not only with the item that founded it:
 
-The signature the store persists is the word set plus the entities (`Signature.encode`), from
-which the index is warmed at start. Everything here is synchronous and pure but the index.
+1. Candidates are the stories that share an entity, a name or a figure with it (an inverted
+   index), and that have a member within the window of it.
+2. Against each member of a candidate, `compare` weighs the evidence: shared entities and names,
+   weighted by how rare they are among the indexed members (sharing "Damascus" says less than
+   sharing "Azaz"); shared figures; the same kind of action; word overlap; minus the time gap.
+   It vetoes the pair when the two report incompatible kinds of action ("enter" and "leave",
+   a deal and its suspension) or different figures of the same size (88.7 against 95.1).
+3. A story's score mixes the best and the mean member score, so that one loose link cannot
+   chain unrelated events; any member that vetoes the item keeps it out of that story.
+4. The best story at or above the threshold wins, then the oldest; otherwise the item opens a
+   story of its own.
+
+Everything here is synchronous, pure and deterministic: the same members added in the same
+order give the same decisions, and `explain` reproduces why an item joined or did not.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
+import math
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from datasketch import MinHash, MinHashLSH
+from wirewatch.events import Event, compatible, event_of, figures_conflict, primary_action
 
-NUM_PERM = 128
-SCHEME = "affine64"
 DEFAULT_WINDOW = timedelta(hours=48)
+DEFAULT_THRESHOLD = 0.5
+# One unit of evidence is about one shared rare name; `threshold` 0.5 asks for two.
+_SCALE = 4.0
+_ENTITY_WEIGHT = 0.6
+_ARABIC_TERM_WEIGHT = 0.5
+_ACTION_WEIGHT = 1.0
+_PRIOR = 20
+_SAME_WORDING = 0.45
+_MIN_SHARED = 4
+_ALL = "*"
+_SURE = 2.0
+_MARGIN = 1.0
+_MAX_POSTINGS = 500
+_CANDIDATES = 12
+_Posting = tuple[datetime, str, str, str]
+"""(time, feed, item id, story id) of one member filed under one key."""
+_WORDS_WEIGHT = 3.0
+_DECAY_PER_DAY = 0.5
+_BEST_SHARE = 0.3
 
+# Reasons that keep a pair from counting, but do not keep the item out of the story.
+_WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
 _WORD = re.compile(r"\w+")
 _POSSESSIVE = re.compile(r"['’‘`´]s\b")
 _STOPWORD_TEXT = """
@@ -45,7 +72,7 @@ _SUFFIXES = ("ing", "ed", "es", "s")
 
 
 def shingles(text: str) -> frozenset[str]:
-    """Return the normalised word set of `text`: the unit the story grouping compares."""
+    """Return the normalised word set of `text`: the words grouping compares."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = _POSSESSIVE.sub("", folded)
     words = _WORD.findall(folded.replace("_", " "))
@@ -84,127 +111,302 @@ def new_story_id(feed: str, item_id: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Signature:
-    """What grouping compares: the word set of a text and the tracked entities it names."""
+class Member:
+    """One report, as grouping compares it."""
 
+    feed: str
+    item_id: str
+    at: datetime
+    event: Event
     words: frozenset[str]
-    entities: frozenset[str] = frozenset()
+    title: str = ""
 
     @classmethod
-    def of(cls, text: str, entities: Iterable[str] = ()) -> Signature:
-        return cls(shingles(text), frozenset(entities))
+    def of(
+        cls,
+        feed: str,
+        item_id: str,
+        text: str,
+        at: datetime,
+        entities: Iterable[str] = (),
+        named: Iterable[str] = (),
+        title: str = "",
+    ) -> Member:
+        """Build a member from an item's text, the entities found in it and the text that named
+        them (names already counted as entities are not counted again as names)."""
+        return cls(feed, item_id, at, event_of(text, entities, named), shingles(text), title)
 
-    def encode(self) -> str:
-        """One line for the store: sorted words, then entities marked with "@"."""
-        return " ".join([*sorted(self.words), *(f"@{e}" for e in sorted(self.entities))])
+    @property
+    def keys(self) -> frozenset[str]:
+        """What the inverted index files this member under."""
+        event = self.event
+        return frozenset(
+            [f"e:{e}" for e in event.entities]
+            + [f"t:{t}" for t in event.terms]
+            + [f"f:{f}" for f in event.figures]
+        )
 
-    @classmethod
-    def decode(cls, line: str) -> Signature:
-        """The inverse of `encode`."""
-        parts = line.split()
-        entities = frozenset(p[1:] for p in parts if p.startswith("@"))
-        return cls(frozenset(p for p in parts if not p.startswith("@")), entities)
+    @property
+    def counted(self) -> frozenset[str]:
+        """What the index counts the rarity of: the keys, its action family, and itself."""
+        action = (f"a:{self.event.action}",) if self.event.action else ()
+        return self.keys | {_ALL, *action}
+
+    def signature(self) -> str:
+        """One line for the store: the member's event, which `explain` can read back."""
+        e = self.event
+        parts = [f"@{x}" for x in sorted(e.entities)] + [f"!{x}" for x in sorted(e.actions)]
+        return " ".join(parts + [f"#{x}" for x in sorted(e.figures)] + sorted(e.terms))
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    story_id: str
-    signature: Signature
-    at: datetime
+class Evidence:
+    """Why one member does or does not report the same event as another."""
+
+    other: Member
+    score: float
+    entities: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    action: str | None = None
+    similarity: float = 0.0
+    gap: timedelta = timedelta(0)
+    veto: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where grouping puts a member: the story it joins (None: a new one) and why."""
+
+    story_id: str | None
+    score: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+    near_misses: tuple[tuple[str, float, str], ...] = ()
+    """(story id, score, reason) of the closest stories it did not join."""
+
+
+@dataclass(slots=True)
+class _Story:
+    members: list[Member] = field(default_factory=list)
+    newest: datetime | None = None
 
 
 class StoryIndex:
-    """Finds the story, if any, that a new item reports within a time window.
+    """The open stories, their members, and how rare each name is among them.
 
-    `add` indexes the founding item of a story, `find` proposes a story for a new item, and
-    `expire` drops stories founded before a time. Adding an id twice replaces its entry.
+    `decide` proposes a story for a new member without changing anything, `add` files a member
+    under a story, `expire` forgets stories whose newest member is older than a time.
     """
 
     def __init__(
-        self,
-        *,
-        window: timedelta = DEFAULT_WINDOW,
-        min_jaccard: float = 0.45,
-        min_shared: int = 4,
-        bands: tuple[int, int] = (42, 3),
-        num_perm: int = NUM_PERM,
+        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
     ) -> None:
         self.window = window
-        self.min_jaccard = min_jaccard
-        self.min_shared = min_shared
-        self._num_perm = num_perm
-        self._template = MinHash(num_perm=num_perm, scheme=SCHEME)
-        self._lsh = MinHashLSH(num_perm=num_perm, params=bands)
-        self._entries: dict[str, _Entry] = {}
-        self._by_time: list[tuple[datetime, str]] = []
+        self.threshold = threshold
+        self._stories: dict[str, _Story] = {}
+        self._posted: dict[str, list[_Posting]] = {}
+        """key -> the members filed under it, in time order: candidates and rarity."""
+        self._known: set[tuple[str, str]] = set()
+        self._cached: tuple[Member, dict[str, float]] | None = None
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._stories)
+
+    @property
+    def threshold_score(self) -> float:
+        """The story score at which a member joins (`threshold` on the evidence scale)."""
+        return self.threshold * _SCALE
 
     def __contains__(self, story_id: object) -> bool:
-        return story_id in self._entries
+        return story_id in self._stories
 
-    def add(
-        self, story_id: str, text: str, at: datetime, entities: Iterable[str] = ()
-    ) -> Signature:
-        """Index the item that founded `story_id`; return its signature for the store."""
-        signature = Signature.of(text, entities)
-        self.add_signature(story_id, signature, at)
-        return signature
+    def has_member(self, feed: str, item_id: str) -> bool:
+        return (feed, item_id) in self._known
 
-    def add_signature(self, story_id: str, signature: Signature, at: datetime) -> None:
-        """Index a story from its signature, e.g. when warming from the store."""
-        if story_id in self._entries and self._entries[story_id].signature.words:
-            self._lsh.remove(story_id)
-        self._entries[story_id] = _Entry(story_id, signature, at)
-        heapq.heappush(self._by_time, (at, story_id))
-        if signature.words:
-            self._lsh.insert(story_id, self._minhash(signature.words), check_duplication=False)
+    def members(self, story_id: str) -> tuple[Member, ...]:
+        story = self._stories.get(story_id)
+        return tuple(story.members) if story else ()
 
-    def find(self, text: str, at: datetime, entities: Iterable[str] = ()) -> str | None:
-        """Return the story that this item reports, or None when it is a new story."""
-        return self.find_signature(Signature.of(text, entities), at)
+    def add(self, story_id: str, member: Member) -> None:
+        """File `member` under `story_id` (a member already filed is ignored)."""
+        if (member.feed, member.item_id) in self._known:
+            return
+        self._known.add((member.feed, member.item_id))
+        story = self._stories.setdefault(story_id, _Story())
+        story.members.append(member)
+        story.newest = member.at if story.newest is None else max(story.newest, member.at)
+        posting = (member.at, member.feed, member.item_id, story_id)
+        self._cached = None
+        for key in member.counted:
+            insort(self._posted.setdefault(key, []), posting)
 
-    def find_signature(self, signature: Signature, at: datetime) -> str | None:
-        """`find` for a signature already computed; the best candidate wins, then the oldest."""
-        if len(signature.words) < self.min_shared:
-            return None
-        best: tuple[float, datetime, str] | None = None
-        for story_id in self._lsh.query(self._minhash(signature.words)):
-            entry = self._entries[story_id]
-            score = self._score(signature, entry, at)
-            if score is not None and (best is None or (-score, entry.at) < (-best[0], best[1])):
-                best = (score, entry.at, story_id)
-        return best[2] if best else None
+    def remove(self, story_id: str, member: Member) -> None:
+        """Undo `add` (when the ingest that recorded the member failed)."""
+        story = self._stories.get(story_id)
+        if story is None or member not in story.members:
+            return
+        story.members.remove(member)
+        self._unfile(story_id, member)
+        if not story.members:
+            del self._stories[story_id]
+
+    def decide(self, member: Member) -> Decision:
+        """The story `member` reports, or a decision to open a new one, with the evidence."""
+        threshold = self.threshold_score
+        scored = []
+        for story_id in self._candidates(member):
+            score, evidence = self.score(member, story_id, every=False)
+            first = self._stories[story_id].members[0].at
+            scored.append((score, first, story_id, evidence))
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        misses = tuple(
+            (sid, round(score, 3), _miss_reason(score, threshold, ev))
+            for score, _, sid, ev in scored
+            if score < threshold
+        )[:3]
+        if scored and scored[0][0] >= threshold:
+            score, _, story_id, evidence = scored[0]
+            rivals = [s for s, _, _, _ in scored[1:] if s >= threshold]
+            if rivals and score < _SURE * threshold and score - rivals[0] < _MARGIN:
+                reason = f"as close to {scored[1][2]} ({rivals[0]:.2f}) as to {story_id}"
+                return Decision(None, 0.0, (), ((story_id, round(score, 3), reason), *misses))
+            return Decision(story_id, score, evidence, misses)
+        return Decision(None, 0.0, (), misses)
 
     def expire(self, before: datetime) -> int:
-        """Forget stories founded before `before`; return how many were dropped."""
-        dropped = 0
-        while self._by_time and self._by_time[0][0] < before:
-            at, story_id = heapq.heappop(self._by_time)
-            entry = self._entries.get(story_id)
-            if entry is not None and entry.at == at:
-                del self._entries[story_id]
-                if entry.signature.words:
-                    self._lsh.remove(story_id)
-                dropped += 1
-        return dropped
+        """Forget stories whose newest member is older than `before`; return how many."""
+        old = [sid for sid, s in self._stories.items() if s.newest and s.newest < before]
+        for story_id in old:
+            for member in self._stories.pop(story_id).members:
+                self._unfile(story_id, member)
+        return len(old)
 
-    def _score(self, signature: Signature, entry: _Entry, at: datetime) -> float | None:
-        """The exact re-check of one LSH candidate; its Jaccard score, or None to reject."""
-        theirs = entry.signature
-        if abs(at - entry.at) > self.window:
-            return None
-        if signature.entities and theirs.entities and not signature.entities & theirs.entities:
-            return None
-        if len(signature.words & theirs.words) < self.min_shared:
-            return None
-        score = jaccard(signature.words, theirs.words)
-        return score if score >= self.min_jaccard else None
+    def _unfile(self, story_id: str, member: Member) -> None:
+        self._known.discard((member.feed, member.item_id))
+        posting = (member.at, member.feed, member.item_id, story_id)
+        self._cached = None
+        for key in member.counted:
+            postings = self._posted[key]
+            del postings[bisect_left(postings, posting)]
+            if not postings:
+                del self._posted[key]
 
-    def _minhash(self, words: frozenset[str]) -> MinHash:
-        minhash = MinHash(
-            num_perm=self._num_perm, scheme=SCHEME, permutations=self._template.permutations
+    def compare(self, member: Member, other: Member) -> Evidence:
+        """The evidence that `member` and `other` report one event (see the module docstring)."""
+        gap = abs(member.at - other.at)
+        a, b = member.event, other.event
+        entities = tuple(sorted(a.entities & b.entities))
+        terms = tuple(sorted(a.terms & b.terms))
+        figures = tuple(sorted(a.figures & b.figures))
+        pa, pb = primary_action(a), primary_action(b)
+        veto = _veto(gap, self.window, pa, pb, a, b)
+        if veto:  # no need to weigh the rest
+            return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
+        similarity = jaccard(member.words, other.words)
+        rarity = self._rarity(member)
+        score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
+        score += sum(rarity[f"t:{t}"] * _term_weight(t) for t in terms)
+        score += sum(rarity[f"f:{f}"] for f in figures)
+        if pa and pb and compatible(pa, pb):
+            same = 1.0 if pa == pb else 0.5
+            score += same * _ACTION_WEIGHT * rarity[f"a:{pa}"]
+        same_wording = (
+            similarity >= _SAME_WORDING and len(member.words & other.words) >= _MIN_SHARED
         )
-        minhash.update_batch([w.encode() for w in words])
-        return minhash
+        if same_wording:
+            score += _SCALE  # one report rewritten: as good as any evidence
+        score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
+        acted = bool(pa and pb and compatible(pa, pb))
+        kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
+        if not (entities or terms or figures):
+            veto = "nothing named in common"
+        elif kinds < 2 and not same_wording:
+            veto = "one kind of evidence only"
+        action = pa if pa == pb else None
+        return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
+
+    def _candidates(self, member: Member) -> list[str]:
+        """The stories most worth scoring: those with a member in the window that shares a key,
+        ranked by the rarity of what they share (keys too common in the window to tell events
+        apart find no candidates by themselves, but still count in the score)."""
+        rarity = self._rarity(member)
+        found: dict[str, float] = {}
+        for key in member.keys:
+            postings = self._in_window(key, member.at)
+            if len(postings) > _MAX_POSTINGS:
+                continue
+            for _, _, _, story_id in postings:
+                found[story_id] = found.get(story_id, 0.0) + rarity[key]
+        ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [story_id for story_id, _ in ranked[:_CANDIDATES]]
+
+    def _in_window(self, key: str, at: datetime) -> list[_Posting]:
+        postings = self._posted.get(key, [])
+        low = bisect_left(postings, (at - self.window,))
+        high = bisect_right(postings, (at + self.window, "\uffff"))
+        return postings[low:high]
+
+    def score(
+        self, member: Member, story_id: str, *, every: bool = True
+    ) -> tuple[float, tuple[Evidence, ...]]:
+        """How well `member` fits the story: -inf when a member in the window vetoes it or none
+        counts, else a mix of the best and the mean member score; with each member's evidence
+        (with `every` False, only up to the first veto, and only members in the window)."""
+        members = self._stories[story_id].members if story_id in self._stories else []
+        found = []
+        for other in members:
+            if other is member or (not every and abs(member.at - other.at) > self.window):
+                continue
+            found.append(self.compare(member, other))
+            if not every and found[-1].veto and found[-1].veto not in _WEAK_VETOES:
+                return -math.inf, tuple(found)
+        evidence = tuple(found)
+        in_window = [e for e in evidence if e.gap <= self.window]
+        if any(e.veto and e.veto not in _WEAK_VETOES for e in in_window):
+            return -math.inf, evidence
+        scores = [e.score for e in in_window if not e.veto]
+        if not scores:
+            return -math.inf, evidence
+        mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
+        return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
+
+    def _rarity(self, member: Member) -> dict[str, float]:
+        """How rare each key of `member` is among the members within the window of it: a name
+        that many reports of the hour share says less about which event it is (an inverse
+        document frequency, with a prior of `_PRIOR` members so that a quiet hour does not make
+        every name look unique). Cached for the member being decided."""
+        if self._cached is not None and self._cached[0] is member:
+            return self._cached[1]
+        total = len(self._in_window(_ALL, member.at)) + _PRIOR
+        rarity = {
+            key: math.log(total / (len(self._in_window(key, member.at)) + 1))
+            for key in member.counted
+        }
+        self._cached = (member, rarity)
+        return rarity
+
+
+def _veto(
+    gap: timedelta, window: timedelta, pa: str | None, pb: str | None, a: Event, b: Event
+) -> str | None:
+    if gap > window:
+        return f"more than {window} apart"
+    if not compatible(pa, pb):
+        return f"different actions ({pa} / {pb})"
+    if figures_conflict(a.figures, b.figures):
+        return "different figures"
+    return None
+
+
+def _term_weight(term: str) -> float:
+    return _ARABIC_TERM_WEIGHT if any("\u0600" <= ch <= "\u06ff" for ch in term) else 1.0
+
+
+def _miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...]) -> str:
+    vetoes = [e.veto for e in evidence if e.veto and e.veto not in _WEAK_VETOES]
+    if vetoes:
+        return vetoes[0]
+    if score == -math.inf:
+        weak = [e.veto for e in evidence if e.veto]
+        return weak[0] if weak else "nothing in common"
+    return f"score {score:.2f} below {threshold:.2f}"

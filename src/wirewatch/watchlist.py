@@ -45,6 +45,13 @@ class Entity(_Strict):
     description: str = ""
     severity: str | None = None
     tags: tuple[str, ...] = ()
+    # Gazetteer-backed places (see wirewatch.gazetteer and README "Places from the gazetteer").
+    geonames: int | None = Field(default=None, gt=0)
+    iso3166: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+    aliases: Literal["gazetteer"] | None = None
+    include: Literal["within"] | None = None
+    coordinates: tuple[float, float] | None = None  # latitude, longitude; else from gazetteer
+    admin: tuple[str, ...] = ()  # country, area...; else from the gazetteer
 
     @field_validator("names", "exclude", "match_case")
     @classmethod
@@ -61,6 +68,18 @@ class Entity(_Strict):
         unknown = [n for n in self.match_case if n not in self.names]
         if unknown:
             raise ValueError(f"match_case lists {unknown!r}, which are not among names")
+        return self
+
+    @model_validator(mode="after")
+    def _gazetteer_keys_fit(self) -> Entity:
+        if (self.geonames or self.iso3166 or self.aliases or self.include) and self.kind != "place":
+            raise ValueError("geonames, iso3166, aliases and include are for kind: place only")
+        if self.geonames and self.iso3166:
+            raise ValueError("give geonames (a town) or iso3166 (a country or area), not both")
+        if self.aliases and not (self.geonames or self.iso3166):
+            raise ValueError("aliases: gazetteer needs geonames or iso3166")
+        if self.include and not (self.iso3166 and "-" in self.iso3166):
+            raise ValueError("include: within needs iso3166 of an area, such as SY-HI")
         return self
 
 
@@ -101,7 +120,12 @@ def load_watchlist(path: str | Path) -> Watchlist:
         raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
     except yaml.YAMLError as e:
         raise WatchlistError(str(path), [f"not valid YAML: {yaml_problem(e)}"]) from None
-    return parse_watchlist(raw, source=str(path))
+    watchlist = parse_watchlist(raw, source=str(path))
+    if any(e.geonames or e.iso3166 for e in watchlist.entities):
+        from wirewatch.gazetteer.resolve import resolve_places  # only then: it opens a database
+
+        watchlist = resolve_places(watchlist, source=str(path))
+    return watchlist
 
 
 def parse_watchlist(raw: Any, *, source: str) -> Watchlist:

@@ -297,3 +297,28 @@ async def test_before_scrape_refreshes_gauges(sources: Sources) -> None:
         await server.stop()
 
     assert "wirewatch_outbox_depth 7.0" in response.text
+
+
+async def test_alerts_geojson_puts_alerts_at_their_places() -> None:
+    """/api/alerts.geojson takes the /api/alerts parameters and answers a FeatureCollection."""
+    from wirewatch.geojson import PlacePoint
+
+    async def alerts(query: AlertQuery) -> Sequence[Mapping[str, Any]]:
+        return [{"id": "a1", "watchlist": "w", "entities": ["homs"], "created_at": NOW}]
+
+    async def feeds() -> Sequence[Mapping[str, Any]]:
+        return []
+
+    point = PlacePoint("homs", "Homs", 34.7, 36.7, ("Syria",))
+    server = HttpServer(metrics=Metrics(), checks=ready_checks(), alerts=alerts, feeds=feeds,
+                        clock=lambda: NOW, places=lambda: {("w", "homs"): point})  # fmt: skip
+    port = await server.start("127.0.0.1", 0)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            response = await client.get("/api/alerts.geojson", params={"since": "7d"})
+    finally:
+        await server.stop()
+    assert 200 == response.status_code
+    assert response.headers["content-type"].startswith("application/geo+json")
+    [feature] = response.json()["features"]
+    assert [36.7, 34.7] == feature["geometry"]["coordinates"]

@@ -20,14 +20,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from wirewatch import __version__
+from wirewatch.cachedir import cache_dir
 from wirewatch.classify import Matcher
 from wirewatch.watchlist import load_watchlist
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("WIREWATCH_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    return root if os.environ.get("WIREWATCH_CACHE_DIR") else root / "wirewatch"
 
 
 def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
@@ -52,7 +47,15 @@ def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
 
 # What a compiled matcher depends on besides the watchlist: the code that compiles it (so a
 # development checkout never loads a matcher pickled by older code) and the common words.
-_DEPENDS_ON = ("classify.py", "fold.py", "watchlist.py", "data/common_words.txt")
+_DEPENDS_ON = (
+    "classify.py",
+    "fold.py",
+    "watchlist.py",
+    "data/common_words.txt",
+    "gazetteer/resolve.py",  # gazetteer-backed places are expanded when a watchlist loads
+    "gazetteer/names.py",
+    "gazetteer/spelling.py",
+)
 
 
 def _key(source: bytes) -> str:

@@ -48,7 +48,7 @@ def print_table(reports: Sequence[PollReport], out: IO[str]) -> None:
     alerts = [a for r in reports for a in r.alerts]
     out.write(
         f"\n{len(reports)} feeds, {failed} failed, {sum(r.new for r in reports)} new items, "
-        f"{len(alerts)} alerts\n"
+        f"{len(alerts)} alerts, {sum(r.joined for r in reports)} joined a story already open\n"
     )
     for alert in alerts:
         entities = ", ".join(dict.fromkeys(m.entity for m in alert.matches))
@@ -68,6 +68,7 @@ def print_json(reports: Sequence[PollReport], out: IO[str]) -> None:
             "new": r.new,
             "matched": r.matched,
             "alerts": len(r.alerts),
+            "joined": r.joined,
             "elapsed": round(r.elapsed, 3),
             "error": r.error,
         }

@@ -18,6 +18,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--entity", help="only alerts that name this entity id")
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--json", action="store_true", help="JSON Lines instead of a table")
+    parser.add_argument(
+        "--geojson", action="store_true", help="a GeoJSON FeatureCollection of alerts at places"
+    )
     add_config_argument(parser)
     parser.set_defaults(run=run)
 
@@ -36,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
             )
 
     records = asyncio.run(fetch())
+    if args.geojson:
+        from wirewatch.geojson import feature_collection, place_index
+
+        found = feature_collection(map(record_json, records), place_index(loaded.matchers))
+        sys.stdout.write(json.dumps(found, ensure_ascii=False) + "\n")
+        return 0
     (_json if args.json else _table)(records, sys.stdout)
     return 0
 
@@ -46,6 +55,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "id": alert.id,
         "story_id": alert.story_id,
         "watchlist": alert.watchlist,
+        "action": alert.action,
         "created_at": alert.created_at.isoformat(),
         "title": alert.item.title,
         "url": alert.item.url,
@@ -54,6 +64,7 @@ def record_json(record: Any) -> dict[str, Any]:
         "sources": [
             {
                 "feed": s.feed,
+                "item_id": s.item_id,
                 "title": s.title,
                 "url": s.url,
                 "published": s.published.isoformat() if s.published else None,
@@ -86,8 +97,9 @@ def _table(records: list[Any], out: IO[str]) -> None:
         alert = record.alert
         states = ", ".join(f"{d.notifier}: {d.state}" for d in record.deliveries) or "no notifier"
         out.write(f"{local(alert.created_at)}  [{alert.watchlist}] {alert.item.title}\n")
-        out.write(f"    entities: {', '.join(record.entities)}\n")
+        action = f"  action: {alert.action}" if alert.action else ""
+        out.write(f"    story: {alert.story_id}{action}  entities: {', '.join(record.entities)}\n")
         out.write(f"    sources: {len(alert.sources)}  deliveries: {states}\n")
         for source in alert.sources[:5]:
-            out.write(f"      - {source.feed}: {source.url or source.title}\n")
+            out.write(f"      - {source.feed} {source.item_id}: {source.url or source.title}\n")
     out.write(f"\n{len(records)} alerts\n")

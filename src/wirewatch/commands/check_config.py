@@ -53,4 +53,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"  watchlists: {', '.join(loaded.matchers)} ({entities} entities)")
     print(f"  notifiers: {', '.join(n.name for n in config.notifiers) or 'none (console)'}")
     print(f"  storage: {'postgresql' if config.storage.is_postgres else 'sqlite'}")
+    for line in _gazetteer_lines(loaded):
+        print(line)
     return 0
+
+
+def _gazetteer_lines(loaded: Any) -> list[str]:
+    """One line per gazetteer-backed place: how many names its entity expanded to."""
+    lines = []
+    for matcher in loaded.matchers.values():
+        for e in matcher.watchlist.entities:
+            if e.geonames or e.iso3166:
+                ref = f"geonames {e.geonames}" if e.geonames else f"iso3166 {e.iso3166}"
+                what = ", with the towns within" if e.include else ""
+                lines.append(f"  gazetteer: {matcher.watchlist.name}/{e.id} ({ref}{what}): "
+                             f"{len(e.names)} names")  # fmt: skip
+    return lines

@@ -39,6 +39,7 @@ async def _poll_all(loaded: Any) -> list[Any]:
     from wirewatch.app import fetch_policy, open_store, story_index, utc_now
     from wirewatch.commands._poll_report import Progress
     from wirewatch.fetch import Fetcher
+    from wirewatch.gate import IngestGate
     from wirewatch.pipeline import Pipeline
 
     feeds = [f for f in loaded.config.feeds if f.enabled]
@@ -53,14 +54,19 @@ async def _poll_all(loaded: Any) -> list[Any]:
                 fetcher=fetcher,
                 stories=story_index(loaded.config),
                 clock=utc_now,
+                gate=(gate := IngestGate(f.key for f in feeds)),
             )
             await pipeline.warm()
             progress = Progress(len(feeds), sys.stderr)
 
-            # Story grouping must see earlier items first: ingest stays in order per feed,
-            # fetches run concurrently under the fetcher's global and per-host limits.
+            # Fetches run concurrently under the fetcher's global and per-host limits; the gate
+            # makes feeds ingest one at a time in an order fixed by their items, so story
+            # grouping does not depend on which server answered first.
             async def one(feed: Any) -> Any:
-                report = await pipeline.poll(feed)
+                try:
+                    report = await pipeline.poll(feed)
+                finally:
+                    gate.finished(feed.key)
                 progress.step()
                 return report
 

@@ -38,6 +38,7 @@ def alert_object(alert: Alert) -> JSONObject:
         "watchlist": alert.watchlist,
         "created_at": iso(alert.created_at),
         "severity": alert.severity,
+        "action": alert.action,
         "tags": list(alert.tags),
         "entities": entities(alert.matches),
         "items": [item_object(alert)],

@@ -5,6 +5,7 @@
     GET /metrics       Prometheus text
     GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
     GET /api/feeds     feed health
+    GET /api/alerts.geojson  the same alerts (same parameters) at their places, as GeoJSON
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
 `Authorization: Bearer <token>` (compared in constant time), or the HttpOnly cookie the desk's
@@ -34,6 +35,7 @@ from multidict import MultiMapping
 from yarl import URL
 
 from wirewatch.errors import StoreError
+from wirewatch.geojson import PlaceIndex, feature_collection
 from wirewatch.observability.logging import default_redactor
 from wirewatch.observability.metrics import Metrics
 
@@ -44,7 +46,7 @@ DEFAULT_SINCE = timedelta(hours=24)
 CHECK_TIMEOUT = 2.0
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"(\d{1,6})([smhdw])")
-_PATHS = ("/healthz", "/readyz", "/metrics", "/api/alerts", "/api/feeds")
+_PATHS = ("/healthz", "/readyz", "/metrics", "/api/alerts", "/api/feeds", "/api/alerts.geojson")
 _ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
 
 TOKEN_COOKIE = "wirewatch_token"
@@ -100,11 +102,13 @@ class HttpServer:
         token: str | None = None,
         before_scrape: Callable[[], Awaitable[None]] | None = None,
         clock: Clock = _utcnow,
+        places: Callable[[], PlaceIndex] = dict,
     ) -> None:
         self._metrics, self._checks, self._alerts, self._feeds = metrics, checks, alerts, feeds
         self._token = token.encode() if token else None
         self._before_scrape = before_scrape
         self._clock = clock
+        self._places = places
         self._runner: web.AppRunner | None = None
         self._public: tuple[str, ...] = ("/healthz",)
         self._login: str | None = None
@@ -115,6 +119,7 @@ class HttpServer:
             self._metrics_text,
             self._api_alerts,
             self._api_feeds,
+            self._api_alerts_geojson,
         )
         for path, handler in zip(_PATHS, handlers, strict=True):
             self.app.router.add_get(path, handler)
@@ -228,6 +233,13 @@ class HttpServer:
             "since": query.since.isoformat(),
         }
         return _json(body)
+
+    async def _api_alerts_geojson(self, request: web.Request) -> web.Response:
+        """The same alerts as /api/alerts (same parameters), at their places."""
+        query = parse_alert_query(request.query, now=self._clock())
+        rows = await self._alerts(query)
+        body = feature_collection(rows, self._places())
+        return web.json_response(body, dumps=_dumps, content_type="application/geo+json")
 
     async def _api_feeds(self, request: web.Request) -> web.Response:
         _only(request.query, ())

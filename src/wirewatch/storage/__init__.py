@@ -19,6 +19,7 @@ from wirewatch.storage.base import (
     Store,
     StoredItem,
     StoryDecision,
+    StoryMemberRecord,
     StoryRecord,
     Verdict,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Store",
     "StoredItem",
     "StoryDecision",
+    "StoryMemberRecord",
     "StoryRecord",
     "Verdict",
     "is_silent",

@@ -135,6 +135,7 @@ def alert_to_json(alert: Alert) -> str:
             "sources": [source_to_dict(s) for s in alert.sources],
             "severity": alert.severity,
             "tags": list(alert.tags),
+            "action": alert.action,
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -154,4 +155,5 @@ def alert_from_json(text: str) -> Alert:
         sources=tuple(source_from_dict(s) for s in data["sources"]),
         severity=data["severity"],
         tags=tuple(data["tags"]),
+        action=data.get("action"),
     )

@@ -11,7 +11,7 @@ from wirewatch.model import Alert, FeedItem, Source
 from wirewatch.storage import _pg_outbox as outbox
 from wirewatch.storage._codec import alert_from_json
 from wirewatch.storage._pg_db import Conn, at, utc, utc_or_none
-from wirewatch.storage.base import AlertRecord, StoredItem, StoryRecord
+from wirewatch.storage.base import AlertRecord, StoredItem, StoryMemberRecord, StoryRecord
 
 
 async def recent_alerts(
@@ -132,6 +132,28 @@ async def recent_stories(conn: Conn, since: datetime) -> list[StoryRecord]:
         (at(since),),
     )
     return [StoryRecord(row[0], row[1], utc(row[2]), tuple(row[3])) for row in await cur.fetchall()]
+
+
+_MEMBERS = (
+    "SELECT ss.story_id, i.feed, i.item_id, i.url, i.title, i.summary, i.published, ss.seen_at"
+    " FROM story_sources ss JOIN items i ON i.feed = ss.feed AND i.item_id = ss.item_id"
+    " WHERE ss.seen_at >= %s AND (%s::text IS NULL OR ss.story_id = %s)"
+    " ORDER BY ss.seen_at, ss.feed, ss.item_id"
+)
+
+
+async def story_members(
+    conn: Conn, since: datetime, story_id: str | None
+) -> list[StoryMemberRecord]:
+    cur = await conn.execute(_MEMBERS, (at(since), story_id, story_id))
+    return [
+        StoryMemberRecord(
+            row[0],
+            FeedItem(row[2], row[1], row[4], row[5], url=row[3], published=utc_or_none(row[6])),
+            utc(row[7]),
+        )
+        for row in await cur.fetchall()
+    ]
 
 
 PRUNE = {

@@ -176,18 +176,20 @@ class _Planner:
         self.plan.sources.append((story, source))
         self.counts["joined"] += existed
         for verdict in alerting:
-            self._verdict(item, story, verdict, source)
+            self._verdict(item, story, verdict, source, decision.action)
 
-    def _verdict(self, item: FeedItem, story: str, verdict: Verdict, source: Source) -> None:
+    def _verdict(
+        self, item: FeedItem, story: str, verdict: Verdict, source: Source, action: str | None
+    ) -> None:
         key = (story, verdict.classification.watchlist)
         existing = self.snap.alerts.get(key)
         if existing is None:
-            self._create(item, story, verdict)
+            self._create(item, story, verdict, action)
         elif self.batch.notify_story_updates:
             suffix = f"src_{short_hash(source.feed, source.item_id)[:12]}"
             self._deliver(existing[0], verdict.destinations, self._sources(story), suffix)
 
-    def _create(self, item: FeedItem, story: str, verdict: Verdict) -> None:
+    def _create(self, item: FeedItem, story: str, verdict: Verdict, action: str | None) -> None:
         watchlist = verdict.classification.watchlist
         alert = Alert(
             id=alert_id(story, watchlist),
@@ -200,6 +202,7 @@ class _Planner:
             sources=self._sources(story),
             severity=verdict.severity,
             tags=verdict.tags,
+            action=action,
         )
         self.snap.alerts[(story, watchlist)] = (alert, verdict.destinations)
         entities = verdict.classification.entities

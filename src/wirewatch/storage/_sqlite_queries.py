@@ -13,7 +13,13 @@ from wirewatch.model import Alert, FeedItem, Source
 from wirewatch.storage import _sqlite_outbox as outbox
 from wirewatch.storage._codec import alert_from_json, dt, dt_or_none, ts
 from wirewatch.storage._sqlite_db import select_in, write
-from wirewatch.storage.base import AlertRecord, PruneOutcome, StoredItem, StoryRecord
+from wirewatch.storage.base import (
+    AlertRecord,
+    PruneOutcome,
+    StoredItem,
+    StoryMemberRecord,
+    StoryRecord,
+)
 
 
 def recent_alerts(
@@ -136,6 +142,31 @@ def recent_stories(conn: sqlite3.Connection, since: datetime) -> list[StoryRecor
     ).fetchall()
     return [
         StoryRecord(row[0], row[1], dt(row[2]), tuple(watchlists.get(row[0], []))) for row in rows
+    ]
+
+
+_MEMBERS = (
+    "SELECT ss.story_id, i.feed, i.item_id, i.url, i.title, i.summary, i.published, ss.seen_at"
+    " FROM story_sources ss JOIN items i ON i.feed = ss.feed AND i.item_id = ss.item_id"
+    " WHERE ss.seen_at >= ?{story} ORDER BY ss.seen_at, ss.feed, ss.item_id"
+)
+
+
+def story_members(
+    conn: sqlite3.Connection, since: datetime, story_id: str | None
+) -> list[StoryMemberRecord]:
+    if story_id is None:
+        rows = conn.execute(_MEMBERS.format(story=""), (ts(since),)).fetchall()
+    else:
+        sql = _MEMBERS.format(story=" AND ss.story_id = ?")
+        rows = conn.execute(sql, (ts(since), story_id)).fetchall()
+    return [
+        StoryMemberRecord(
+            row[0],
+            FeedItem(row[2], row[1], row[4], row[5], url=row[3], published=dt_or_none(row[6])),
+            dt(row[7]),
+        )
+        for row in rows
     ]
 
 

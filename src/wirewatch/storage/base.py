@@ -81,11 +81,12 @@ class StoryDecision:
     """The story an alerting item belongs to, as story grouping found it.
 
     The store joins `story_id` when the story exists and creates it with `signature` (see
-    `stories.Signature.encode`) when it does not, so a new story and a join look alike.
+    `stories.Member.signature`) when it does not, so a new story and a join look alike.
     """
 
     story_id: str
-    signature: str = ""
+    signature: str
+    action: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,15 @@ class StoryRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryMemberRecord:
+    """One source of a story with the text it was grouped by: what warms the story index."""
+
+    story_id: str
+    item: FeedItem
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StoredItem:
     item: FeedItem
     first_seen: datetime
@@ -263,6 +273,13 @@ class Store(Protocol):
 
     async def stored_items(self, since: datetime) -> list[StoredItem]: ...
     async def recent_stories(self, since: datetime) -> list[StoryRecord]: ...
+    async def story_members(
+        self, since: datetime, *, story_id: str | None = None
+    ) -> list[StoryMemberRecord]:
+        """The sources seen since `since` (of one story, if given) with their item's text, in
+        the order they were seen."""
+        ...
+
     async def claim_deliveries(
         self, now: datetime, *, limit: int, lease_seconds: float, owner: str
     ) -> list[DeliveryRecord]:

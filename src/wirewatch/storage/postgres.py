@@ -52,6 +52,7 @@ from wirewatch.storage.base import (
     Novelty,
     PruneOutcome,
     StoredItem,
+    StoryMemberRecord,
     StoryRecord,
 )
 
@@ -258,6 +259,11 @@ class PostgresStore:
 
     async def recent_stories(self, since: datetime) -> list[StoryRecord]:
         return await self._one(lambda c: queries.recent_stories(c, since))
+
+    async def story_members(
+        self, since: datetime, *, story_id: str | None = None
+    ) -> list[StoryMemberRecord]:
+        return await self._one(lambda c: queries.story_members(c, since, story_id))
 
     async def claim_deliveries(
         self, now: datetime, *, limit: int, lease_seconds: float, owner: str

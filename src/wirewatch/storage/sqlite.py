@@ -40,6 +40,7 @@ from wirewatch.storage.base import (
     Novelty,
     PruneOutcome,
     StoredItem,
+    StoryMemberRecord,
     StoryRecord,
 )
 
@@ -216,6 +217,11 @@ class SqliteStore:
 
     async def recent_stories(self, since: datetime) -> list[StoryRecord]:
         return await self._run(lambda c: queries.recent_stories(c, since))
+
+    async def story_members(
+        self, since: datetime, *, story_id: str | None = None
+    ) -> list[StoryMemberRecord]:
+        return await self._run(lambda c: queries.story_members(c, since, story_id))
 
     async def claim_deliveries(
         self, now: datetime, *, limit: int, lease_seconds: float, owner: str

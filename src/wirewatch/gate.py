@@ -1,0 +1,56 @@
+"""The order in which feeds polled together ingest: fixed by their items, not by the network.
+
+`poll --once` fetches every feed at once, and the order their answers arrive in varies from run
+to run. Story grouping is decided item by item, so that order would change the stories. An
+`IngestGate` lets fetching and parsing run concurrently but holds each feed at the ingest step
+until every feed of the cycle has either reached it or finished without it, then lets them
+through one at a time: the feed with the earliest published item first, ties by feed key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+Order = tuple[datetime, str]
+
+
+class IngestGate:
+    """Serialises the ingest step of one cycle's feeds in a fixed order (see the module)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._pending = set(keys)
+        self._waiting: dict[str, tuple[Order, asyncio.Future[None]]] = {}
+        self._busy = False
+
+    @asynccontextmanager
+    async def turn(self, key: str, order: Order) -> AsyncIterator[None]:
+        """Wait for `key`'s turn to ingest; the next feed waits until this one leaves."""
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.discard(key)
+        self._waiting[key] = (order, ready)
+        self._release()
+        try:
+            await ready
+            yield
+        finally:
+            self._waiting.pop(key, None)
+            if ready.done() and not ready.cancelled():
+                self._busy = False
+            self._release()
+
+    def finished(self, key: str) -> None:
+        """`key` is done for this cycle, whether it ingested or not (failed, not modified)."""
+        self._pending.discard(key)
+        self._release()
+
+    def _release(self) -> None:
+        if self._busy or self._pending:
+            return
+        queued = [(order, key) for key, (order, ready) in self._waiting.items() if not ready.done()]
+        if queued:
+            _, key = min(queued)
+            self._busy = True
+            self._waiting[key][1].set_result(None)

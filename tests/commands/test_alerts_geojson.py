@@ -1,0 +1,61 @@
+"""`wirewatch alerts --geojson` after a real poll: alerts at the places their watchlist locates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wirewatch.demo import FeedServer, SampleItem
+
+pytestmark = pytest.mark.integration
+
+WATCHLIST = """\
+name: located
+entities:
+  - {id: homs, kind: place, names: [Homs], coordinates: [34.724, 36.726], admin: [Syria, Homs]}
+  - {id: hts, kind: actor, names: [HTS]}
+"""
+
+
+def test_alerts_geojson_has_a_point_per_located_place(tmp_path: Path) -> None:
+    server = FeedServer().start()
+    try:
+        feed = server.add_feed(
+            "wire",
+            items=[
+                SampleItem(
+                    "w1", "Rebels enter Homs", "HTS fighters downtown.", "https://a.example/1"
+                ),
+                SampleItem("w2", "HTS statement", "No place named.", "https://a.example/2"),
+            ],
+        )
+        (tmp_path / "located.yaml").write_text(WATCHLIST, encoding="utf-8")
+        config = tmp_path / "wirewatch.yaml"
+        config.write_text(json.dumps({
+            "data_dir": str(tmp_path / "data"), "watchlists": ["located.yaml"],
+            "feeds": [{"url": feed, "name": "wire", "backfill": True}],
+        }), encoding="utf-8")  # fmt: skip
+        polled = _wirewatch("poll", "--once", "--config", str(config))
+        assert 0 == polled.returncode, polled.stderr
+    finally:
+        server.stop()
+    done = _wirewatch("alerts", "--geojson", "--config", str(config))
+    assert 0 == done.returncode, done.stderr
+    found = json.loads(done.stdout)
+    assert "FeatureCollection" == found["type"]
+    [feature] = found["features"]  # the alert naming only HTS has no place to stand on
+    assert [36.726, 34.724] == feature["geometry"]["coordinates"]
+    assert ("Rebels enter Homs", ["Syria", "Homs"]) == (
+        feature["properties"]["title"],
+        feature["properties"]["admin"],
+    )
+
+
+def _wirewatch(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wirewatch", *args], capture_output=True, text=True, timeout=60
+    )

@@ -1,0 +1,91 @@
+"""What an item reports: action kinds in English and Arabic, naming words, figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from wirewatch.events import actions_in, compatible, event_of, figures_conflict
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Rebels seize Hama after a lightning push", "control"),
+        ("Hama falls to the opposition", "control"),
+        ("فصائل المعارضة تسيطر على مدينة حمص", "control"),
+        ("HTS fighters pull out of Afrin", "leave"),
+        ("هيئة تحرير الشام تنسحب من وسط حماة", "leave"),
+        ("Air strike on a market in Daraa", "attack"),
+        ("غارة جوية على ريف دمشق", "attack"),
+        ("Toll from the Homs blast rises to 19", "attack"),
+        ("Sixteen killed in the town, medics say", "kill"),
+        ("Evacuation of east Aleppo suspended", "suspend"),
+        ("Assad wins a fourth term with 95.1 percent", "vote"),
+        ("Trump meets al-Sharaa in Riyadh", "meet"),
+        ("Qatar's emir arrives in Damascus", "visit"),
+        ("Strong earthquake felt across the region", "quake"),
+        ("Pedersen hopes for calm", None),
+    ],
+)
+def test_the_title_names_the_action_family(text: str, family: str | None) -> None:
+    """The first action of the title, in English or Arabic, gives the item's action family."""
+    assert family == event_of(text).action
+
+
+def test_inflections_count_but_longer_words_do_not() -> None:
+    """'strikes' and 'shelling' are strikes; 'freedom' is not 'freed', 'leftover' not 'left'."""
+    assert {"strike"} <= actions_in("Israeli strikes and heavy shelling")
+    assert "release" not in actions_in("Crowds chanted for freedom")
+
+
+def test_the_summary_names_the_action_when_the_title_does_not() -> None:
+    """A quote as headline: the action comes from the summary."""
+    event = event_of("'A stab in the back', says Putin\nTurkey shot down a Russian bomber.")
+    assert "attack" == event.action
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("control", "leave", False),
+        ("leave", "suspend", False),
+        ("attack", "kill", True),
+        ("protest", "attack", True),
+        ("vote", "appoint", True),
+        ("meet", "visit", False),
+        (None, "leave", True),
+    ],
+)
+def test_compatible_families(a: str | None, b: str | None, expected: bool) -> None:
+    """Opposite actions cannot be one event; a toll goes with a strike; unknown goes with any."""
+    assert expected == compatible(a, b)
+
+
+def test_names_are_rare_capitalised_words_and_not_matched_entities() -> None:
+    """Rare words with a capital are names; common ones ('Government') and the words of names
+    that matched an entity are not (they count as the entity)."""
+    event = event_of(
+        "Government shelling hits Jaramana near Damascus\nResidents of Jaramana said 5 died.",
+        entities=["damascus"],
+        named=["Damascus"],
+    )
+    assert {"jaramana"} == event.terms
+
+
+def test_arabic_names_are_rare_words_without_clitics() -> None:
+    """Arabic words are names when rare; the article and conjunctions do not count."""
+    assert "جرمانا" in event_of("غارة على جرمانا وقوات في المنطقة").terms
+    assert "قوات" not in event_of("غارة على جرمانا وقوات في المنطقة").terms
+
+
+def test_figures_leave_out_years_and_single_digits() -> None:
+    """Tolls and percentages are figures; years, small numbers and digits inside a word (a
+    code, a flight number) are not."""
+    assert {"1400", "88.7"} == event_of("In 2014, 1,400 dead and 88.7 percent; 3 towns").figures
+    assert frozenset() == event_of("Code 07e3a1, flight 12B, road M5").figures
+
+
+def test_different_decimal_figures_conflict_but_rising_tolls_do_not() -> None:
+    """88.7 and 95.1 percent are two elections; a toll of 12 that becomes 19 is one event."""
+    assert figures_conflict(frozenset({"88.7"}), frozenset({"95.1"}))
+    assert not figures_conflict(frozenset({"12"}), frozenset({"19"}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import pytest
@@ -247,9 +248,13 @@ def test_person_surname_alone_matches_when_capitalised() -> None:
     assert [] == matcher.find("the army and pedersen, a sham", "t")
 
 
-def test_a_pickled_matcher_finds_the_same(matcher: Matcher) -> None:
-    """The classify cache stores matchers pickled: a round trip must change nothing."""
-    copy = pickle.loads(pickle.dumps(matcher))
+@pytest.mark.parametrize("how", ["pickle", "data"])
+def test_a_copied_matcher_finds_the_same(matcher: Matcher, how: str) -> None:
+    """Pickled, or as the plain data of the classify cache (through JSON): nothing changes."""
+    if how == "pickle":
+        copy = pickle.loads(pickle.dumps(matcher))
+    else:
+        copy = Matcher.from_data(json.loads(json.dumps(matcher.to_data())))
     item = FeedItem(
         id="1",
         title="HTS fighters enter Hama's outskirts; Iranians leave",

@@ -89,3 +89,23 @@ def test_bad_yaml_gives_line(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope.yaml") == ["file not found"]
+
+
+def test_a_100_kb_name_is_refused_with_its_length(tmp_path: Path) -> None:
+    """The automaton's build time grows with the square of a name's length: a 100 KB name
+    (minutes to compile) is refused at once, naming the entity, the name and the limit."""
+    name = "Homs " * 20_000
+    path = write(
+        tmp_path, f"name: t\nentities:\n  - {{id: x, kind: place, names: [Hama, '{name}']}}\n"
+    )
+    assert [
+        "entities[0] (id 'x').names: [1] is 100,000 characters long; at most 300 are allowed "
+        "(a name, not a text)"
+    ] == problems(path)
+
+
+def test_a_name_of_300_characters_is_allowed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, f"name: t\nentities:\n  - {{id: x, kind: place, names: [{'a' * 300}]}}\n"
+    )
+    assert 300 == len(load_watchlist(path).entities[0].names[0])

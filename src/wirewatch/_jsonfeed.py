@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from wirewatch._charset import repair_utf8
 from wirewatch._entry import Document, Entry, NotAFeed, describe, plain, unique, without
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -23,10 +24,11 @@ def is_json_feed(document: object) -> bool:
     return isinstance(version, str) and version.startswith(VERSION_PREFIX)
 
 
-def read(body: bytes, feed_url: str) -> Document:
-    """The entries of a JSON Feed; relative item URLs resolve against `feed_url`."""
+def read(body: bytes, feed_url: str, max_items: int | None = None) -> Document:
+    """The entries of a JSON Feed, the first `max_items` of them (feeds list the newest first);
+    relative item URLs resolve against `feed_url`."""
     try:
-        document = json.loads(body)
+        document = json.loads(repair_utf8(body, declared="utf-8"))
     except (ValueError, RecursionError) as e:
         raise NotAFeed(f"invalid JSON: {describe(e)}") from e
     if not is_json_feed(document):
@@ -35,9 +37,14 @@ def read(body: bytes, feed_url: str) -> Document:
     if not isinstance(raw_items, list):
         raise NotAFeed("JSON Feed without an items array")
     language = _str(document, "language") or None
+    total, raw_items = len(raw_items), raw_items[:max_items]
     entries = tuple(_from_json(i, feed_url, language) for i in raw_items if isinstance(i, dict))
     skipped = len(raw_items) - len(entries)
-    warnings = (f"items skipped as not JSON objects: {skipped}",) if skipped else ()
+    warnings: tuple[str, ...] = (
+        (f"items skipped as not JSON objects: {skipped}",) if skipped else ()
+    )
+    if total > len(raw_items):
+        warnings += (f"document read up to entry {len(raw_items)} of {total}",)
     return Document(plain(document.get("title")), "json", entries, warnings)
 
 

@@ -6,6 +6,13 @@ cost more than the parsing. This loader resolves tags from a table keyed by the 
 character and builds plain strings, lists and mappings directly; anything else (numbers, dates,
 merge keys, explicit tags) goes to PyYAML's own safe constructor, so the result is the same as
 `yaml.safe_load` for every document. Measured on 20,000 names: 0.27 s down to 0.17 s.
+
+Aliases are shared, never rebuilt: `*a` gives the very object `&a` gave, as PyYAML's own
+constructor does. Whoever walks the result still meets an alias once per reference, so a
+document whose aliases nest ("billion laughs": 500 bytes that expand to 10^9 strings) is
+refused before anything is built, by go-yaml's rule for "excessive aliasing": the nodes met only
+through aliases may make up at most 99% of a document of up to 400,000 nodes (expanded), falling
+linearly to 10% at 4,000,000.
 """
 
 from __future__ import annotations
@@ -48,26 +55,84 @@ class Loader(_BASE):  # type: ignore[valid-type,misc]
         return None
 
     def construct_document(self, node: Node) -> Any:
-        return self._build(node, set())
+        check_aliasing(node)
+        return self._build(node, set(), {})
 
-    def _build(self, node: Node, open_nodes: set[int]) -> Any:
+    def _build(self, node: Node, open_nodes: set[int], built: dict[int, Any]) -> Any:
         kind, key = type(node), id(node)
         if kind is ScalarNode and node.tag == _STR:
             return node.value
+        if key in built:  # an alias: the object its anchor gave
+            return built[key]
         if key not in open_nodes:  # a node that contains itself goes to PyYAML, which copes
             if kind is SequenceNode and node.tag == _SEQ:
                 open_nodes.add(key)
-                items = [self._build(child, open_nodes) for child in node.value]
+                items = [self._build(child, open_nodes, built) for child in node.value]
                 open_nodes.discard(key)
+                built[key] = items
                 return items
             if kind is MappingNode and node.tag == _MAP and _plain_keys(node):
                 open_nodes.add(key)
                 mapping = {
-                    self._build(k, open_nodes): self._build(v, open_nodes) for k, v in node.value
+                    self._build(k, open_nodes, built): self._build(v, open_nodes, built)
+                    for k, v in node.value
                 }
                 open_nodes.discard(key)
+                built[key] = mapping
                 return mapping
         return super().construct_document(node)
+
+
+_RATIO_LOW, _RATIO_HIGH = 400_000, 4_000_000
+
+
+def allowed_alias_ratio(expanded: int) -> float:
+    """go-yaml's `allowedAliasRatio`: the share of a document's nodes that aliases may supply."""
+    if expanded <= _RATIO_LOW:
+        return 0.99
+    if expanded >= _RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (expanded - _RATIO_LOW) / (_RATIO_HIGH - _RATIO_LOW)
+
+
+def check_aliasing(root: Node) -> None:
+    """Raise `yaml.constructor.ConstructorError` if aliases expand `root` excessively.
+
+    Counts, without building anything, the nodes of the document as a tree (each alias expanded
+    where it stands) against the nodes written; linear in the nodes written.
+    """
+    sizes: dict[int, int] = {}
+    expanded = _expanded_size(root, sizes, set())
+    via_aliases = expanded - len(sizes)
+    if (
+        via_aliases > 100
+        and expanded > 1000
+        and via_aliases / expanded > allowed_alias_ratio(expanded)
+    ):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"excessive aliasing: its {len(sizes):,} nodes count as {expanded:,} through "
+            "aliases (*name); write the repeated parts out or nest fewer aliases",
+            root.start_mark,
+        )
+
+
+def _expanded_size(node: Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if type(node) is ScalarNode or key in open_nodes:  # a node inside itself counts once
+        sizes.setdefault(key, 1)
+        return 1
+    open_nodes.add(key)
+    children = (
+        node.value if type(node) is SequenceNode else [part for pair in node.value for part in pair]
+    )
+    size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in children)
+    open_nodes.discard(key)
+    sizes[key] = size
+    return size
 
 
 def _plain_keys(node: Node) -> bool:

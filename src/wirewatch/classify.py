@@ -16,10 +16,13 @@ from typing import Any, Literal, NamedTuple
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from wirewatch.fold import fold, fold_name
+from wirewatch.limits import DEFAULT as _LIMITS
+from wirewatch.limits import cap_matches
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
 from wirewatch.watchlist import Entity, Watchlist
 
 Case = Literal["any", "upper", "capital"]
+MATCHES_PER_ENTITY = _LIMITS.matches_per_entity
 _ACRONYM_MAX = 5
 _PLURAL_MIN = 4
 _ARABIC_PREFIXES = frozenset(["و", "ف", "ب", "ل", "ك"] + [a + b for a in "وف" for b in "بلك"])
@@ -74,6 +77,51 @@ class Matcher:
         self.watchlist, self._keys, groups = state
         self._groups = tuple(tuple(_Name._make(f) for f in g) for g in groups)
         self._automaton = _automaton(self._keys)
+
+    def to_data(self) -> dict[str, Any]:
+        """The compiled matcher as plain JSON-able data (what the `classify` cache stores).
+
+        The forms are stored column by column: `counts[k]` forms belong to `keys[k]`, and the
+        entity, name and flags of each form are in `entity`, `name` and `flags`.
+        """
+        forms = [form for group in self._groups for form in group]
+        return {
+            "watchlist": self.watchlist.model_dump(mode="json", exclude_defaults=True),
+            "keys": self._keys,
+            "counts": [len(group) for group in self._groups],
+            "entity": [form.entity for form in forms],
+            "name": [form.name for form in forms],
+            "flags": [_flags(form) for form in forms],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Matcher:
+        """The matcher `to_data` described; raises ValueError, TypeError or KeyError for other
+        data."""
+        matcher = cls.__new__(cls)
+        matcher.watchlist = Watchlist.model_validate(data["watchlist"])
+        keys, counts = data["keys"], data["counts"]
+        columns = data["entity"], data["name"], data["flags"]
+        if not all(type(c) is list for c in (keys, counts, *columns)):
+            raise TypeError("not a compiled matcher")
+        if (
+            len(keys) != len(counts)
+            or sum(counts) != len(columns[0])
+            or len(set(map(len, columns))) != 1
+        ):
+            raise ValueError("the columns do not pair up")
+        if not all(type(key) is str and key for key in keys):
+            raise TypeError("a key is not a non-empty string")
+        entities = [(e.id, e.kind) for e in matcher.watchlist.entities]
+        forms = [_form(entities, *row) for row in zip(*columns, strict=True)]
+        groups, start = [], 0
+        for count in counts:
+            groups.append(tuple(forms[start : start + count]))
+            start += count
+        matcher._keys = tuple(keys)
+        matcher._groups = tuple(groups)
+        matcher._automaton = _automaton(matcher._keys)
+        return matcher
 
     def find(self, text: str, field: str) -> list[Match]:
         """Every entity mention in `text`, in order, with offsets into `text`."""
@@ -160,8 +208,12 @@ class Matcher:
             )
         return matches
 
-    def classify(self, item: FeedItem) -> Classification:
-        """Match every counted field of `item` and decide whether it alerts."""
+    def classify(self, item: FeedItem, *, per_entity: int = MATCHES_PER_ENTITY) -> Classification:
+        """Match every counted field of `item` and decide whether it alerts.
+
+        At most `per_entity` matches of each entity are reported (the first ones); how many
+        more there were is in `Classification.omitted`.
+        """
         matches: list[Match] = []
         common: set[str] = set()
         for field in self.watchlist.alert.fields:
@@ -172,7 +224,11 @@ class Matcher:
             return Classification(self.watchlist.name, item.id, False, ())
         if common:  # "Turkey prices climb ... turkey flocks": the bird, capitalised at the start
             matches = [m for m in matches if m.name not in common]
-        return Classification(self.watchlist.name, item.id, self.alerts(matches), tuple(matches))
+        alert = self.alerts(matches)
+        if len(matches) <= per_entity:
+            return Classification(self.watchlist.name, item.id, alert, tuple(matches))
+        kept, omitted = cap_matches(matches, per_entity)
+        return Classification(self.watchlist.name, item.id, alert, kept, omitted)
 
     def explain(self, item: FeedItem) -> tuple[Classification, list[NearMiss]]:
         """`classify`, plus the near misses: names found but set aside, with the reason."""
@@ -238,6 +294,23 @@ def _miss(
     begin, finish = _original(positions, start, end, len(text))
     return NearMiss(
         form.entity_id, form.kind, form.name, field, begin, finish, text[begin:finish], why
+    )
+
+
+_CASES: tuple[Case, ...] = ("any", "upper", "capital")
+
+
+def _flags(form: _Name) -> int:
+    return _CASES.index(form.case) | form.plural << 2 | form.arabic << 3 | form.exclude << 4
+
+
+def _form(entities: list[tuple[str, EntityKind]], entity: int, name: str, flags: int) -> _Name:
+    if type(name) is not str or type(flags) is not int or type(entity) is not int or entity < 0:
+        raise TypeError("not a form")
+    entity_id, kind = entities[entity]
+    case = _CASES[flags & 3]
+    return _Name(
+        entity, entity_id, kind, name, case, bool(flags & 4), bool(flags & 8), bool(flags & 16)
     )
 
 

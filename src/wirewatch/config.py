@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
+from wirewatch.limits import Limits
 from wirewatch.watchlist import yaml_problem
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -187,6 +188,7 @@ class Config(BaseSettings):
     routes: tuple[RouteConfig, ...] = ()
     http: HttpConfig = HttpConfig()
     daemon: DaemonConfig = DaemonConfig()
+    limits: Limits = Limits()
 
     @classmethod
     def settings_customise_sources(
@@ -224,7 +226,7 @@ def load_config(path: str | Path) -> Config:
     path = Path(path).resolve()
     raw = _read_yaml(path)
     problems: list[str] = []
-    raw = _expand(raw, "", problems, path.parent)
+    raw = _expand(raw, "", problems, path.parent, {})
     if problems:
         raise ConfigError(str(path), problems)
     _resolve_paths(raw, path.parent)
@@ -253,9 +255,28 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _expand(node: Any, where: str, problems: list[str], base: Path) -> Any:
+def _expand(node: Any, where: str, problems: list[str], base: Path, done: dict[int, Any]) -> Any:
     """Expand `${VAR}` in strings and replace `key_file: PATH` with `key: <file contents>`;
-    a relative PATH is read from `base`, the config file's folder."""
+    a relative PATH is read from `base`, the config file's folder.
+
+    A mapping or list met again (a YAML alias) gives the copy made the first time, from `done`:
+    copying it once per reference would grow exponentially with nested aliases."""
+    if isinstance(node, dict | list):
+        if id(node) not in done:
+            done[id(node)] = _expand_container(node, where, problems, base, done)
+        return done[id(node)]
+    if isinstance(node, str) and "${" in node:
+        return _ENV.sub(lambda m: _env(m.group(1), where, problems), node)
+    return node
+
+
+def _expand_container(
+    node: dict[Any, Any] | list[Any],
+    where: str,
+    problems: list[str],
+    base: Path,
+    done: dict[int, Any],
+) -> Any:
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -263,13 +284,9 @@ def _expand(node: Any, where: str, problems: list[str], base: Path) -> Any:
             if isinstance(key, str) and key.endswith("_file") and isinstance(value, str):
                 out[key.removesuffix("_file")] = _read_secret(value, here, problems, base)
             else:
-                out[key] = _expand(value, here, problems, base)
+                out[key] = _expand(value, here, problems, base, done)
         return out
-    if isinstance(node, list):
-        return [_expand(v, f"{where}[{i}]", problems, base) for i, v in enumerate(node)]
-    if isinstance(node, str) and "${" in node:
-        return _ENV.sub(lambda m: _env(m.group(1), where, problems), node)
-    return node
+    return [_expand(v, f"{where}[{i}]", problems, base, done) for i, v in enumerate(node)]
 
 
 def _env(name: str, where: str, problems: list[str]) -> str:

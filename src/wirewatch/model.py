@@ -59,6 +59,8 @@ class Classification:
     item_id: str
     alert: bool
     matches: tuple[Match, ...] = ()
+    omitted: tuple[tuple[str, int], ...] = ()
+    """(entity, count) of the matches not reported, beyond the cap per entity."""
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -115,5 +117,7 @@ class Alert:
     sources: tuple[Source, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    omitted: tuple[tuple[str, int], ...] = ()
+    """(entity, count) of the matches not in `matches`, beyond the cap per entity."""
     action: str | None = None
     """The kind of action the story reports (`events.Event.action`), when its text names one."""

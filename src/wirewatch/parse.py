@@ -25,14 +25,19 @@ from typing import Any
 import feedparser
 
 from wirewatch import _jsonfeed
+from wirewatch._charset import charset, repair_utf8
+from wirewatch._cut import first_entries
 from wirewatch._entry import Document, Entry, FeedKind, NotAFeed, describe, plain, unique, without
 from wirewatch.errors import ParseError
+from wirewatch.limits import DEFAULT as DEFAULT_LIMITS
+from wirewatch.limits import Limits, clip, clip_item
 from wirewatch.model import FeedItem
 from wirewatch.urls import canonical_url
 
 FUTURE_TOLERANCE = timedelta(days=1)
 _BENIGN = (feedparser.CharacterEncodingOverride,)
 _RDF_VERSIONS = frozenset({"rss090", "rss10"})
+_READ_FACTOR = 2  # entries read per item taken: enough to pick the newest in most feeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,23 +57,26 @@ def parse_feed(
     feed_name: str,
     content_type: str | None = None,
     now: datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedFeed:
     """Parse one feed document fetched from `feed_url` into items of the feed `feed_name`.
 
     `content_type` is the HTTP Content-Type (its charset decides the encoding of XML); `now`, an
-    aware datetime, is when the document was fetched. Raises `ParseError` only.
+    aware datetime, is when the document was fetched; `limits` caps the items taken and their
+    texts. Raises `ParseError` only.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     try:
         if _starts_with(body, b"{"):
-            document = _jsonfeed.read(body, feed_url)
+            document = _jsonfeed.read(body, feed_url, _READ_FACTOR * limits.items_per_feed)
         else:
-            document = _read_xml(body, feed_url, content_type)
+            document = _read_xml(body, feed_url, content_type, limits)
     except NotAFeed as e:
         where = f"feed {feed_name!r} ({feed_url})" if feed_url else f"feed {feed_name!r}"
         raise ParseError(f"{where}: not a feed: {e}") from e.__cause__
-    items, warnings = _to_items(document.entries, feed_name, now)
-    return ParsedFeed(items, document.title, document.kind, document.warnings + warnings)
+    items, warnings = _to_items(document.entries, feed_name, now, limits)
+    title = clip(document.title, limits.title_chars)
+    return ParsedFeed(items, title, document.kind, document.warnings + warnings)
 
 
 def _starts_with(body: bytes, prefix: bytes) -> bool:
@@ -79,9 +87,10 @@ def _starts_with(body: bytes, prefix: bytes) -> bool:
 
 
 def _to_items(
-    entries: Iterable[Entry], feed_name: str, now: datetime
+    entries: Iterable[Entry], feed_name: str, now: datetime, limits: Limits
 ) -> tuple[tuple[FeedItem, ...], tuple[str, ...]]:
-    """Items with stable ids, canonical URLs and clamped dates; warnings for what was changed."""
+    """Items with stable ids, canonical URLs, clamped dates and capped texts, at most
+    `limits.items_per_feed` of them (the newest); warnings for what was changed."""
     items: dict[str, FeedItem] = {}
     anonymous = repeated = future = 0
     for entry in entries:
@@ -96,13 +105,25 @@ def _to_items(
         published = entry.published
         if published is not None and published > now + FUTURE_TOLERANCE:
             published, future = now, future + 1
-        items[item_id] = _item(entry, item_id, feed_name, url, published)
+        items[item_id] = clip_item(_item(entry, item_id, feed_name, url, published), limits)
+    kept = _newest(tuple(items.values()), limits.items_per_feed)
     notes = [
         (anonymous, "entries skipped for want of an id, link, title or summary"),
         (repeated, "entries skipped as repeats of an earlier id"),
         (future, "entries dated more than a day ahead, dated at the fetch time instead"),
+        (len(items) - len(kept), f"entries beyond the newest {limits.items_per_feed} skipped"),
     ]
-    return tuple(items.values()), tuple(f"{text}: {n}" for n, text in notes if n)
+    return kept, tuple(f"{text}: {n}" for n, text in notes if n)
+
+
+def _newest(items: tuple[FeedItem, ...], cap: int) -> tuple[FeedItem, ...]:
+    """The `cap` newest items in document order; undated ones count as older than any dated
+    one, and among equals the earlier in the document wins (feeds list the newest first)."""
+    if len(items) <= cap:
+        return items
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(range(len(items)), key=lambda i: (items[i].published or oldest, -i))
+    return tuple(items[i] for i in sorted(ranked[-cap:]))
 
 
 def _item(
@@ -132,15 +153,16 @@ def _content_id(entry: Entry) -> str:
 # ---- RSS, RDF and Atom through feedparser -------------------------------------------------------
 
 
-def _read_xml(body: bytes, feed_url: str, content_type: str | None) -> Document:
+def _read_xml(body: bytes, feed_url: str, content_type: str | None, limits: Limits) -> Document:
     if not body.strip():
         raise NotAFeed("the body is empty")
+    body, cut = first_entries(body, _READ_FACTOR * limits.items_per_feed)
     # Links still resolve against content-location. URIs inside HTML need not be resolved, nor
     # HTML sanitised: every text field is reduced to plain text by `to_text` (half the CPU).
     headers = {"content-location": feed_url, "content-type": _xml_media_type(content_type)}
     try:
         result = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(repair_utf8(body, content_type)),
             response_headers=headers,
             resolve_relative_uris=False,
             sanitize_html=False,
@@ -156,7 +178,9 @@ def _read_xml(body: bytes, feed_url: str, content_type: str | None) -> Document:
     feed: dict[str, Any] = dict.get(result, "feed") or {}
     language = _str(feed, "language") or None
     entries = tuple(_from_feedparser(e, language) for e in raw_entries)
-    warnings = (f"malformed feed, parsed anyway: {reason}",) if reason else ()
+    warnings: tuple[str, ...] = (f"malformed feed, parsed anyway: {reason}",) if reason else ()
+    if cut:
+        warnings += (f"document read up to entry {len(entries)} of {cut}",)
     return Document(_text(feed, "title"), _kind(version), entries, warnings)
 
 
@@ -167,12 +191,8 @@ def _xml_media_type(content_type: str | None) -> str:
     text/html is no feed, and no type at all is ISO-8859-1. Servers ignore all that, and we
     recognise feeds by content, so the type is always application/xml ("as declared, else UTF-8").
     """
-    for param in (content_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        charset = value.strip().strip("\"'")
-        if name.strip().lower() == "charset" and charset:
-            return f"application/xml; charset={charset}"
-    return "application/xml"
+    found = charset(content_type)
+    return f"application/xml; charset={found}" if found else "application/xml"
 
 
 def _added_lines(body: bytes) -> int:

@@ -149,6 +149,7 @@ class Pipeline:
                 feed_name=feed.label,
                 content_type=result.content_type,
                 now=now,
+                limits=self.loaded.config.limits,
             )
             # feedparser costs ~0.5 ms of CPU per item: off the event loop, in processes if given.
             parsed = await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
@@ -266,7 +267,7 @@ class Pipeline:
         for name, matcher in self.loaded.matchers.items():
             if feed is not None and feed.watchlists is not None and name not in feed.watchlists:
                 continue
-            result = matcher.classify(item)
+            result = matcher.classify(item, per_entity=self.loaded.config.limits.matches_per_entity)
             severity, tags = severity_and_tags(matcher.watchlist, result)
             destinations = self.loaded.router.destinations(matcher.watchlist, result)
             verdicts.append(Verdict(result, destinations, severity, tags))

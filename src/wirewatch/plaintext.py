@@ -14,8 +14,20 @@ _COMMENT = re.compile(r"<!--.*?-->|<!\[CDATA\[|\]\]>", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![^<>]*>|<\?[^<>]*\?>")
 
 
-# C0 controls other than whitespace, DEL and NUL: no feed means them, and PostgreSQL refuses NUL.
-_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+# Removed: C0 controls other than whitespace, DEL and NUL (no feed means them, and PostgreSQL
+# refuses NUL); C1 controls (U+0080-U+009F); and the bidirectional embeddings, overrides and
+# isolates (U+202A-U+202E, U+2066-U+2069), with which a title can show "exe.txt" for "txt.exe"
+# or reorder a chat message or an email subject. The marks U+200E, U+200F and U+061C stay:
+# Arabic text uses them, and they reorder nothing beyond a neutral character.
+_CONTROLS: dict[int, str | None] = dict.fromkeys(
+    [*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F)]
+)
+_CONTROLS.update(dict.fromkeys(range(0x2066, 0x206A)))
+_CONTROLS[0x85] = " "  # NEL, a line break
+MAX_SOURCE = 1 << 20
+"""Characters of a value that `to_text` reads: the rest is dropped first. Every step below makes
+copies, and splitting makes a string per word (10 MB of "Homs " took 500 MB); no field is kept
+longer than `limits.text_chars` (20,000) anyway."""
 
 
 def to_text(value: str | None) -> str:
@@ -23,9 +35,12 @@ def to_text(value: str | None) -> str:
 
     A tag becomes a space only where it separates words (block tags and line breaks), so
     `<b>Homs</b>'s` stays `Homs's`. Plain text passes through unchanged but for whitespace.
+    Only the first `MAX_SOURCE` characters are read.
     """
     if not value:
         return ""
+    if len(value) > MAX_SOURCE:
+        value = value[:MAX_SOURCE]
     if "<" in value:
         value = _DROP.sub(" ", value)
         value = _COMMENT.sub(" ", value)

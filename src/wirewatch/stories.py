@@ -24,10 +24,12 @@ order give the same decisions, and `explain` reproduces why an item joined or di
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,6 +51,9 @@ _SURE = 2.0
 _MARGIN = 1.0
 _MAX_POSTINGS = 500
 _CANDIDATES = 12
+_WORD_RANK = 2.0
+_MAX_WORD_STORIES = 64
+_COMPARED = 24
 _Posting = tuple[datetime, str, str, str]
 """(time, feed, item id, story id) of one member filed under one key."""
 _WORDS_WEIGHT = 3.0
@@ -189,6 +194,7 @@ class Decision:
 class _Story:
     members: list[Member] = field(default_factory=list)
     newest: datetime | None = None
+    oldest: datetime | None = None
 
 
 class StoryIndex:
@@ -206,6 +212,8 @@ class StoryIndex:
         self._stories: dict[str, _Story] = {}
         self._posted: dict[str, list[_Posting]] = {}
         """key -> the members filed under it, in time order: candidates and rarity."""
+        self._by_word: dict[str, Counter[str]] = {}
+        """word -> how many members of each story use it: candidates by wording."""
         self._known: set[tuple[str, str]] = set()
         self._cached: tuple[Member, dict[str, float]] | None = None
 
@@ -235,10 +243,13 @@ class StoryIndex:
         story = self._stories.setdefault(story_id, _Story())
         story.members.append(member)
         story.newest = member.at if story.newest is None else max(story.newest, member.at)
+        story.oldest = member.at if story.oldest is None else min(story.oldest, member.at)
         posting = (member.at, member.feed, member.item_id, story_id)
         self._cached = None
         for key in member.counted:
             insort(self._posted.setdefault(key, []), posting)
+        for word in member.words:
+            self._by_word.setdefault(word, Counter())[story_id] += 1
 
     def remove(self, story_id: str, member: Member) -> None:
         """Undo `add` (when the ingest that recorded the member failed)."""
@@ -290,6 +301,13 @@ class StoryIndex:
             del postings[bisect_left(postings, posting)]
             if not postings:
                 del self._posted[key]
+        for word in member.words:
+            stories = self._by_word[word]
+            stories[story_id] -= 1
+            if stories[story_id] <= 0:
+                del stories[story_id]
+                if not stories:
+                    del self._by_word[word]
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -337,8 +355,23 @@ class StoryIndex:
                 continue
             for _, _, _, story_id in postings:
                 found[story_id] = found.get(story_id, 0.0) + rarity[key]
-        ranked = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [story_id for story_id, _ in ranked[:_CANDIDATES]]
+        for word in member.words:  # a rewrite of a report shares its words, if not its names
+            stories = self._by_word.get(word)
+            if stories is None or len(stories) > _MAX_WORD_STORIES:
+                continue
+            weight = _WORD_RANK / (1 + len(stories))
+            for story_id in stories:
+                if self._open_for(story_id, member.at):
+                    found[story_id] = found.get(story_id, 0.0) + weight
+        ranked = heapq.nsmallest(_CANDIDATES, found.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [story_id for story_id, _ in ranked]
+
+    def _open_for(self, story_id: str, at: datetime) -> bool:
+        """Whether the story has a member within the window of `at` (by its time span)."""
+        story = self._stories[story_id]
+        if story.newest is None or story.oldest is None:
+            return False
+        return story.newest >= at - self.window and story.oldest <= at + self.window
 
     def _in_window(self, key: str, at: datetime) -> list[_Posting]:
         postings = self._posted.get(key, [])
@@ -353,9 +386,12 @@ class StoryIndex:
         counts, else a mix of the best and the mean member score; with each member's evidence
         (with `every` False, only up to the first veto, and only members in the window)."""
         members = self._stories[story_id].members if story_id in self._stories else []
+        if not every:  # the members nearest in time within the window, at most a few dozen
+            near = [m for m in members if abs(member.at - m.at) <= self.window]
+            members = heapq.nsmallest(_COMPARED, near, key=lambda m: abs(member.at - m.at))
         found = []
         for other in members:
-            if other is member or (not every and abs(member.at - other.at) > self.window):
+            if other is member:
                 continue
             found.append(self.compare(member, other))
             if not every and found[-1].veto and found[-1].veto not in _WEAK_VETOES:

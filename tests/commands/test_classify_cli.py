@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,9 +137,9 @@ def test_compiled_watchlist_is_cached_and_an_edit_compiles_afresh(tmp_path: Path
     watchlist.write_text("name: t\nentities:\n  - {id: oslo, kind: place, names: [Oslo]}\n")
     stdin = '{"id": "1", "title": "Oslo and Bergen"}\n'
     env_cache = Path(os.environ["WIREWATCH_CACHE_DIR"])
-    before = set(env_cache.glob("matcher-*.pickle"))
+    before = set(env_cache.glob("matcher-*.json"))
     first = wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
-    created = set(env_cache.glob("matcher-*.pickle")) - before
+    created = set(env_cache.glob("matcher-*.json")) - before
     assert 1 == len(created)
     second = wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
     assert first.stdout == second.stdout
@@ -145,22 +148,72 @@ def test_compiled_watchlist_is_cached_and_an_edit_compiles_afresh(tmp_path: Path
     assert ["bergen"] == [m["entity"] for m in third["matches"]]
 
 
-def test_a_cache_entry_that_cannot_be_loaded_is_compiled_afresh(tmp_path: Path) -> None:
-    """An entry left by other code (here one whose loading raises TypeError) is not an error."""
+def _cached_entry(tmp_path: Path, name: str) -> tuple[Path, Path, str]:
+    """A watchlist, its cache entry after one run, and an item that mentions Oslo."""
     watchlist = tmp_path / "w.yaml"
-    watchlist.write_text(
-        "name: broken-cache\nentities:\n  - {id: oslo, kind: place, names: [Oslo]}\n"
-    )
+    name = f"{name}-{tmp_path.name}"  # an entry of its own for each test
+    watchlist.write_text(f"name: {name}\nentities:\n  - {{id: oslo, kind: place, names: [Oslo]}}\n")
     stdin = '{"id": "1", "title": "Oslo news"}\n'
     cache = Path(os.environ["WIREWATCH_CACHE_DIR"])
-    before = set(cache.glob("matcher-*.pickle"))
+    before = set(cache.glob("matcher-*.json"))
     wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
-    (entry,) = set(cache.glob("matcher-*.pickle")) - before
-    entry.write_bytes(b"cbuiltins\nint\n(S'x'\nS'y'\nS'z'\ntR.")  # int('x', 'y', 'z')
+    (entry,) = set(cache.glob("matcher-*.json")) - before
+    return watchlist, entry, stdin
+
+
+def _classify_oslo(watchlist: Path, stdin: str) -> None:
     result = wirewatch("classify", "--watchlist", str(watchlist), stdin=stdin)
     assert result.returncode == 0, result.stderr
+    assert "" == result.stderr
     assert ["oslo"] == [m["entity"] for m in json.loads(result.stdout)["matches"]]
-    assert entry.read_bytes().startswith(b"\x80")  # rewritten with the compiled matcher
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda body: body[: len(body) // 2],  # a truncated write
+        lambda body: b"",
+        lambda body: b"cbuiltins\nint\n(S'x'\nS'y'\nS'z'\ntR.",  # a pickle of older code
+        lambda body: body.replace(b'"Oslo"', b'"Bergen"'),  # bytes that fail the checksum
+    ],
+    ids=["truncated", "empty", "old-pickle", "edited"],
+)
+def test_a_damaged_cache_entry_is_compiled_afresh(tmp_path: Path, damage: Any) -> None:
+    """An entry that cannot be read as ours is ignored and replaced; no error is shown."""
+    watchlist, entry, stdin = _cached_entry(tmp_path, "damaged")
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))
+    _classify_oslo(watchlist, stdin)
+    assert good == entry.read_bytes()  # rewritten with the compiled matcher
+
+
+def test_a_planted_pickle_runs_no_code(tmp_path: Path) -> None:
+    """The cache is plain JSON: a pickle planted under the entry's name is never unpickled."""
+    watchlist, entry, stdin = _cached_entry(tmp_path, "planted")
+    marker = tmp_path / "pwned"
+    entry.write_bytes(pickle.dumps(_Planted(str(marker))))
+    _classify_oslo(watchlist, stdin)
+    assert not marker.exists()
+
+
+def test_an_entry_others_may_write_is_ignored(tmp_path: Path) -> None:
+    """A well-formed entry that anyone could have written (mode 0666) is not read."""
+    watchlist, entry, stdin = _cached_entry(tmp_path, "shared")
+    forged = entry.read_bytes().replace(b'"Oslo"', b'"Bergen"')
+    head, _, body = forged.partition(b"\n")
+    head = head.rsplit(b" ", 1)[0] + b" " + hashlib.sha256(body).hexdigest().encode()
+    entry.write_bytes(head + b"\n" + body)  # a forgery with a matching checksum
+    entry.chmod(0o666)
+    _classify_oslo(watchlist, stdin)
+    assert entry.stat().st_mode & 0o077 == 0  # replaced by an entry of our own
+
+
+class _Planted:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (self.path, "w"))
 
 
 def test_classify_leaves_the_garbage_collector_on(

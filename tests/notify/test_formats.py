@@ -154,3 +154,38 @@ def test_teams_digest_stacks_one_container_per_alert_with_a_link() -> None:
     action = containers[0]["items"][-1]["actions"][0]
     expected = "https://www.reuters.com/world/middle-east/homs-1/"
     assert ("Action.OpenUrl", expected) == (action["type"], action["url"])
+
+
+def test_teams_feed_text_is_never_read_as_markdown() -> None:
+    """A headline's link and bold markup reach the card as text runs, which Adaptive Cards
+    show as written; no TextBlock (which reads Markdown) carries feed text."""
+    item = FeedItem(
+        id="x",
+        title="[Verify your account](https://evil.example/login) **bold**",
+        summary="_urgent_ [log in](https://evil.example/) {{DATE(2017-02-14T06:08:00Z)}}",
+        url="https://example.org/x",
+    )
+    card = teams.render(make_message(make_alert(item=item)))["attachments"][0]["content"]
+    blocks = [e for c in card["body"] if c["type"] == "Container" for e in c["items"]]
+    runs = [run for b in blocks if b["type"] == "RichTextBlock" for run in b["inlines"]]
+    text_blocks = [b["text"] for b in card["body"] + blocks if b["type"] == "TextBlock"]
+
+    assert item.title == runs[0]["text"]
+    assert ("TextRun", "Bolder") == (runs[0]["type"], runs[0]["weight"])
+    assert runs[1]["text"].startswith("_urgent_ [log in](https://evil.example/) {\u200b{DATE(")
+    assert [] == [t for t in text_blocks if "evil.example" in t or "**" in t]
+
+
+@pytest.mark.parametrize("title", ["&" * 4000, "<b> " * 1000, "Homs " * 700, "a" * 5000])
+def test_slack_section_cut_at_3000_keeps_its_link_whole(title: str) -> None:
+    """A long title full of characters to escape is cut before escaping: the section ends its
+    link with `>*`, holds no half entity, and stays within 3,000 characters."""
+    item = FeedItem(id="x", title=title, summary="<b>&</b> " * 1000, url="https://example.org/x")
+    section = slack.render(make_message(make_alert(item=item)))["blocks"][1]["text"]["text"]
+    head = section.split("\n")[0]
+
+    assert len(section) <= slack.TEXT_LIMIT
+    assert head.startswith("*<https://example.org/x|") and head.endswith(">*")
+    assert head.count("<") == 1 and head.count(">") == 1
+    for part in section[1:].split("&")[1:]:
+        assert part.startswith(("amp;", "lt;", "gt;")), part[:8]

@@ -13,11 +13,11 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
+from wirewatch import _json
 from wirewatch.classify import Matcher
 from wirewatch.errors import InputError
 from wirewatch.inputs import InputKind, sniff
+from wirewatch.limits import clip_item
 from wirewatch.model import Classification, FeedItem
 from wirewatch.plaintext import to_text
 
@@ -140,7 +140,9 @@ def result_line(result: Classification) -> bytes:
             for m in result.matches
         ],
     }
-    return orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE)
+    if result.omitted:  # matches beyond the cap per entity, counted
+        line["omitted"] = dict(result.omitted)
+    return _json.dumps_line(line)
 
 
 def _read_input(source: str) -> bytes:
@@ -195,7 +197,7 @@ def jsonl_items(lines: list[bytes], problems: list[str], first: int = 1) -> Iter
         if not raw.strip():
             continue
         try:
-            yield _item(orjson.loads(raw))
+            yield _item(_json.loads(raw))
         except (ValueError, TypeError) as e:
             problems.append(f"input line {number}: {_reason(e)}")
 
@@ -207,7 +209,7 @@ def _item(obj: Any) -> FeedItem:
     if (type(item_id) is not str and type(item_id) is not int) or item_id == "":
         raise TypeError('missing "id" (a non-empty string or number)')
     link = obj.get("link") or obj.get("url") or ""
-    return FeedItem(
+    item = FeedItem(
         id=str(item_id),
         feed=str(obj.get("feed") or ""),
         title=_text(obj, "title"),
@@ -215,6 +217,7 @@ def _item(obj: Any) -> FeedItem:
         content=_text(obj, "content"),
         url=str(link),
     )
+    return clip_item(item)
 
 
 def _text(obj: dict[str, Any], key: str) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 
 from wirewatch.model import Alert, Match, Source
 from wirewatch.notify.base import Message
-from wirewatch.notify.render import iso, snippet
-from wirewatch.notify.webhook import WebhookFormat
+from wirewatch.notify.render import iso, snippet, truncate
+from wirewatch.notify.webhook import WebhookFormat, encode
 
 VERSION = "1"
 SCHEMA_FILE = "webhook-payload.schema.json"
@@ -22,15 +22,31 @@ SCHEMA_FILE = "webhook-payload.schema.json"
 JSONObject = dict[str, Any]
 
 
+MAX_BYTES = 256 * 1024
+"""A body is at most this long (UTF-8): if the whole one is longer, each entity keeps only its
+first match (the others count in `omitted`), an alert its first 10 sources and 50 entities,
+and titles 300 characters; the body then says `"truncated": true`."""
+_SHRUNK = {"matches": 1, "sources": 10, "entities": 50, "title": 300}
+
+
 def build(message: Message) -> JSONObject:
     """Return the payload: one alert's fields at the top level, or `alerts` for a digest."""
+    body = _build(message, None)
+    if len(encode(body)) <= MAX_BYTES:
+        return body
+    return _build(message, _SHRUNK) | {"truncated": True}
+
+
+def _build(message: Message, cut: dict[str, int] | None) -> JSONObject:
     head: JSONObject = {"version": VERSION, "type": message.event, "id": message.delivery_id}
     if message.is_digest:
-        return head | {"alerts": [alert_object(alert) for alert in message.alerts]}
-    return head | alert_object(message.alerts[0])
+        return head | {"alerts": [alert_object(alert, cut) for alert in message.alerts]}
+    return head | alert_object(message.alerts[0], cut)
 
 
-def alert_object(alert: Alert) -> JSONObject:
+def alert_object(alert: Alert, cut: dict[str, int] | None = None) -> JSONObject:
+    sources = alert.sources[: cut["sources"]] if cut else alert.sources
+    found = entities(alert.matches, dict(alert.omitted), cut["matches"] if cut else None)
     return {
         "alert_id": alert.id,
         "story_id": alert.story_id,
@@ -40,28 +56,37 @@ def alert_object(alert: Alert) -> JSONObject:
         "severity": alert.severity,
         "action": alert.action,
         "tags": list(alert.tags),
-        "entities": entities(alert.matches),
-        "items": [item_object(alert)],
-        "sources": [source_object(s) for s in alert.sources],
+        "entities": found[: cut["entities"]] if cut else found,
+        "items": [item_object(alert, cut["title"] if cut else None)],
+        "sources": [source_object(s, cut["title"] if cut else None) for s in sources],
     }
 
 
-def entities(matches: tuple[Match, ...]) -> list[JSONObject]:
-    """Group matches by entity id, in order of first appearance."""
+def entities(
+    matches: tuple[Match, ...], omitted: dict[str, int] | None = None, keep: int | None = None
+) -> list[JSONObject]:
+    """Group matches by entity id, in order of first appearance; `omitted` counts the matches
+    of each entity left out before, and `keep` caps the matches listed (the others count)."""
+    omitted = omitted or {}
     grouped: dict[str, JSONObject] = {}
     for m in matches:
-        entity = grouped.setdefault(
-            m.entity, {"id": m.entity, "kind": m.kind, "name": m.name, "matches": []}
-        )
+        entity = grouped.get(m.entity)
+        if entity is None:
+            entity = {"id": m.entity, "kind": m.kind, "name": m.name, "matches": []}
+            entity["omitted"] = omitted.get(m.entity, 0)
+            grouped[m.entity] = entity
+        if keep is not None and len(entity["matches"]) >= keep:
+            entity["omitted"] += 1
+            continue
         entity["matches"].append({"field": m.field, "start": m.start, "end": m.end, "text": m.text})
     return list(grouped.values())
 
 
-def item_object(alert: Alert) -> JSONObject:
+def item_object(alert: Alert, title_chars: int | None = None) -> JSONObject:
     item = alert.item
     return {
         "id": item.id,
-        "title": item.title,
+        "title": truncate(item.title, title_chars) if title_chars else item.title,
         "url": item.url,
         "feed": item.feed,
         "published": iso(item.published),
@@ -69,11 +94,11 @@ def item_object(alert: Alert) -> JSONObject:
     }
 
 
-def source_object(source: Source) -> JSONObject:
+def source_object(source: Source, title_chars: int | None = None) -> JSONObject:
     return {
         "feed": source.feed,
         "item_id": source.item_id,
-        "title": source.title,
+        "title": truncate(source.title, title_chars) if title_chars else source.title,
         "url": source.url,
         "published": iso(source.published),
         "seen_at": iso(source.seen_at),

@@ -24,12 +24,26 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def link(url: str, label: str) -> str:
-    """A mrkdwn link, or the escaped label alone when there is no web URL."""
-    if not url:
-        return escape(label)
+def link(url: str, label: str, limit: int = TEXT_LIMIT) -> str:
+    """A mrkdwn link of at most `limit` characters, its label cut to fit after escaping, or the
+    escaped label alone when there is no web URL (or the URL alone would not fit)."""
     target = escape(url).replace("|", "%7C").replace(" ", "%20")
-    return f"<{target}|{escape(label)}>"
+    if not url or len(target) + 3 > limit // 2:
+        return fit(label, limit)
+    return f"<{target}|{fit(label, limit - len(target) - 3)}>"
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` escaped, cut first (at a word where possible) so that the escaped text fits
+    `limit`: a cut never splits an `&amp;` or leaves a link without its `>`."""
+    if limit <= 0:
+        return ""
+    cut = limit
+    while True:
+        escaped = escape(truncate(text, cut))
+        if len(escaped) <= limit:
+            return escaped
+        cut -= max(1, (len(escaped) - limit) // 5)
 
 
 def render(message: Message) -> dict[str, Any]:
@@ -42,7 +56,7 @@ def render(message: Message) -> dict[str, Any]:
     hidden = len(message.alerts) - len(shown)
     if hidden:
         blocks.append(_note(f"and {hidden} more alert{'s' if hidden != 1 else ''}"))
-    text = escape(truncate(f"{headline(message)}: {title(message)}", TEXT_LIMIT))
+    text = fit(f"{headline(message)}: {title(message)}", TEXT_LIMIT)
     return {"text": text, "blocks": blocks}
 
 
@@ -52,10 +66,13 @@ def _header(text: str) -> Block:
 
 
 def _section(v: AlertView) -> Block:
-    text = f"*{link(v.url, v.title)}*"
-    if v.snippet:
-        text += "\n" + escape(v.snippet)
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate(text, TEXT_LIMIT)}}
+    """The title as a bold link, then the snippet: cut to fit before escaping, so the section
+    stays within Slack's 3,000 characters with its markup whole."""
+    text = f"*{link(v.url, v.title, TEXT_LIMIT - 2)}*"
+    room = TEXT_LIMIT - len(text) - 1
+    if v.snippet and room > 0:
+        text += "\n" + fit(v.snippet, room)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def _context(v: AlertView) -> Block:

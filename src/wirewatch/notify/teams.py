@@ -3,6 +3,11 @@
 The envelope is `{"type": "message", "attachments": [{"contentType":
 "application/vnd.microsoft.card.adaptive", "content": <card>}]}`. Each alert is a container
 (title, snippet, facts) with an "Open article" button; a digest stacks the containers.
+
+Feed text (titles, snippets) goes into `RichTextBlock` text runs, which Adaptive Cards never
+read as Markdown: a headline's `[Verify your account](https://evil.example/login)` or
+`**bold**` shows as written. `TextBlock`s, which do read Markdown, hold only our own words, and
+the facts (watchlist, entity names, feed name, time) come from the config and the watchlist.
 """
 
 from __future__ import annotations
@@ -41,9 +46,9 @@ def render(message: Message) -> dict[str, Any]:
 
 
 def _container(v: AlertView) -> Element:
-    items = [_text(truncate(v.title, TITLE_LIMIT), weight="Bolder")]
+    items = [_feed_text(truncate(v.title, TITLE_LIMIT), weight="Bolder")]
     if v.snippet:
-        items.append(_text(v.snippet, isSubtle=True))
+        items.append(_feed_text(v.snippet, isSubtle=True))
     facts = [{"title": name, "value": value} for name, value in v.facts]
     items.append({"type": "FactSet", "facts": facts})
     if v.url:
@@ -54,6 +59,12 @@ def _container(v: AlertView) -> Element:
 
 def _text(text: str, **style: Any) -> Element:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _feed_text(text: str, **style: Any) -> Element:
+    """Text as written: a text run is no Markdown, and "{{" cannot start a DATE() function."""
+    run = {"type": "TextRun", "text": text.replace("{{", "{\u200b{"), **style}
+    return {"type": "RichTextBlock", "inlines": [run]}
 
 
 FORMAT = WebhookFormat("teams", render)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from wirewatch import _json
+from wirewatch.limits import clip
 from wirewatch.model import Alert, FeedItem, Match, Source
 from wirewatch.storage.base import Event
 
@@ -122,7 +125,16 @@ def source_from_dict(data: dict[str, Any]) -> Source:
     )
 
 
+ALERT_TEXT_CHARS = 1_000
+"""Characters of the item's summary and of its content that a stored alert keeps. Notifiers
+show a 300-character snippet of them, and the items table keeps the whole texts (for stories and
+backtests); so an alert row stays a few KiB and `/api/alerts` reads 50 of them in milliseconds."""
+
+
 def alert_to_json(alert: Alert) -> str:
+    item = item_to_dict(alert.item)
+    item["summary"] = clip(alert.item.summary, ALERT_TEXT_CHARS)
+    item["content"] = clip(alert.item.content, ALERT_TEXT_CHARS)
     return json.dumps(
         {
             "id": alert.id,
@@ -130,11 +142,12 @@ def alert_to_json(alert: Alert) -> str:
             "watchlist": alert.watchlist,
             "event": alert.event,
             "created_at": ts(alert.created_at),
-            "item": item_to_dict(alert.item),
+            "item": item,
             "matches": [_match_to_dict(m) for m in alert.matches],
             "sources": [source_to_dict(s) for s in alert.sources],
             "severity": alert.severity,
             "tags": list(alert.tags),
+            "omitted": dict(alert.omitted),
             "action": alert.action,
         },
         ensure_ascii=False,
@@ -142,8 +155,11 @@ def alert_to_json(alert: Alert) -> str:
     )
 
 
+_MATCH_FIELDS = operator.itemgetter(*Match._fields)  # in C: 50 alerts have 1,000 matches
+
+
 def alert_from_json(text: str) -> Alert:
-    data = json.loads(text)
+    data = _json.loads(text)  # orjson: /api/alerts reads 50 of these per call
     return Alert(
         id=data["id"],
         story_id=data["story_id"],
@@ -151,9 +167,10 @@ def alert_from_json(text: str) -> Alert:
         event=cast(Event, data["event"]),
         created_at=dt(data["created_at"]),
         item=item_from_dict(data["item"]),
-        matches=tuple(Match(**m) for m in data["matches"]),
+        matches=tuple(map(Match._make, map(_MATCH_FIELDS, data["matches"]))),
         sources=tuple(source_from_dict(s) for s in data["sources"]),
         severity=data["severity"],
         tags=tuple(data["tags"]),
+        omitted=tuple(data.get("omitted", {}).items()),  # rows stored before 2026-12 lack it
         action=data.get("action"),
     )

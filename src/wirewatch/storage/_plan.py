@@ -202,6 +202,7 @@ class _Planner:
             sources=self._sources(story),
             severity=verdict.severity,
             tags=verdict.tags,
+            omitted=verdict.classification.omitted,
             action=action,
         )
         self.snap.alerts[(story, watchlist)] = (alert, verdict.destinations)

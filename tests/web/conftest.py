@@ -49,13 +49,14 @@ class Desk:
         feed: str = WIRE,
         at: datetime = NOW - timedelta(minutes=5),
         story: str = "",
+        action: str | None = None,
     ) -> str:
         """Ingest one item that the Syria watchlist alerts on; return its alert id (or, when
         it joins the story `story` already alerted, that story's id)."""
         item = FeedItem(item_id, feed, title, summary, url=f"{feed}/{item_id}", published=at)
         result = SYRIA.classify(item)
         assert result.alert, f"the Syria watchlist does not alert on {title!r}"
-        decision = StoryDecision(story or new_story_id(feed, item_id), f"sig {item_id}")
+        decision = StoryDecision(story or new_story_id(feed, item_id), f"sig {item_id}", action)
         batch = BatchItem(item, (Verdict(result, ("hook",)),), decision)
         outcome = await self.store.ingest(IngestBatch(feed=feed, now=at, items=(batch,)))
         return outcome.alerts[0].id if outcome.alerts else decision.story_id

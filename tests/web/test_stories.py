@@ -132,3 +132,12 @@ async def test_search_folds_arabic_variants_and_reads_source_titles(desk: Desk) 
         return story_ids((await desk.client.get(f"/?{query}")).text)
 
     assert ([hama], [homs]) == (await ids("q=حماه"), await ids("q=dawn"))
+
+
+async def test_action_kind_shows_and_filters(desk: Desk) -> None:
+    """A story's action kind is shown on its card, and ?action= keeps only those stories."""
+    taken = await desk.alert("k1", "Rebels take Hama", action="control")
+    await desk.alert("k2", "Assad speaks at the UN", action="meet")
+    page = (await desk.client.get("/?action=control")).text
+    assert [taken] == story_ids(page)
+    assert '<span class="action" title="action">control</span>' in page

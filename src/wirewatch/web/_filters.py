@@ -33,6 +33,7 @@ class StoryFilter:
     watchlist: str = ""
     entity: str = ""
     kind: str = ""
+    action: str = ""
     severity: str = ""
     feed: str = ""
     q: str = ""
@@ -46,7 +47,7 @@ class StoryFilter:
     @property
     def scans(self) -> bool:
         """True when some filter is applied here rather than by the store."""
-        return bool(self.kind or self.severity or self.feed or self.q)
+        return bool(self.kind or self.action or self.severity or self.feed or self.q)
 
     def since_time(self, now: datetime) -> datetime:
         return parse_since(self.since, now)
@@ -59,6 +60,8 @@ class StoryFilter:
     def keep(self, record: AlertRecord) -> bool:
         alert = record.alert
         if self.kind and all(m.kind != self.kind for m in alert.matches):
+            return False
+        if self.action and alert.action != self.action:
             return False
         if self.severity and (alert.severity or "") != self.severity:
             return False

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from wirewatch.events import ACTIONS
 from wirewatch.storage import AlertRecord
 from wirewatch.web._filters import (
     KINDS,
@@ -89,6 +90,7 @@ async def stories_page(sources: DeskSources, request: web.Request) -> web.Respon
             | {m.watchlist.severity for m in matchers.values() if m.watchlist.severity}
         ),
         "kinds": KINDS,
+        "actions": ACTIONS,
         "since_choices": SINCE_CHOICES,
         "exports": chosen.query(offset=0),
     }

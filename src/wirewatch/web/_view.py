@@ -47,6 +47,7 @@ class StoryView:
     story_id: str
     watchlist: str
     severity: str
+    action: str
     created_at: datetime
     url: str
     title: tuple[Segment, ...]
@@ -137,6 +138,7 @@ def story_view(
         story_id=alert.story_id,
         watchlist=alert.watchlist,
         severity=alert.severity or "normal",
+        action=alert.action or "",
         created_at=alert.created_at,
         url=web_link(alert.item.url),
         title=segments(alert.item.title, title),

@@ -41,10 +41,13 @@ from wirewatch.storage.sqlite import SqliteStore
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 FEED = "https://bench.example/rss"
 CHUNK = 1000
+UP = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n"
+DOWN = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n"
 
 
-async def serve() -> None:
-    """The receiver process: answer 204 to every POST, report each `webhook-id` on stdout."""
+async def serve(down_until: float = 0.0) -> None:
+    """The receiver process: answer 204 to every POST (503 before `down_until`, a Unix time),
+    and report each `webhook-id` on stdout, with `!` appended to the id for a 503."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -53,8 +56,10 @@ async def serve() -> None:
                 fields = (line.partition(":") for line in head.split("\r\n")[1:] if line)
                 headers = {name.strip().lower(): value.strip() for name, _, value in fields}
                 await reader.readexactly(int(headers.get("content-length", "0")))
-                sys.stdout.write(f"{headers.get('webhook-id', '-')} {time.perf_counter()}\n")
-                writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                down = time.time() < down_until
+                mark = "!" if down else ""
+                sys.stdout.write(f"{headers.get('webhook-id', '-')}{mark} {time.perf_counter()}\n")
+                writer.write(DOWN if down else UP)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -74,6 +79,8 @@ class Receipts:
     def __init__(self, stream: asyncio.StreamReader) -> None:
         self.seen: dict[str, float] = {}
         self.requests = 0
+        self.refused = 0
+        self.accepted = 0
         self.waiters: dict[str, asyncio.Future[float]] = {}
         self.expected = 0
         self.enough = asyncio.Event()
@@ -83,6 +90,10 @@ class Receipts:
         async for line in self._stream:
             webhook_id, _, at = line.decode().partition(" ")
             self.requests += 1
+            if webhook_id.endswith("!"):
+                self.refused += 1
+                continue
+            self.accepted += 1
             self.seen.setdefault(webhook_id, float(at))
             if (waiter := self.waiters.pop(webhook_id, None)) and not waiter.done():
                 waiter.set_result(float(at))
@@ -207,9 +218,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=4, help="sends and connections")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--down-until", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve())
+        asyncio.run(serve(args.down_until))
         return
     # As the daemon runs by default (log_level: info): no per-delivery debug lines.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))

@@ -501,7 +501,7 @@ async def test_observe_hears_every_outcome_with_the_send_time(
         DeliveryError("HTTP 503", retryable=True),
         DeliveryError("HTTP 400", retryable=False),
     ]
-    heard: list[tuple[str, bool]] = []
+    heard: list[tuple[str, str, bool]] = []
     worker = Dispatcher(
         store,
         {HOOK: RecordingNotifier(HOOK, errors)},
@@ -509,10 +509,11 @@ async def test_observe_hears_every_outcome_with_the_send_time(
         clock=clock,
         rng=random.Random(1),
         owner="w1",
-        observe=lambda outcome, seconds: heard.append((outcome, seconds is not None)),
+        observe=lambda name, outcome, seconds: heard.append((name, outcome, seconds is not None)),
     )
     await worker.run_once()
-    assert [("dead", True), ("delivered", True), ("retried", True)] == sorted(heard)
+    expected = [(HOOK, "dead", True), (HOOK, "delivered", True), (HOOK, "retried", True)]
+    assert expected == sorted(heard)
 
 
 async def test_replacing_the_notifiers_enables_a_disabled_one_again(

@@ -302,18 +302,10 @@ def test_hand_written_scenarios_group_exactly() -> None:
     assert (1.0, 1.0) == pairwise([k for k, _, _ in labelled], stories)
 
 
-# dev-items.jsonl was labelled for the classifier: its story labels mark two paraphrase pairs
-# and leave every other item alone. Two of those, minutes apart, report one action by one
-# actor ("Assad leaves Syria", "الأسد يغادر دمشق"): one event under STORIES.md's rule.
-SAME_EVENT = {"d007": "assad-leaves", "d027": "assad-leaves"}
-
-
 @pytest.mark.parametrize("with_entities", [False, True], ids=["text", "text+entities"])
 def test_dev_items_group_exactly(eval_dir: Path, with_entities: bool) -> None:
     """The labelled dev items, in file order minutes apart, group with P = R = 1."""
     rows = [json.loads(line) for line in (eval_dir / "dev-items.jsonl").read_text().splitlines()]
-    for row in rows:
-        row["story"] = row["story"] or SAME_EVENT.get(row["id"]) if with_entities else row["story"]
     items = [
         (to_text(r["title"]), to_text(r["summary"]), tuple(r["expect"]) if with_entities else ())
         for r in rows

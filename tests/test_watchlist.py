@@ -91,6 +91,21 @@ def test_missing_file(tmp_path: Path) -> None:
     assert problems(tmp_path / "nope.yaml") == ["file not found"]
 
 
+def test_display_name_is_the_label_else_the_first_name() -> None:
+    """An entity is shown by its `label`, or by its first name when it has none."""
+    from wirewatch.model import Classification, Match
+    from wirewatch.watchlist import Entity, Watchlist, entity_labels
+
+    russia = Entity(id="russia", kind="actor", names=("Moscow", "Russia"), label="Russia")
+    homs = Entity(id="homs", kind="place", names=("Homs", "Hims"))
+    watchlist = Watchlist(name="w", entities=(russia, homs))
+    found = Classification(
+        "w", "i", True, (Match("russia", "actor", "Moscow", "title", 0, 6, "Moscow"),)
+    )
+    assert ("Russia", "Homs") == (russia.display_name, homs.display_name)
+    assert (("russia", "Russia"),) == entity_labels(watchlist, found)
+
+
 def test_a_100_kb_name_is_refused_with_its_length(tmp_path: Path) -> None:
     """The automaton's build time grows with the square of a name's length: a 100 KB name
     (minutes to compile) is refused at once, naming the entity, the name and the limit."""

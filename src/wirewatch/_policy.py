@@ -14,7 +14,13 @@ from wirewatch.storage.base import DeliveryRecord
 if TYPE_CHECKING:
     from wirewatch.config import NotifierConfig
 
-DEFAULT_BACKOFF = Backoff(base=10.0, cap=3600.0, jitter="full")
+DEFAULT_MAX_BACKOFF = 60.0
+DEFAULT_MAX_AGE = 86400.0
+FIRST_PROBE = 2.0
+"""Seconds: the ceiling of the first wait after a destination starts failing."""
+RETRY_AFTER_LIMIT = 3600.0
+"""A receiver's Retry-After is honoured up to this many seconds, so a broken header cannot
+silence a destination for good."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,23 +34,35 @@ class DeliveryPolicy:
     digest_threshold: int = 10
     """More alerts than this within `digest_window` go out as one digest."""
     digest_window: float = 300.0
-    max_attempts: int = 12
-    max_age: float = 86400.0
+    max_backoff: float = DEFAULT_MAX_BACKOFF
+    """The longest wait between two probes of a failing destination (jittered below it)."""
+    max_age: float = DEFAULT_MAX_AGE
     """Seconds after its creation when a failing row stops being retried."""
-    backoff: Backoff = DEFAULT_BACKOFF
+    max_attempts: int | None = None
+    """Give up after this many attempts of one row as well (default: only by age)."""
     schedule: Schedule | None = None
     """Send only scheduled digests (see `_digest.parse_schedule`), e.g. for email."""
+
+    @property
+    def backoff(self) -> Backoff:
+        """Probe waits: doubling from FIRST_PROBE up to `max_backoff`, equal jitter, so that
+        consecutive probes are never more than `max_backoff` apart."""
+        return Backoff(
+            base=min(FIRST_PROBE, self.max_backoff), cap=self.max_backoff, jitter="equal"
+        )
 
     @classmethod
     def from_config(
         cls, config: NotifierConfig, schedule: Schedule | None = None
     ) -> DeliveryPolicy:
+        retry = config.retry_policy
         return cls(
             rate_limit=config.rate_limit,
             digest_threshold=config.digest_threshold,
             digest_window=config.digest_window,
-            max_attempts=config.max_attempts,
-            max_age=config.max_age,
+            max_backoff=retry.max_backoff,
+            max_age=retry.max_age,
+            max_attempts=retry.max_attempts,
             schedule=schedule,
         )
 
@@ -59,12 +77,16 @@ def dead_reason(
     attempt = row.attempts + 1
     if not error.retryable:
         return str(error)
-    if attempt >= policy.max_attempts:
+    if policy.max_attempts is not None and attempt >= policy.max_attempts:
         return f"gave up after {attempt} attempts: {error}"
     age = now - row.created_at
     if age.total_seconds() >= policy.max_age:
-        return f"gave up after {_duration(age)} (max_age): {error}"
+        return age_reason(age, error)
     return None
+
+
+def age_reason(age: timedelta, error: DeliveryError | str) -> str:
+    return f"gave up after {_duration(age)} (max_age): {error}"
 
 
 def _duration(age: timedelta) -> str:

@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import httpx
 
@@ -26,9 +26,10 @@ from wirewatch.stories import StoryIndex
 from wirewatch.watchlist import load_watchlist
 
 if TYPE_CHECKING:
+    from wirewatch.notify.apprise import AppriseSettings
     from wirewatch.storage import Store
 
-NotifierSettings = WebhookSettings | EmailSettings | NotifierConfig
+NotifierSettings: TypeAlias = "WebhookSettings | EmailSettings | AppriseSettings | NotifierConfig"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ def load_everything(path: str | Path) -> Loaded:
 
 
 def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:
+    if notifier.type == "apprise":
+        from wirewatch.notify.apprise import AppriseSettings
+
+        return AppriseSettings(notifier.name, notifier.url or "", timeout=notifier.timeout)
     if notifier.type == "webhook":
         return WebhookSettings(
             name=notifier.name,

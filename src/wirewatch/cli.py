@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "stories",
     "backtest",
     "deliveries",
+    "notify",
     "db",
     "watchlist",
 )

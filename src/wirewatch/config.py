@@ -102,9 +102,18 @@ class RetentionConfig(_Strict):
     every: Seconds = 6 * 3600.0
 
 
+class RetryConfig(_Strict):
+    """How a failing destination is retried: probes at most `max_backoff` apart (jittered),
+    rows given up `max_age` after their creation; `max_attempts` is off unless set."""
+
+    max_backoff: Seconds = 60.0
+    max_age: Seconds = 86400.0
+    max_attempts: int | None = Field(default=None, ge=1)
+
+
 class NotifierConfig(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    type: Literal["webhook", "email", "console"]
+    type: Literal["webhook", "email", "console", "apprise"]
     format: Literal["json", "slack", "discord", "teams"] = "json"
     url: str | None = None
     secret: str | None = None
@@ -124,8 +133,11 @@ class NotifierConfig(_Strict):
     rate_limit: float = Field(default=0.0, ge=0, description="messages per second, 0 = none")
     digest_threshold: int = Field(default=10, ge=1)
     digest_window: Seconds = 300.0
-    max_attempts: int = Field(default=12, ge=1)
-    max_age: Seconds = 86400.0
+    retry: RetryConfig | None = None
+    max_attempts: int | None = Field(default=None, ge=1)
+    """Older spelling of retry.max_attempts."""
+    max_age: Seconds | None = None
+    """Older spelling of retry.max_age."""
     schedule: str | None = None
     """Send only digests on a schedule: "every 30m" or "daily 07:00 Europe/Berlin"."""
 
@@ -133,15 +145,29 @@ class NotifierConfig(_Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> NotifierConfig:
-        if self.type == "webhook" and not self.url:
-            raise ValueError("a webhook notifier needs url (or url_file)")
+        if self.type in ("webhook", "apprise") and not self.url:
+            raise ValueError(f"a {self.type} notifier needs url (or url_file)")
         if self.type == "email" and not (self.host and self.sender and self.to):
             raise ValueError("an email notifier needs host, from and to")
+        if self.retry is not None and (self.max_attempts or self.max_age):
+            raise ValueError("set max_attempts and max_age inside retry, not beside it")
         if self.schedule:
             from wirewatch._digest import parse_schedule
 
             parse_schedule(self.schedule)  # raises ValueError with the reason
         return self
+
+    @property
+    def retry_policy(self) -> RetryConfig:
+        """`retry`, or the defaults with the older top-level keys applied."""
+        if self.retry is not None:
+            return self.retry
+        defaults = RetryConfig()
+        return RetryConfig(
+            max_backoff=defaults.max_backoff,
+            max_age=self.max_age or defaults.max_age,
+            max_attempts=self.max_attempts,
+        )
 
 
 class RouteConfig(_Strict):

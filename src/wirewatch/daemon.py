@@ -26,6 +26,7 @@ import structlog
 from wirewatch import app
 from wirewatch.app import Loaded
 from wirewatch.config import FeedConfig
+from wirewatch.destinations import Destination, read_destinations
 from wirewatch.dispatch import Dispatcher
 from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import Fetcher
@@ -49,7 +50,7 @@ class Daemon:
         self.demo_feeds = demo_feeds
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self._phases = random.Random(self.instance)
-        self.metrics = Metrics()
+        self.metrics = Metrics(notifiers=tuple(loaded.notifiers) or ("console",))
         self.stop_requested = asyncio.Event()
         self.signals = 0
         self._first_signal = 0.0
@@ -83,6 +84,7 @@ class Daemon:
             alerts=self._alerts,
             places=self._places,
             feeds=self._feeds,
+            notifiers=self._notifiers,
             token=loaded.config.http.token,
             before_scrape=self._refresh_gauges,
         )
@@ -95,6 +97,7 @@ class Daemon:
         sources = web.DeskSources(
             store=self.store,
             feeds=self._feeds,
+            notifiers=self._notifiers,
             matchers=lambda: self.loaded.matchers,
             clock=app.utc_now,
             token=self.loaded.config.http.token,
@@ -307,7 +310,29 @@ class Daemon:
                 self.reload_error is None, self.reload_error, required=False
             ),
             "instance": self._leases,
+            "destinations": self._destinations_check,
         }
+
+    async def _destinations_check(self) -> Check:
+        """Failing destinations show here but never make the daemon unready: restarting it
+        would not bring a dead receiver back, and the outbox keeps their rows meanwhile."""
+        failing = [d for d in (await self._destinations()).values() if d.failing]
+        if not failing:
+            return Check(True, required=False)
+        detail = "; ".join(
+            f"{d.notifier} failing since {d.failing_since:%Y-%m-%d %H:%M:%SZ}, {d.queued} queued"
+            if d.failing_since
+            else f"{d.notifier} failing, {d.queued} queued"
+            for d in failing
+        )
+        return Check(False, detail, required=False)
+
+    async def _destinations(self) -> dict[str, Destination]:
+        names = self.dispatcher.notifier_names
+        return await read_destinations(self.store, names, app.utc_now())
+
+    async def _notifiers(self) -> list[dict[str, Any]]:
+        return [d.as_json() for d in (await self._destinations()).values()]
 
     async def _leases(self) -> Check:
         """This instance's name and how many feed leases it holds now."""
@@ -366,6 +391,6 @@ class Daemon:
     async def _refresh_gauges(self) -> None:
         states = await self.store.list_feed_states()
         now = app.utc_now()
-        self.metrics.outbox_depth.set(await self.store.outbox_depth())
+        self.metrics.destinations(await self._destinations())
         self.metrics.feeds_failing.set(sum(str(s.status) == "failing" for s in states))
         self.metrics.feeds_silent.set(sum(is_silent(s, now) for s in states))

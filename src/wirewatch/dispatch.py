@@ -1,7 +1,17 @@
 """Dispatch: claim due outbox rows with a lease, send them, and settle each one.
 
-    claim ─▶ per notifier: known and enabled? ─▶ flood gate (alone / digest / hold)
+    claim ─▶ per notifier: known and enabled? ─▶ healthy, or time to probe?
+          ─▶ by history (retried digest / retried alone / fresh ─▶ flood gate)
           ─▶ rate limit (send now / hold) ─▶ send, bounded concurrency ─▶ settle
+
+Health is per destination, not per row. The first retryable failure marks the destination
+failing (in the store, so every instance and a restart see it) until its next probe: capped
+exponential backoff with equal jitter (at most `max_backoff` apart, 60 s by default), or the
+receiver's Retry-After (or Discord's `retry_after`) when that is later. Until then no row of
+that destination is claimed: rows created meanwhile simply wait, spending no attempt. At probe
+time one message goes out; the others claimed with it are released. The first success (or
+any answer that is not a retryable failure) marks the destination recovered and wakes the
+dispatcher, which releases the backlog at the notifier's rate limit.
 
 How a send settles (the retry table):
 
@@ -12,23 +22,27 @@ How a send settles (the retry table):
                                           --state dead` and come back with `retry --dead`
                                           once it is fixed and the config reloaded
     not retryable                         dead-lettered with the reason
-    retryable, attempts >= max_attempts   dead-lettered "gave up after N attempts: ..."
-    retryable, age >= max_age             dead-lettered "gave up after ... (max_age): ..."
-    retryable                             rescheduled: capped exponential backoff with full
-                                          jitter, never sooner than the receiver's retry_after
+    retryable, age >= max_age             dead-lettered "gave up after ... (max_age): ..."; so
+                                          are the destination's other rows past max_age
+    retryable, attempts >= max_attempts   dead-lettered "gave up after N attempts: ..." (only
+                                          when `retry.max_attempts` is set; default: age only)
+    retryable                             failed, due at the destination's next probe; a
+                                          digest's rows remember the digest and are retried
+                                          in it, so an alert never arrives under two ids
     any other exception                   a notifier bug: retried like a transport error
 
 Held rows (over the rate limit, or waiting for a digest) are postponed: due later, in the same
 state (`pending` stays `pending`), no attempt spent, with a "held ..." note unless they already
-carry an error. Nothing sleeps: a held row is simply not due yet.
+carry an error. Nothing sleeps: a held row is simply not due yet. Retries neither count toward
+flood control nor pass through it.
 
 Delivery is at least once. A crash or cancellation between a send and its settling leaves the
 row leased; when the lease expires any dispatcher sends it again, with the same delivery id.
 A row that waited here so long that its lease nearly ran out is not sent (another claim may
 have it by then); it goes out after the lease, once.
 
-`observe(outcome, seconds)` is told each row's outcome (`delivered`, `retried`, `dead`) and the
-send's duration, for metrics (`Metrics.delivery` fits).
+`observe(notifier, outcome, seconds)` is told each row's outcome (`delivered`, `retried`,
+`dead`) and the send's duration, for metrics (`Metrics.delivery` fits).
 """
 
 from __future__ import annotations
@@ -37,11 +51,11 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
 
-from wirewatch._lanes import Job, Lane, Plan, by_notifier
+from wirewatch._lanes import Health, Job, Lane, Plan, by_notifier
 from wirewatch._policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
 from wirewatch._settle import DispatchStats, Observer, Outcome, Settler
 from wirewatch.errors import DeliveryError, StoreError
@@ -59,6 +73,8 @@ __all__ = [
 ]
 
 log = structlog.get_logger("wirewatch.dispatch")
+HEALTH_REFRESH = timedelta(seconds=5)
+"""How often a dispatcher re-reads destination health that other instances may have changed."""
 
 
 class Dispatcher:
@@ -94,16 +110,35 @@ class Dispatcher:
         self._backlog = False
         """The last claim was full: more rows are probably due."""
         self._lanes: dict[str, Lane] = {}
+        self._health: dict[str, Health] = {}
+        """Per destination; outlives its lane across reloads."""
+        self._health_read_at: datetime | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._wakeup = asyncio.Event()
         self._draining = False
         self._settle = Settler(
-            store, clock=clock, rng=rng, lane=self._lane, policy=self.policy, observe=observe
+            store,
+            clock=clock,
+            rng=rng,
+            lane=self._lane,
+            policy=self.policy,
+            observe=observe,
+            wake=self.wake,
         )
         self.stats = self._settle.stats
 
     def policy(self, notifier: str) -> DeliveryPolicy:
         return self._policies.get(notifier, DEFAULT_POLICY)
+
+    @property
+    def notifier_names(self) -> tuple[str, ...]:
+        """The notifiers configured now."""
+        return tuple(self._notifiers)
+
+    @property
+    def failing(self) -> dict[str, Health]:
+        """Destinations failing now, as this process last saw them."""
+        return {n: h for n, h in self._health.items() if h.failing}
 
     @property
     def disabled(self) -> dict[str, str]:
@@ -190,12 +225,19 @@ class Dispatcher:
         if self._draining:
             return 0, []
         now = self._clock()
+        if self._health_read_at is None or now - self._health_read_at >= HEALTH_REFRESH:
+            await self._load_health(now)
         rows = await self._store.claim_deliveries(
             now, limit=self._batch, lease_seconds=self._lease, owner=self._owner
         )
         plan = Plan()
         for name, group in by_notifier(rows).items():
             self._lane(name).plan(self._notifiers.get(name), group, now, plan)
+        until = now + timedelta(seconds=self._lease)
+        for name in plan.probing:  # no other claim of its rows while the probe is out
+            await self._store.save_notifier_health(self._health[name].probing(now, until))
+        if plan.released:
+            await self._store.release([row.id for row in plan.released])
         tasks = [self._spawn(job) for job in plan.jobs]
         await asyncio.gather(
             *(self._settle.hold(row, until, note) for row, until, note in plan.holds),
@@ -203,9 +245,19 @@ class Dispatcher:
         )
         return len(rows), tasks
 
+    async def _load_health(self, now: datetime) -> None:
+        """Pick up what the store says of each destination: failing before a restart, or
+        marked failing (or recovered) by another instance sharing the store."""
+        for saved in await self._store.notifier_health():
+            self._health_of(saved.notifier).restore(saved)
+        self._health_read_at = now
+
+    def _health_of(self, name: str) -> Health:
+        return self._health.setdefault(name, Health(name))
+
     def _lane(self, name: str) -> Lane:
         if name not in self._lanes:
-            self._lanes[name] = Lane(name, self.policy(name))
+            self._lanes[name] = Lane(name, self.policy(name), self._health_of(name))
         return self._lanes[name]
 
     def _spawn(self, job: Job) -> asyncio.Task[None]:

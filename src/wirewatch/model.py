@@ -101,6 +101,8 @@ class Source:
     url: str
     published: datetime | None
     seen_at: datetime
+    feed_name: str = ""
+    """The feed's configured name ("" when it has none, or for reports stored before names)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +123,18 @@ class Alert:
     """(entity, count) of the matches not in `matches`, beyond the cap per entity."""
     action: str | None = None
     """The kind of action the story reports (`events.Event.action`), when its text names one."""
+    feed_name: str = ""
+    """The configured name of the item's feed ("" when it has none)."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """(entity id, display name) of each matched entity: its watchlist `label`, else its
+    first name. Empty for alerts stored before labels; renderers then fall back to a match."""
+
+    def label_of(self, entity: str) -> str:
+        """The display name of a matched entity."""
+        found = dict(self.labels).get(entity)
+        return found or next((m.name for m in self.matches if m.entity == entity), entity)
+
+    @property
+    def feed_label(self) -> str:
+        """The feed's configured name, else its URL."""
+        return self.feed_name or self.item.feed

@@ -43,6 +43,7 @@ from wirewatch.storage import (
     Verdict,
 )
 from wirewatch.stories import StoryIndex
+from wirewatch.watchlist import entity_labels
 
 log = structlog.get_logger("wirewatch.pipeline")
 Clock = Callable[[], datetime]
@@ -241,6 +242,7 @@ class Pipeline:
         settings = self.loaded.config.stories
         return IngestBatch(
             feed=feed.key,
+            feed_name=feed.name,
             now=now,
             items=tuple(BatchItem(i, v, stories.get(i.id)) for i, _, v in batch),
             feed_state=state,
@@ -270,7 +272,8 @@ class Pipeline:
             result = matcher.classify(item, per_entity=self.loaded.config.limits.matches_per_entity)
             severity, tags = severity_and_tags(matcher.watchlist, result)
             destinations = self.loaded.router.destinations(matcher.watchlist, result)
-            verdicts.append(Verdict(result, destinations, severity, tags))
+            labels = entity_labels(matcher.watchlist, result)
+            verdicts.append(Verdict(result, destinations, severity, tags, labels))
         return tuple(verdicts)
 
     def _healthy(

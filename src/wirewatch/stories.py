@@ -29,12 +29,12 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right, insort
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wirewatch.events import Event, compatible, event_of, figures_conflict, primary_action
+from wirewatch.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
 DEFAULT_THRESHOLD = 0.5
@@ -46,13 +46,11 @@ _ACTION_WEIGHT = 1.0
 _PRIOR = 20
 _SAME_WORDING = 0.45
 _MIN_SHARED = 4
-_ALL = "*"
 _SURE = 2.0
 _MARGIN = 1.0
 _MAX_POSTINGS = 500
 _CANDIDATES = 12
-_WORD_RANK = 2.0
-_MAX_WORD_STORIES = 64
+_REWRITE_RANK = 100.0  # a likely rewrite is scored before any story found by names
 _COMPARED = 24
 _Posting = tuple[datetime, str, str, str]
 """(time, feed, item id, story id) of one member filed under one key."""
@@ -142,6 +140,11 @@ class Member:
         return cls(feed, item_id, at, event_of(text, entities, named), shingles(text), title)
 
     @property
+    def key(self) -> str:
+        """The member's identity: its feed and item id."""
+        return f"{self.feed}\x00{self.item_id}"
+
+    @property
     def keys(self) -> frozenset[str]:
         """What the inverted index files this member under."""
         event = self.event
@@ -155,7 +158,7 @@ class Member:
     def counted(self) -> frozenset[str]:
         """What the index counts the rarity of: the keys, its action family, and itself."""
         action = (f"a:{self.event.action}",) if self.event.action else ()
-        return self.keys | {_ALL, *action}
+        return self.keys | set(action)
 
     def signature(self) -> str:
         """One line for the store: the member's event, which `explain` can read back."""
@@ -212,8 +215,9 @@ class StoryIndex:
         self._stories: dict[str, _Story] = {}
         self._posted: dict[str, list[_Posting]] = {}
         """key -> the members filed under it, in time order: candidates and rarity."""
-        self._by_word: dict[str, Counter[str]] = {}
-        """word -> how many members of each story use it: candidates by wording."""
+        self._rewrites = Rewrites()
+        self._member_story: dict[str, str] = {}
+        """member key (feed, item id) -> its story, for the candidates `_rewrites` proposes."""
         self._known: set[tuple[str, str]] = set()
         self._cached: tuple[Member, dict[str, float]] | None = None
 
@@ -248,8 +252,9 @@ class StoryIndex:
         self._cached = None
         for key in member.counted:
             insort(self._posted.setdefault(key, []), posting)
-        for word in member.words:
-            self._by_word.setdefault(word, Counter())[story_id] += 1
+        if len(member.words) >= _MIN_SHARED:
+            self._rewrites.add(member.key, member.words)
+            self._member_story[member.key] = story_id
 
     def remove(self, story_id: str, member: Member) -> None:
         """Undo `add` (when the ingest that recorded the member failed)."""
@@ -301,13 +306,8 @@ class StoryIndex:
             del postings[bisect_left(postings, posting)]
             if not postings:
                 del self._posted[key]
-        for word in member.words:
-            stories = self._by_word[word]
-            stories[story_id] -= 1
-            if stories[story_id] <= 0:
-                del stories[story_id]
-                if not stories:
-                    del self._by_word[word]
+        self._rewrites.remove(member.key)
+        self._member_story.pop(member.key, None)
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -355,14 +355,11 @@ class StoryIndex:
                 continue
             for _, _, _, story_id in postings:
                 found[story_id] = found.get(story_id, 0.0) + rarity[key]
-        for word in member.words:  # a rewrite of a report shares its words, if not its names
-            stories = self._by_word.get(word)
-            if stories is None or len(stories) > _MAX_WORD_STORIES:
-                continue
-            weight = _WORD_RANK / (1 + len(stories))
-            for story_id in stories:
+        if len(member.words) >= _MIN_SHARED:  # a rewrite shares its words, if not its names
+            for key in self._rewrites.query(member.words):
+                story_id = self._member_story[key]
                 if self._open_for(story_id, member.at):
-                    found[story_id] = found.get(story_id, 0.0) + weight
+                    found[story_id] = found.get(story_id, 0.0) + _REWRITE_RANK
         ranked = heapq.nsmallest(_CANDIDATES, found.items(), key=lambda kv: (-kv[1], kv[0]))
         return [story_id for story_id, _ in ranked]
 
@@ -407,15 +404,16 @@ class StoryIndex:
         return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
 
     def _rarity(self, member: Member) -> dict[str, float]:
-        """How rare each key of `member` is among the members within the window of it: a name
-        that many reports of the hour share says less about which event it is (an inverse
-        document frequency, with a prior of `_PRIOR` members so that a quiet hour does not make
-        every name look unique). Cached for the member being decided."""
+        """How much sharing each key of `member` says, from how many reports within the window
+        of it have the key: log(1 + 20 / (n + 1)), 2.4 for a name no other report of those
+        days has, 0.1 for one that 250 reports share. A count, not a share of all reports: on a
+        busy day, a place that hundreds of reports name does not tell which event a report is
+        about. Cached for the member being decided.
+        """
         if self._cached is not None and self._cached[0] is member:
             return self._cached[1]
-        total = len(self._in_window(_ALL, member.at)) + _PRIOR
         rarity = {
-            key: math.log(total / (len(self._in_window(key, member.at)) + 1))
+            key: math.log(1 + _PRIOR / (len(self._in_window(key, member.at)) + 1))
             for key in member.counted
         }
         self._cached = (member, rarity)

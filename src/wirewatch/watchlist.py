@@ -25,6 +25,7 @@ from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import WatchlistError
 from wirewatch.fold import fold_name
+from wirewatch.model import Classification
 
 _HINT = "config/watchlists/syria.yaml"
 MAX_NAME = 300
@@ -43,6 +44,8 @@ class Entity(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     kind: Literal["place", "actor"]
     names: tuple[str, ...] = Field(min_length=1)
+    label: str = ""
+    """How alerts name the entity (default: its first name)."""
     exclude: tuple[str, ...] = ()
     match_case: tuple[str, ...] = ()
     description: str = ""
@@ -89,6 +92,10 @@ class Entity(_Strict):
         if self.include and not (self.iso3166 and "-" in self.iso3166):
             raise ValueError("include: within needs iso3166 of an area, such as SY-HI")
         return self
+
+    @property
+    def display_name(self) -> str:
+        return self.label.strip() or self.names[0]
 
 
 class AlertRule(_Strict):
@@ -149,3 +156,9 @@ def yaml_problem(error: yaml.YAMLError) -> str:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
+def entity_labels(watchlist: Watchlist, result: Classification) -> tuple[tuple[str, str], ...]:
+    """(entity id, display name) of every entity `result` matched, for its alert."""
+    by_id = {e.id: e for e in watchlist.entities}
+    return tuple((e, by_id[e].display_name) for e in result.entities if e in by_id)

@@ -16,12 +16,16 @@ SMTP_USER = "alerts"
 SMTP_PASSWORD = "pa55-w0rd-do-not-leak"
 
 
+REUTERS = "https://www.reuters.com/world/rss"
+AP = "https://apnews.com/rss"
+
+
 def make_alert(index: int = 1, **changes: Any) -> Alert:
     """An alert on a Reuters report that rebels entered Homs."""
     title = "Syrian rebels enter Homs as Assad's forces withdraw"
     item = FeedItem(
         id=f"reuters-{index}",
-        feed="Reuters World",
+        feed=REUTERS,
         title=title,
         summary="Rebels led by HTS entered the city of Homs on Saturday. " * 12,
         url=f"https://www.reuters.com/world/middle-east/homs-{index}/",
@@ -34,8 +38,8 @@ def make_alert(index: int = 1, **changes: Any) -> Alert:
         Match("homs", "place", "Homs", "summary", 38, 42, "Homs"),
     )
     sources = (
-        Source("Reuters World", item.id, title, item.url, item.published, NOW),
-        Source("AP Top News", "ap-9", "Rebels reach Homs", "https://apnews.com/a9", None, NOW),
+        Source(REUTERS, item.id, title, item.url, item.published, NOW, "Reuters World"),
+        Source(AP, "ap-9", "Rebels reach Homs", "https://apnews.com/a9", None, NOW, "AP Top News"),
     )
     alert = Alert(
         id=f"a{index}",
@@ -48,6 +52,8 @@ def make_alert(index: int = 1, **changes: Any) -> Alert:
         sources=sources,
         severity="high",
         tags=("offensive",),
+        feed_name="Reuters World",
+        labels=(("homs", "Homs"), ("assad", "Bashar al-Assad"), ("hts", "HTS")),
     )
     return replace(alert, **changes)
 

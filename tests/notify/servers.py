@@ -6,6 +6,8 @@ import contextlib
 import queue
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +23,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0
+    """time.monotonic() when the request arrived."""
 
 
 @dataclass
@@ -34,7 +38,9 @@ class Reply:
 class Receiver:
     """A real HTTP server on 127.0.0.1 that records requests and answers queued replies."""
 
-    def __init__(self) -> None:
+    def __init__(self, respond: Callable[[Received], Reply] | None = None) -> None:
+        """`respond`, when given, chooses each reply instead of the queue of `reply()`."""
+        self.respond = respond
         self.requests: queue.Queue[Received] = queue.Queue()
         self.replies: queue.Queue[Reply] = queue.Queue()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -57,8 +63,12 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                receiver.requests.put(Received("POST", self.path, headers, body))
-                reply = receiver.replies.get_nowait() if receiver.replies.qsize() else Reply()
+                received = Received("POST", self.path, headers, body, time.monotonic())
+                receiver.requests.put(received)
+                if receiver.respond is not None:
+                    reply = receiver.respond(received)
+                else:
+                    reply = receiver.replies.get_nowait() if receiver.replies.qsize() else Reply()
                 threading.Event().wait(reply.delay)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._answer(reply)  # the client may have given up (timeout tests)

@@ -208,3 +208,27 @@ def test_client_argument_is_not_needed_for_email(client: httpx.AsyncClient) -> N
             EmailSettings(name="mail", host="h", sender="a@b.c", to=("d@e.f",)), clock=FixedClock()
         ).name
     )
+
+
+@pytest.mark.parametrize("template", ["{severity} {title}", "{feed}: {title}", "  {title}"])
+@pytest.mark.parametrize("title", ["x" * 150, "الثوار يدخلون حمص " * 6, "Rebels enter Homs"])
+def test_subject_never_starts_with_a_space_once_folded(
+    clock: FixedClock, template: str, title: str
+) -> None:
+    """However the template starts and however the header is folded for SMTP, the subject a
+    mail client reads back has no leading space; `{feed}` is the feed's name."""
+    import dataclasses
+
+    from aiosmtplib.email import flatten_message
+
+    from tests.notify.scenarios import make_alert
+
+    alert = make_alert()
+    alert = dataclasses.replace(alert, item=dataclasses.replace(alert.item, title=title))
+    settings = EmailSettings(name="m", host="h", sender="a@b.c", to=("x@y.z",), subject=template)
+    composed = EmailNotifier(settings, clock=clock).compose(make_message(alert))
+    for utf8 in (False, True):
+        read = message_from_bytes(flatten_message(composed, utf8=utf8), policy=policy.default)
+        assert not read["Subject"].startswith(" "), read["Subject"]
+    if "{feed}" in template:
+        assert composed["Subject"].startswith("Reuters World: ")

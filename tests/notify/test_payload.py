@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.notify.scenarios import make_alert, make_digest, make_message
-from wirewatch.model import FeedItem
+from tests.notify.scenarios import AP, REUTERS, make_alert, make_digest, make_message
+from wirewatch.model import FeedItem, Match
 from wirewatch.notify import payload
 from wirewatch.notify.render import SNIPPET_LIMIT, iso, truncate
 
@@ -50,12 +50,40 @@ def test_single_alert_payload_has_the_documented_fields() -> None:
     assert ["homs", "assad", "hts"] == [e["id"] for e in document["entities"]]
     homs = document["entities"][0]
     expected_matches = [
-        {"field": "title", "start": 20, "end": 24, "text": "Homs"},
-        {"field": "summary", "start": 38, "end": 42, "text": "Homs"},
+        {"field": "title", "start": 20, "end": 24, "text": "Homs", "alias": "Homs"},
+        {"field": "summary", "start": 38, "end": 42, "text": "Homs", "alias": "Homs"},
     ]
     assert expected_matches == homs["matches"]
     assert 2 == len(document["sources"])
     validate(document)
+
+
+def test_feed_is_the_configured_name_with_its_url_beside_it() -> None:
+    """`feed` is the feed's configured name and `feed_url` its URL, in items and sources; a
+    feed without a name shows its URL in both."""
+    document = payload.build(make_message())
+    [item] = document["items"]
+    assert ("Reuters World", REUTERS) == (item["feed"], item["feed_url"])
+    assert [("Reuters World", REUTERS), ("AP Top News", AP)] == [
+        (s["feed"], s["feed_url"]) for s in document["sources"]
+    ]
+    unnamed = payload.build(make_message(make_alert(feed_name="")))
+    assert (REUTERS, REUTERS) == (unnamed["items"][0]["feed"], unnamed["items"][0]["feed_url"])
+
+
+def test_an_entity_carries_its_display_name_apart_from_the_text_matched() -> None:
+    """An entity found as "Moscow" but labelled "Russia" is named Russia; the match keeps
+    the text found and which alias matched."""
+    moscow = Match("russia", "actor", "Moscow", "title", 0, 6, "Moscow")
+    alert = make_alert(matches=(moscow,), labels=(("russia", "Russia"),))
+    [entity] = payload.build(make_message(alert))["entities"]
+    assert ("Russia", "Moscow", "Moscow") == (
+        entity["name"],
+        entity["matches"][0]["text"],
+        entity["matches"][0]["alias"],
+    )
+    older = make_alert(matches=(moscow,), labels=())  # stored before labels: the alias
+    assert "Moscow" == payload.build(make_message(older))["entities"][0]["name"]
 
 
 def test_summary_is_a_snippet_of_at_most_300_characters() -> None:

@@ -35,6 +35,9 @@ class Sources:
     async def feeds(self) -> Sequence[Mapping[str, Any]]:
         return FEEDS
 
+    async def notifiers(self) -> Sequence[Mapping[str, Any]]:
+        return [{"notifier": "ops", "state": "failing", "queued": 3}]
+
 
 def ready_checks() -> dict[str, CheckFunc]:
     async def store() -> Check:
@@ -53,6 +56,7 @@ async def _client(
         checks=checks,
         alerts=sources.alerts,
         feeds=sources.feeds,
+        notifiers=sources.notifiers,
         token=token,
         clock=lambda: NOW,
     )
@@ -280,7 +284,7 @@ async def test_before_scrape_refreshes_gauges(sources: Sources) -> None:
     metrics = Metrics()
 
     async def refresh() -> None:
-        metrics.outbox_depth.set(7)
+        metrics.outbox_depth.labels(notifier="hook", state="pending").set(7)
 
     server = HttpServer(
         metrics=metrics,
@@ -296,7 +300,34 @@ async def test_before_scrape_refreshes_gauges(sources: Sources) -> None:
     finally:
         await server.stop()
 
-    assert "wirewatch_outbox_depth 7.0" in response.text
+    assert 'wirewatch_outbox_depth{notifier="hook",state="pending"} 7.0' in response.text
+
+
+async def test_readyz_stays_ready_but_names_a_degraded_destination(sources: Sources) -> None:
+    """A failing optional check (a dead receiver) keeps 200 and ready, and is listed under
+    `degraded` with its detail."""
+    checks: dict[str, CheckFunc] = {
+        **ready_checks(),
+        "destinations": lambda: Check(False, "ops failing, 3 queued", required=False),
+    }
+    async for client in _client(sources, checks):
+        response = await client.get("/readyz")
+    body = response.json()
+    assert (200, "ready", ["destinations"]) == (
+        response.status_code,
+        body["status"],
+        body["degraded"],
+    )
+    assert "ops failing, 3 queued" == body["checks"]["destinations"]["detail"]
+
+
+async def test_api_notifiers_lists_the_source(client: httpx.AsyncClient) -> None:
+    """/api/notifiers returns the notifiers source's objects under `notifiers`."""
+    response = await client.get("/api/notifiers")
+    assert (200, {"notifiers": [{"notifier": "ops", "state": "failing", "queued": 3}]}) == (
+        response.status_code,
+        response.json(),
+    )
 
 
 async def test_alerts_geojson_puts_alerts_at_their_places() -> None:

@@ -175,3 +175,22 @@ async def test_a_cancelled_wait_for_the_file_lock_does_not_keep_it(tmp_path: Pat
                 pass
     finally:
         child.stop()
+
+
+async def test_a_schema_2_file_upgrades_with_its_outbox_intact(tmp_path: Path) -> None:
+    """A data file from before destination health (schema 2) migrates to the current schema;
+    its queued deliveries are kept and claimable."""
+    path = tmp_path / "old.db"
+    async with SqliteStore(path) as store:
+        await store.migrate()
+        await polled_once(store, FEED_A)
+        await store.ingest(batch(alerting(item("a1"))))
+    with sqlite3.connect(path) as conn:  # back to what schema 2 looked like
+        conn.execute("DROP INDEX outbox_notifier_open")
+        conn.execute("ALTER TABLE outbox DROP COLUMN digest_id")
+        conn.execute("DROP TABLE notifier_health")
+        conn.execute("DELETE FROM schema_version WHERE version > 2")
+    async with SqliteStore(path) as store:
+        assert len(migrations()) == await store.migrate()
+        claimed = await store.claim_deliveries(T0, limit=5, lease_seconds=30, owner="w1")
+    assert [None] == [row.digest_id for row in claimed]

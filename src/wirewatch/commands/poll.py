@@ -1,9 +1,15 @@
-"""`wirewatch poll --once`: poll every enabled feed once, classify, store, and report."""
+"""`wirewatch poll --once`: poll every enabled feed once, classify, store, and report.
+
+The deliveries it queues are sent by the daemon; `--deliver` sends them now and waits for them
+(at most `--deliver-timeout` seconds). Either way the last line on stderr says what is left
+queued, so a cron job that never runs the daemon is told.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from wirewatch.commands.check_config import add_config_argument, config_path
@@ -15,6 +21,18 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--once", action="store_true", required=True, help="one cycle, then exit")
     parser.add_argument("--json", action="store_true", help="one JSON line per feed instead")
+    parser.add_argument(
+        "--deliver",
+        action="store_true",
+        help="send the deliveries this poll queued and wait for them (else the daemon does)",
+    )
+    parser.add_argument(
+        "--deliver-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="stop waiting for deliveries after this long (default 60); the rest stay queued",
+    )
     add_config_argument(parser)
     parser.set_defaults(run=run)
 
@@ -28,12 +46,56 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = load_everything(config_path(args))
     configure_logging(level="warning")
-    reports = asyncio.run(_poll_all(loaded))
+    reports, delivery = asyncio.run(_poll_all(loaded, args.deliver, args.deliver_timeout))
     (print_json if args.json else print_table)(reports, sys.stdout)
-    return 1 if any(r.failed for r in reports) else 0
+    sys.stderr.write(delivery.line + "\n")
+    failed = any(r.failed for r in reports) or (delivery.left > 0 and args.deliver)
+    return 1 if failed else 0
 
 
-async def _poll_all(loaded: Any) -> list[Any]:
+@dataclass(frozen=True, slots=True)
+class DeliverySummary:
+    line: str
+    left: int
+
+
+async def _poll_all(
+    loaded: Any, deliver: bool, timeout: float
+) -> tuple[list[Any], DeliverySummary]:
+    store, reports = await _poll_stored(loaded)
+    try:
+        return reports, await _deliveries(store, loaded, reports, deliver, timeout)
+    finally:
+        await store.close()
+
+
+async def _deliveries(
+    store: Any, loaded: Any, reports: list[Any], deliver: bool, timeout: float
+) -> DeliverySummary:
+    from wirewatch.commands._deliver_now import deliver as deliver_now
+    from wirewatch.commands._deliver_now import open_rows
+
+    created = {a.id for r in reports for a in r.alerts}
+    if not deliver:
+        queued = len(await open_rows(store, ()))
+        return DeliverySummary(
+            f"{queued} deliveries queued for the daemon (`wirewatch run`); "
+            "`poll --once --deliver` sends them now",
+            queued,
+        )
+    if not created:
+        return DeliverySummary("no new alerts to deliver", 0)
+    sent = await deliver_now(store, loaded, created, timeout)
+    line = f"delivered {sent.delivered}, dead-lettered {sent.dead}, still queued {sent.left}"
+    if sent.left:
+        line += f" after {timeout:g} s (left for the daemon)"
+    if sent.failing:
+        line += f"; failing: {', '.join(sent.failing)}"
+    return DeliverySummary(line, sent.left)
+
+
+async def _poll_stored(loaded: Any) -> tuple[Any, list[Any]]:
+    """Poll every enabled feed; return the open store and the reports."""
     import asyncio
 
     from wirewatch.app import fetch_policy, open_store, story_index, utc_now
@@ -72,6 +134,7 @@ async def _poll_all(loaded: Any) -> list[Any]:
 
             reports = await asyncio.gather(*(one(f) for f in feeds))
             progress.done()
-            return list(reports)
-    finally:
+            return store, list(reports)
+    except BaseException:
         await store.close()
+        raise

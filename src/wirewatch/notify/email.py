@@ -148,7 +148,7 @@ def subject(template: str, message: Message) -> str:
         "count": str(len(message.alerts)),
         "event": message.event,
         "severity": first.severity or "",
-        "feed": first.item.feed,
+        "feed": first.feed_label,
     }
     return truncate(one_line(template.format_map(values)), SUBJECT_LIMIT)
 

@@ -11,7 +11,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from wirewatch.model import Alert, Match, Source
+from wirewatch.model import Alert, Source
 from wirewatch.notify.base import Message
 from wirewatch.notify.render import iso, snippet, truncate
 from wirewatch.notify.webhook import WebhookFormat, encode
@@ -46,7 +46,7 @@ def _build(message: Message, cut: dict[str, int] | None) -> JSONObject:
 
 def alert_object(alert: Alert, cut: dict[str, int] | None = None) -> JSONObject:
     sources = alert.sources[: cut["sources"]] if cut else alert.sources
-    found = entities(alert.matches, dict(alert.omitted), cut["matches"] if cut else None)
+    found = entities(alert, cut["matches"] if cut else None)
     return {
         "alert_id": alert.id,
         "story_id": alert.story_id,
@@ -62,23 +62,26 @@ def alert_object(alert: Alert, cut: dict[str, int] | None = None) -> JSONObject:
     }
 
 
-def entities(
-    matches: tuple[Match, ...], omitted: dict[str, int] | None = None, keep: int | None = None
-) -> list[JSONObject]:
-    """Group matches by entity id, in order of first appearance; `omitted` counts the matches
-    of each entity left out before, and `keep` caps the matches listed (the others count)."""
-    omitted = omitted or {}
+def entities(alert: Alert, keep: int | None = None) -> list[JSONObject]:
+    """Group matches by entity id, in order of first appearance. `name` is the entity's display
+    name; each match says which of its names matched (`alias`) and the text found (`text`).
+    `omitted` counts the matches of each entity left out before, and `keep` caps the matches
+    listed (the others count)."""
+    omitted = dict(alert.omitted)
     grouped: dict[str, JSONObject] = {}
-    for m in matches:
+    for m in alert.matches:
         entity = grouped.get(m.entity)
         if entity is None:
-            entity = {"id": m.entity, "kind": m.kind, "name": m.name, "matches": []}
+            name = alert.label_of(m.entity)
+            entity = {"id": m.entity, "kind": m.kind, "name": name, "matches": []}
             entity["omitted"] = omitted.get(m.entity, 0)
             grouped[m.entity] = entity
         if keep is not None and len(entity["matches"]) >= keep:
             entity["omitted"] += 1
             continue
-        entity["matches"].append({"field": m.field, "start": m.start, "end": m.end, "text": m.text})
+        entity["matches"].append(
+            {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "alias": m.name}
+        )
     return list(grouped.values())
 
 
@@ -88,7 +91,8 @@ def item_object(alert: Alert, title_chars: int | None = None) -> JSONObject:
         "id": item.id,
         "title": truncate(item.title, title_chars) if title_chars else item.title,
         "url": item.url,
-        "feed": item.feed,
+        "feed": alert.feed_label,
+        "feed_url": item.feed,
         "published": iso(item.published),
         "summary": snippet(alert),
     }
@@ -96,7 +100,8 @@ def item_object(alert: Alert, title_chars: int | None = None) -> JSONObject:
 
 def source_object(source: Source, title_chars: int | None = None) -> JSONObject:
     return {
-        "feed": source.feed,
+        "feed": source.feed_name or source.feed,
+        "feed_url": source.feed,
         "item_id": source.item_id,
         "title": truncate(source.title, title_chars) if title_chars else source.title,
         "url": source.url,

@@ -6,6 +6,8 @@ type is a module with its settings class plus one line in `build_notifier`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 import httpx
 
 from wirewatch.errors import ConfigError
@@ -21,7 +23,10 @@ FORMATS: dict[str, WebhookFormat] = {
     teams.FORMAT.name: teams.FORMAT,
 }
 
-NotifierSettings = WebhookSettings | EmailSettings
+if TYPE_CHECKING:
+    from wirewatch.notify.apprise import AppriseSettings
+
+NotifierSettings: TypeAlias = "WebhookSettings | EmailSettings | AppriseSettings"
 
 
 def build_notifier(
@@ -30,6 +35,10 @@ def build_notifier(
     """Return the notifier `settings` describe; `client` serves every webhook notifier."""
     if isinstance(settings, EmailSettings):
         return EmailNotifier(settings, clock=clock)
+    if not isinstance(settings, WebhookSettings):  # apprise: imported only when configured
+        from wirewatch.notify.apprise import AppriseNotifier
+
+        return AppriseNotifier(settings)
     return WebhookNotifier(settings, webhook_format(settings), client=client, clock=clock)
 
 

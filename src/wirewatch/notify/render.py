@@ -87,11 +87,11 @@ def view(alert: Alert) -> AlertView:
     return AlertView(
         title=one_line(item.title) or "(untitled)",
         url=item.url if is_web_link(item.url) else "",
-        feed=one_line(item.feed),
+        feed=one_line(alert.feed_label),
         published=iso(item.published),
         snippet=snippet(alert),
         watchlist=alert.watchlist,
-        entities=tuple(dict.fromkeys(m.name for m in alert.matches)),
+        entities=tuple(alert.label_of(e) for e in dict.fromkeys(m.entity for m in alert.matches)),
         severity=alert.severity,
         event=alert.event,
         sources=len(alert.sources),

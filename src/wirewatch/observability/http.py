@@ -1,11 +1,13 @@
 """The HTTP face of the daemon: health, readiness, metrics and a small read-only JSON API.
 
     GET /healthz       200 {"status": "ok"} while the event loop answers (never needs a token)
-    GET /readyz        200 or 503 {"status": "ready" | "not_ready", "checks": {name: {...}}}
+    GET /readyz        200 or 503 {"status": "ready" | "not_ready", "checks": {name: {...}},
+                       "degraded": [names of failed optional checks, e.g. "destinations"]}
     GET /metrics       Prometheus text
     GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
     GET /api/feeds     feed health
     GET /api/alerts.geojson  the same alerts (same parameters) at their places, as GeoJSON
+    GET /api/notifiers delivery health by destination (see wirewatch.destinations)
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
 `Authorization: Bearer <token>` (compared in constant time), or the HttpOnly cookie the desk's
@@ -46,7 +48,15 @@ DEFAULT_SINCE = timedelta(hours=24)
 CHECK_TIMEOUT = 2.0
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DURATION = re.compile(r"(\d{1,6})([smhdw])")
-_PATHS = ("/healthz", "/readyz", "/metrics", "/api/alerts", "/api/feeds", "/api/alerts.geojson")
+_PATHS = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/alerts",
+    "/api/feeds",
+    "/api/alerts.geojson",
+    "/api/notifiers",
+)
 _ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
 
 TOKEN_COOKIE = "wirewatch_token"
@@ -78,6 +88,7 @@ CheckFunc = Callable[[], Check | Awaitable[Check]]
 JSONObject = Mapping[str, Any]
 AlertsSource = Callable[[AlertQuery], Awaitable[Sequence[JSONObject]]]
 FeedsSource = Callable[[], Awaitable[Sequence[JSONObject]]]
+NotifiersSource = Callable[[], Awaitable[Sequence[JSONObject]]]
 Clock = Callable[[], datetime]
 
 
@@ -99,12 +110,14 @@ class HttpServer:
         checks: Mapping[str, CheckFunc],
         alerts: AlertsSource,
         feeds: FeedsSource,
+        notifiers: NotifiersSource | None = None,
         token: str | None = None,
         before_scrape: Callable[[], Awaitable[None]] | None = None,
         clock: Clock = _utcnow,
         places: Callable[[], PlaceIndex] = dict,
     ) -> None:
         self._metrics, self._checks, self._alerts, self._feeds = metrics, checks, alerts, feeds
+        self._notifiers = notifiers
         self._token = token.encode() if token else None
         self._before_scrape = before_scrape
         self._clock = clock
@@ -120,6 +133,7 @@ class HttpServer:
             self._api_alerts,
             self._api_feeds,
             self._api_alerts_geojson,
+            self._api_notifiers,
         )
         for path, handler in zip(_PATHS, handlers, strict=True):
             self.app.router.add_get(path, handler)
@@ -206,9 +220,11 @@ class HttpServer:
         names = list(self._checks)
         results = await asyncio.gather(*(_run_check(self._checks[n]) for n in names))
         ready = all(c.ok or not c.required for c in results)
+        checked = list(zip(names, results, strict=True))
         body = {
             "status": "ready" if ready else "not_ready",
-            "checks": {n: _check_object(c) for n, c in zip(names, results, strict=True)},
+            "checks": {n: _check_object(c) for n, c in checked},
+            "degraded": [n for n, c in checked if not c.ok and not c.required],
         }
         return _json(body, status=200 if ready else 503)
 
@@ -244,6 +260,11 @@ class HttpServer:
     async def _api_feeds(self, request: web.Request) -> web.Response:
         _only(request.query, ())
         return _json({"feeds": list(await self._feeds())})
+
+    async def _api_notifiers(self, request: web.Request) -> web.Response:
+        _only(request.query, ())
+        found = await self._notifiers() if self._notifiers is not None else []
+        return _json({"notifiers": list(found)})
 
 
 def parse_alert_query(params: MultiMapping[str], *, now: datetime) -> AlertQuery:

@@ -12,21 +12,29 @@ in prometheus-client): they double the output and read oddly (`alerts_created_cr
     wirewatch_matches_total{kind}              place | actor
     wirewatch_alerts_created_total             new alerts written with their outbox rows
     wirewatch_stories_merged_total             reports that joined an existing story
-    wirewatch_deliveries_total{outcome}        delivered | retried | dead
-    wirewatch_delivery_duration_seconds        histogram of one notifier send
-    wirewatch_outbox_depth                     deliveries still to make
+    wirewatch_deliveries_total{notifier,outcome}   rows delivered | retried | dead
+    wirewatch_delivery_duration_seconds{notifier}  histogram of one send attempt
+    wirewatch_outbox_depth{notifier,state}     rows pending | failed | dead
+    wirewatch_outbox_oldest_pending_seconds{notifier}  age of the oldest undelivered row
+    wirewatch_notifier_up{notifier}            1, or 0 while the destination is failing
     wirewatch_feeds_failing / _silent          feeds in backoff / with no new item for long
     wirewatch_config_reloads_total{result}     ok | failed
     wirewatch_build_info{version,python}       always 1
+    process_* and python_*                     prometheus-client's process, platform and GC
+                                               collectors
 """
 
 from __future__ import annotations
 
 import platform
-from typing import Literal, get_args
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal, get_args
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -38,9 +46,13 @@ from prometheus_client import (
 
 from wirewatch import __version__
 
+if TYPE_CHECKING:
+    from wirewatch.destinations import Destination
+
 PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]
 ReloadResult = Literal["ok", "failed"]
+OutboxState = Literal["pending", "failed", "dead"]
 EntityKind = Literal["place", "actor"]
 
 NAMESPACE = "wirewatch"
@@ -51,7 +63,9 @@ DELIVERY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 class Metrics:
     """Every metric wirewatch exports, registered on `self.registry`."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, *, notifiers: Sequence[str] = ()
+    ) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True) if registry is None else registry
         r, ns = self.registry, NAMESPACE
@@ -76,17 +90,40 @@ class Metrics:
             "stories_merged", "Reports that joined an existing story.", namespace=ns, registry=r
         )
         self.deliveries = Counter(
-            "deliveries", "Delivery attempts by outcome.", ["outcome"], namespace=ns, registry=r
+            "deliveries",
+            "Outbox rows settled, by notifier and outcome.",
+            ["notifier", "outcome"],
+            namespace=ns,
+            registry=r,
         )
         self.delivery_seconds = Histogram(
             "delivery_duration_seconds",
-            "Time for one notifier to send one alert.",
+            "Time of one send attempt (one message: an alert or a digest).",
+            ["notifier"],
             namespace=ns,
             buckets=DELIVERY_BUCKETS,
             registry=r,
         )
         self.outbox_depth = Gauge(
-            "outbox_depth", "Deliveries still to make.", namespace=ns, registry=r
+            "outbox_depth",
+            "Outbox rows by notifier and state (pending, failed, dead).",
+            ["notifier", "state"],
+            namespace=ns,
+            registry=r,
+        )
+        self.oldest_pending = Gauge(
+            "outbox_oldest_pending_seconds",
+            "Age of the oldest pending or failed row, by notifier (0 when none).",
+            ["notifier"],
+            namespace=ns,
+            registry=r,
+        )
+        self.notifier_up = Gauge(
+            "notifier_up",
+            "1 while a notifier's destination works, 0 while it is failing.",
+            ["notifier"],
+            namespace=ns,
+            registry=r,
         )
         self.feeds_failing = Gauge(
             "feeds_failing", "Feeds whose last poll failed.", namespace=ns, registry=r
@@ -102,7 +139,11 @@ class Metrics:
         )
         self.build = Info("build", "Version of wirewatch and Python.", namespace=ns, registry=r)
         self.build.info({"version": __version__, "python": platform.python_version()})
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            r.register(collector)
         self._zero_labels()
+        for name in notifiers:
+            self.add_notifier(name)
 
     def _zero_labels(self) -> None:
         """Create every known label value, so that each series exists (at 0) from the start."""
@@ -110,8 +151,6 @@ class Metrics:
             self.polls.labels(outcome=outcome)
         for kind in get_args(EntityKind):
             self.matches.labels(kind=kind)
-        for outcome in get_args(DeliveryOutcome):
-            self.deliveries.labels(outcome=outcome)
         for result in get_args(ReloadResult):
             self.config_reloads.labels(result=result)
 
@@ -121,11 +160,32 @@ class Metrics:
         if seconds is not None:
             self.fetch_seconds.observe(seconds)
 
-    def delivery(self, outcome: DeliveryOutcome, seconds: float | None = None) -> None:
-        """Count one delivery attempt and, when it was sent, how long the send took."""
-        self.deliveries.labels(outcome=outcome).inc()
+    def delivery(
+        self, notifier: str, outcome: DeliveryOutcome, seconds: float | None = None
+    ) -> None:
+        """Count one settled row and, when it was sent, how long the send took."""
+        self.deliveries.labels(notifier=notifier, outcome=outcome).inc()
         if seconds is not None:
-            self.delivery_seconds.observe(seconds)
+            self.delivery_seconds.labels(notifier=notifier).observe(seconds)
+
+    def add_notifier(self, notifier: str) -> None:
+        """Create a notifier's series at 0 (and up), so they exist before its first send."""
+        for outcome in get_args(DeliveryOutcome):
+            self.deliveries.labels(notifier=notifier, outcome=outcome)
+        for state in get_args(OutboxState):
+            self.outbox_depth.labels(notifier=notifier, state=state)
+        self.oldest_pending.labels(notifier=notifier)
+        self.delivery_seconds.labels(notifier=notifier)
+        self.notifier_up.labels(notifier=notifier).set(1)
+
+    def destinations(self, health: Mapping[str, Destination]) -> None:
+        """Set the per-notifier gauges from one reading of the store."""
+        for name, d in health.items():
+            self.add_notifier(name)
+            for state in get_args(OutboxState):
+                self.outbox_depth.labels(notifier=name, state=state).set(getattr(d, state))
+            self.oldest_pending.labels(notifier=name).set(d.oldest_pending_seconds or 0.0)
+            self.notifier_up.labels(notifier=name).set(0 if d.failing else 1)
 
     def match(self, kind: EntityKind, count: int = 1) -> None:
         self.matches.labels(kind=kind).inc(count)

@@ -111,6 +111,7 @@ def source_to_dict(source: Source) -> dict[str, Any]:
         "url": source.url,
         "published": ts_or_none(source.published),
         "seen_at": ts(source.seen_at),
+        "feed_name": source.feed_name,
     }
 
 
@@ -122,6 +123,7 @@ def source_from_dict(data: dict[str, Any]) -> Source:
         url=data["url"],
         published=dt_or_none(data["published"]),
         seen_at=dt(data["seen_at"]),
+        feed_name=data.get("feed_name", ""),
     )
 
 
@@ -149,6 +151,8 @@ def alert_to_json(alert: Alert) -> str:
             "tags": list(alert.tags),
             "omitted": dict(alert.omitted),
             "action": alert.action,
+            "feed_name": alert.feed_name,
+            "labels": dict(alert.labels),
         },
         ensure_ascii=False,
         separators=(",", ":"),
@@ -173,4 +177,6 @@ def alert_from_json(text: str) -> Alert:
         tags=tuple(data["tags"]),
         omitted=tuple(data.get("omitted", {}).items()),  # rows stored before 2026-12 lack it
         action=data.get("action"),
+        feed_name=data.get("feed_name", ""),
+        labels=tuple(data.get("labels", {}).items()),
     )

@@ -171,7 +171,15 @@ class _Planner:
             self.snap.stories.add(story)
             self.plan.stories.append((story, decision.signature))
             self.new_stories.append(story)
-        source = Source(item.feed, item.id, item.title, item.url, item.published, self.batch.now)
+        source = Source(
+            item.feed,
+            item.id,
+            item.title,
+            item.url,
+            item.published,
+            self.batch.now,
+            self.batch.feed_name,
+        )
         self.snap.sources.setdefault(story, []).append(source)
         self.plan.sources.append((story, source))
         self.counts["joined"] += existed
@@ -204,6 +212,8 @@ class _Planner:
             tags=verdict.tags,
             omitted=verdict.classification.omitted,
             action=action,
+            feed_name=self.batch.feed_name,
+            labels=verdict.labels,
         )
         self.snap.alerts[(story, watchlist)] = (alert, verdict.destinations)
         entities = verdict.classification.entities

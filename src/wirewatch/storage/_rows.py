@@ -19,6 +19,8 @@ from wirewatch.storage.base import (
     Event,
     FeedState,
     FeedStatus,
+    NotifierHealth,
+    OutboxSummary,
 )
 
 
@@ -90,7 +92,7 @@ def feed_state(row: Any, times: Times) -> FeedState:
 
 def delivery_record(row: Any, times: Times) -> DeliveryRecord:
     """A row of an outbox select (id, alert_id, notifier, event, state, attempts, last_error,
-    created_at, due_at, alert body, lease_owner, lease_until, delivered_at)."""
+    created_at, due_at, alert body, lease_owner, lease_until, delivered_at, digest_id)."""
     return DeliveryRecord(
         id=row[0],
         alert_id=row[1],
@@ -105,6 +107,71 @@ def delivery_record(row: Any, times: Times) -> DeliveryRecord:
         lease_owner=row[10],
         lease_until=times.decode(row[11]),
         delivered_at=times.decode(row[12]),
+        digest_id=row[13],
+    )
+
+
+REQUEUABLE = frozenset({DeliveryState.DEAD, DeliveryState.FAILED})
+"""The states `requeue` takes rows from."""
+
+HEALTH_COLUMNS = (
+    "notifier",
+    "failing",
+    "failures",
+    "last_error",
+    "failing_since",
+    "probe_at",
+    "updated_at",
+)
+
+
+def health_row(health: NotifierHealth, times: Times) -> tuple[Any, ...]:
+    """`health` as the values of HEALTH_COLUMNS."""
+    return (
+        health.notifier,
+        health.failing,
+        health.failures,
+        health.last_error,
+        times.encode(health.failing_since),
+        times.encode(health.probe_at),
+        times.encode(health.updated_at),
+    )
+
+
+def notifier_health(row: Any, times: Times) -> NotifierHealth:
+    """A row of HEALTH_COLUMNS as a NotifierHealth."""
+    return NotifierHealth(
+        notifier=row[0],
+        failing=bool(row[1]),
+        failures=row[2],
+        last_error=row[3],
+        failing_since=times.decode(row[4]),
+        probe_at=times.decode(row[5]),
+        updated_at=times.required(row[6]),
+    )
+
+
+SUMMARY_SELECT = (
+    "SELECT notifier,"
+    " SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END),"
+    " SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END),"
+    " MIN(CASE WHEN state IN ('pending', 'failed') THEN created_at END)"
+    " FROM outbox GROUP BY notifier ORDER BY notifier"
+)
+"""Both dialects: one row per notifier (see `outbox_summary`)."""
+
+
+def outbox_summary(row: Any, times: Times) -> OutboxSummary:
+    """A row of SUMMARY_SELECT as an OutboxSummary."""
+    return OutboxSummary(
+        notifier=row[0],
+        pending=int(row[1] or 0),
+        failed=int(row[2] or 0),
+        dead=int(row[3] or 0),
+        delivered=int(row[4] or 0),
+        oldest_open=times.decode(row[5]),
     )
 
 

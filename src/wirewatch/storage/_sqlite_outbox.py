@@ -8,17 +8,37 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from wirewatch.storage._codec import ts
-from wirewatch.storage._rows import delivery_record, delivery_status
+from wirewatch.storage._rows import (
+    HEALTH_COLUMNS,
+    REQUEUABLE,
+    SUMMARY_SELECT,
+    delivery_record,
+    delivery_status,
+    health_row,
+    notifier_health,
+    outbox_summary,
+)
 from wirewatch.storage._sqlite_db import TEXT_TIMES, chunks, select_in, write
-from wirewatch.storage.base import DeliveryRecord, DeliveryState, DeliveryStatus
+from wirewatch.storage.base import (
+    DeliveryRecord,
+    DeliveryState,
+    DeliveryStatus,
+    NotifierHealth,
+    OutboxSummary,
+)
 
 _SELECT = (
     "SELECT o.id, o.alert_id, o.notifier, o.event, o.state, o.attempts, o.last_error,"
     " o.created_at, o.due_at, COALESCE(o.payload, a.body), o.lease_owner, o.lease_until,"
-    " o.delivered_at FROM outbox o JOIN alerts a ON a.id = o.alert_id"
+    " o.delivered_at, o.digest_id FROM outbox o JOIN alerts a ON a.id = o.alert_id"
 )
 _OPEN = "state IN ('pending', 'failed')"
 _FREE = "lease_owner = NULL, lease_until = NULL"
+_LEASE_FREE = "(lease_until IS NULL OR lease_until <= ?)"
+_NOT_PAUSED = (
+    "NOT EXISTS (SELECT 1 FROM notifier_health h"
+    " WHERE h.notifier = outbox.notifier AND h.probe_at > ?)"
+)
 
 
 def _record(row: tuple[Any, ...]) -> DeliveryRecord:
@@ -32,14 +52,15 @@ def claim(
     at = ts(now)
     until = ts(now + timedelta(seconds=lease_seconds))
     with write(conn):
-        ids = [
-            row[0]
-            for row in conn.execute(
-                f"SELECT id FROM outbox WHERE {_OPEN} AND due_at <= ?"
-                " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY due_at, id LIMIT ?",
-                (at, at, limit),
-            )
-        ]
+        found = conn.execute(
+            f"SELECT id, digest_id FROM outbox WHERE {_OPEN} AND due_at <= ?"
+            f" AND {_LEASE_FREE} AND {_NOT_PAUSED} ORDER BY due_at, id LIMIT ?",
+            (at, at, at, limit),
+        ).fetchall()
+        ids = [row[0] for row in found]
+        digests = {row[1] for row in found if row[1] is not None}
+        sql = f"SELECT id FROM outbox WHERE {_OPEN} AND {_LEASE_FREE} AND digest_id IN ({{marks}})"
+        ids += [row[0] for row in select_in(conn, sql, digests, (at,)) if row[0] not in ids]
         for batch in chunks(ids):
             marks = ",".join("?" * len(batch))
             conn.execute(
@@ -69,15 +90,57 @@ def mark_delivered_many(
 
 
 def reschedule(
-    conn: sqlite3.Connection, delivery_id: str, due_at: datetime, error: str, attempt: int
+    conn: sqlite3.Connection,
+    delivery_id: str,
+    due_at: datetime,
+    error: str,
+    attempt: int,
+    digest_id: str | None,
 ) -> None:
     """Failed, to be tried again at `due_at`; a delivered row stays delivered."""
     with write(conn):
         conn.execute(
-            f"UPDATE outbox SET state = 'failed', due_at = ?, last_error = ?, attempts = ?, {_FREE}"
-            " WHERE id = ? AND state <> 'delivered'",
-            (ts(due_at), error, attempt, delivery_id),
+            "UPDATE outbox SET state = 'failed', due_at = ?, last_error = ?, attempts = ?,"
+            f" digest_id = ?, {_FREE} WHERE id = ? AND state <> 'delivered'",
+            (ts(due_at), error, attempt, digest_id, delivery_id),
         )
+
+
+def release(conn: sqlite3.Connection, delivery_ids: Sequence[str]) -> None:
+    with write(conn):
+        for batch in chunks(delivery_ids):
+            marks = ",".join("?" * len(batch))
+            conn.execute(f"UPDATE outbox SET {_FREE} WHERE id IN ({marks})", batch)
+
+
+def expire(conn: sqlite3.Connection, notifier: str, before: datetime, reason: str) -> int:
+    with write(conn):
+        cursor = conn.execute(
+            f"UPDATE outbox SET state = 'dead', last_error = ?, {_FREE}"
+            f" WHERE notifier = ? AND {_OPEN} AND created_at <= ?",
+            (reason, notifier, ts(before)),
+        )
+        return cursor.rowcount
+
+
+def save_health(conn: sqlite3.Connection, health: NotifierHealth) -> None:
+    columns = ", ".join(HEALTH_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in HEALTH_COLUMNS[1:])
+    with write(conn):
+        conn.execute(
+            f"INSERT INTO notifier_health ({columns}) VALUES ({','.join('?' * 7)})"
+            f" ON CONFLICT (notifier) DO UPDATE SET {updates}",
+            health_row(health, TEXT_TIMES),
+        )
+
+
+def list_health(conn: sqlite3.Connection) -> list[NotifierHealth]:
+    sql = f"SELECT {', '.join(HEALTH_COLUMNS)} FROM notifier_health ORDER BY notifier"
+    return [notifier_health(row, TEXT_TIMES) for row in conn.execute(sql)]
+
+
+def summary(conn: sqlite3.Connection) -> list[OutboxSummary]:
+    return [outbox_summary(row, TEXT_TIMES) for row in conn.execute(SUMMARY_SELECT)]
 
 
 def postpone(conn: sqlite3.Connection, delivery_id: str, due_at: datetime, note: str) -> None:
@@ -89,12 +152,14 @@ def postpone(conn: sqlite3.Connection, delivery_id: str, due_at: datetime, note:
         )
 
 
-def dead_letter(conn: sqlite3.Connection, delivery_id: str, reason: str) -> None:
+def dead_letter(
+    conn: sqlite3.Connection, delivery_id: str, reason: str, attempts: int | None
+) -> None:
     with write(conn):
         conn.execute(
-            f"UPDATE outbox SET state = 'dead', last_error = ?, {_FREE}"
-            " WHERE id = ? AND state <> 'delivered'",
-            (reason, delivery_id),
+            "UPDATE outbox SET state = 'dead', last_error = ?,"
+            f" attempts = COALESCE(?, attempts), {_FREE} WHERE id = ? AND state <> 'delivered'",
+            (reason, attempts, delivery_id),
         )
 
 
@@ -108,12 +173,22 @@ def list_rows(
     return [_record(row) for row in rows]
 
 
-def requeue(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | None) -> int:
+def requeue(
+    conn: sqlite3.Connection,
+    now: datetime,
+    ids: Sequence[str] | None,
+    states: Sequence[DeliveryState],
+    notifier: str | None,
+) -> int:
     reset = f"state = 'pending', attempts = 0, due_at = ?, {_FREE}"
     with write(conn):
         if ids is None:
-            cursor = conn.execute(f"UPDATE outbox SET {reset} WHERE state = 'dead'", (ts(now),))
-            return cursor.rowcount
+            wanted = [s.value for s in states if s in REQUEUABLE]
+            where = f"state IN ({','.join('?' * len(wanted))})" if wanted else "0"
+            params: list[Any] = [ts(now), *wanted]
+            if notifier is not None:
+                where, params = f"{where} AND notifier = ?", [*params, notifier]
+            return conn.execute(f"UPDATE outbox SET {reset} WHERE {where}", params).rowcount
         count = 0
         for batch in chunks(ids):
             marks = ",".join("?" * len(batch))

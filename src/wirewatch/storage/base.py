@@ -74,6 +74,8 @@ class Verdict:
     destinations: tuple[str, ...] = ()
     severity: str | None = None
     tags: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    """(entity id, display name) of the matched entities, for the alert."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,8 @@ class IngestBatch:
     feed: str
     now: datetime
     items: tuple[BatchItem, ...] = ()
+    feed_name: str = ""
+    """The feed's configured name, carried into its alerts and sources."""
     feed_state: FeedState | None = None
     backfill: bool = False
     """On a feed's first poll, alert on its items too (default: record them as seen only)."""
@@ -158,6 +162,8 @@ class DeliveryRecord:
     lease_owner: str | None = None
     lease_until: datetime | None = None
     delivered_at: datetime | None = None
+    digest_id: str | None = None
+    """The digest this row was last attempted in; it is retried in that digest again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +176,40 @@ class DeliveryStatus:
     last_error: str | None
     due_at: datetime
     delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierHealth:
+    """What the store remembers about one destination's health (see dispatch.py).
+
+    While `probe_at` is in the future no row of the notifier is claimed: its rows wait for the
+    next probe. `failures` counts consecutive failed probes; `last_error` stays after recovery.
+    """
+
+    notifier: str
+    failing: bool
+    failures: int
+    last_error: str | None
+    failing_since: datetime | None
+    probe_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    """One notifier's rows in the outbox: counts by state, and its oldest open row."""
+
+    notifier: str
+    pending: int = 0
+    failed: int = 0
+    dead: int = 0
+    delivered: int = 0
+    oldest_open: datetime | None = None
+    """When the oldest pending or failed row was created."""
+
+    @property
+    def open(self) -> int:
+        return self.pending + self.failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +324,9 @@ class Store(Protocol):
         self, now: datetime, *, limit: int, lease_seconds: float, owner: str
     ) -> list[DeliveryRecord]:
         """Lease up to `limit` due rows (pending or failed, lease free or expired), oldest due
-        first; no row is leased to two owners at once."""
+        first; no row is leased to two owners at once. Rows of a notifier whose `probe_at` is
+        after `now` are not claimed. A claimed row that was attempted in a digest brings the
+        digest's other open, free rows along (so the claim may exceed `limit`)."""
         ...
 
     async def mark_delivered(self, delivery_id: str, now: datetime) -> None: ...
@@ -293,20 +335,56 @@ class Store(Protocol):
         ...
 
     async def reschedule(
-        self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
-    ) -> None: ...
+        self,
+        delivery_id: str,
+        *,
+        due_at: datetime,
+        error: str,
+        attempt: int,
+        digest_id: str | None = None,
+    ) -> None:
+        """Failed, tried again at `due_at`; `digest_id` when it was attempted in a digest."""
+        ...
+
+    async def release(self, delivery_ids: Sequence[str]) -> None:
+        """Free the leases of rows claimed but not sent, changing nothing else."""
+        ...
+
+    async def expire_deliveries(self, notifier: str, created_before: datetime, reason: str) -> int:
+        """Dead-letter the notifier's open rows created at or before `created_before`; how many."""
+        ...
+
+    async def save_notifier_health(self, health: NotifierHealth) -> None: ...
+    async def notifier_health(self) -> list[NotifierHealth]: ...
+    async def outbox_summary(self) -> list[OutboxSummary]:
+        """Per notifier with rows: counts by state and the creation time of its oldest open row."""
+        ...
+
     async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
         """Not sent yet by choice (a rate limit, a digest): due at `due_at`, its state and
         attempts unchanged, its lease freed; `note` shows why, unless it already has an error."""
         ...
 
-    async def dead_letter(self, delivery_id: str, reason: str) -> None: ...
+    async def dead_letter(
+        self, delivery_id: str, reason: str, *, attempts: int | None = None
+    ) -> None:
+        """Give the row up with `reason`; `attempts`, when given, is its count of tries."""
+        ...
+
     async def list_deliveries(
         self, state: DeliveryState | None = None, *, limit: int = 1000
     ) -> list[DeliveryRecord]: ...
-    async def requeue(self, now: datetime, ids: Sequence[str] | None = None) -> int:
-        """Make rows due now with a fresh attempt count: `ids` (dead or failed), or every dead
-        row when `ids` is None. Returns how many were requeued."""
+    async def requeue(
+        self,
+        now: datetime,
+        ids: Sequence[str] | None = None,
+        *,
+        states: Sequence[DeliveryState] = (DeliveryState.DEAD,),
+        notifier: str | None = None,
+    ) -> int:
+        """Make rows due now with a fresh attempt count: `ids` (dead or failed), or, when `ids`
+        is None, every row in `states` (dead or failed), of `notifier` when given. Returns how
+        many were requeued."""
         ...
 
     async def outbox_depth(self) -> int:

@@ -37,7 +37,9 @@ from wirewatch.storage.base import (
     FeedState,
     IngestBatch,
     IngestOutcome,
+    NotifierHealth,
     Novelty,
+    OutboxSummary,
     PruneOutcome,
     StoredItem,
     StoryMemberRecord,
@@ -235,23 +237,55 @@ class SqliteStore:
         await self._run(lambda c: outbox.mark_delivered_many(c, delivery_ids, now))
 
     async def reschedule(
-        self, delivery_id: str, *, due_at: datetime, error: str, attempt: int
+        self,
+        delivery_id: str,
+        *,
+        due_at: datetime,
+        error: str,
+        attempt: int,
+        digest_id: str | None = None,
     ) -> None:
-        await self._run(lambda c: outbox.reschedule(c, delivery_id, due_at, error, attempt))
+        await self._run(
+            lambda c: outbox.reschedule(c, delivery_id, due_at, error, attempt, digest_id)
+        )
+
+    async def release(self, delivery_ids: Sequence[str]) -> None:
+        await self._run(lambda c: outbox.release(c, delivery_ids))
+
+    async def expire_deliveries(self, notifier: str, created_before: datetime, reason: str) -> int:
+        return await self._run(lambda c: outbox.expire(c, notifier, created_before, reason))
+
+    async def save_notifier_health(self, health: NotifierHealth) -> None:
+        await self._run(lambda c: outbox.save_health(c, health))
+
+    async def notifier_health(self) -> list[NotifierHealth]:
+        return await self._run(outbox.list_health)
+
+    async def outbox_summary(self) -> list[OutboxSummary]:
+        return await self._run(outbox.summary)
 
     async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
         await self._run(lambda c: outbox.postpone(c, delivery_id, due_at, note))
 
-    async def dead_letter(self, delivery_id: str, reason: str) -> None:
-        await self._run(lambda c: outbox.dead_letter(c, delivery_id, reason))
+    async def dead_letter(
+        self, delivery_id: str, reason: str, *, attempts: int | None = None
+    ) -> None:
+        await self._run(lambda c: outbox.dead_letter(c, delivery_id, reason, attempts))
 
     async def list_deliveries(
         self, state: DeliveryState | None = None, *, limit: int = 1000
     ) -> list[DeliveryRecord]:
         return await self._run(lambda c: outbox.list_rows(c, state, limit))
 
-    async def requeue(self, now: datetime, ids: Sequence[str] | None = None) -> int:
-        return await self._run(lambda c: outbox.requeue(c, now, ids))
+    async def requeue(
+        self,
+        now: datetime,
+        ids: Sequence[str] | None = None,
+        *,
+        states: Sequence[DeliveryState] = (DeliveryState.DEAD,),
+        notifier: str | None = None,
+    ) -> int:
+        return await self._run(lambda c: outbox.requeue(c, now, ids, states, notifier))
 
     async def outbox_depth(self) -> int:
         return await self._run(outbox.depth)

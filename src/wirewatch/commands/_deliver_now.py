@@ -1,0 +1,61 @@
+"""`poll --once --deliver`: send what a poll queued, and wait for it, with a timeout.
+
+The same dispatcher as the daemon's (destination health, retries, rate limits, digests), run
+until every delivery of the alerts just created is settled or `timeout` seconds have passed.
+What is still queued then stays in the outbox for the daemon or the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import httpx
+
+from wirewatch import app
+from wirewatch.app import Loaded
+from wirewatch.dispatch import Dispatcher
+from wirewatch.storage import DeliveryRecord, DeliveryState, Store
+
+OPEN = (DeliveryState.PENDING, DeliveryState.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    delivered: int
+    dead: int
+    left: int
+    failing: tuple[str, ...]
+
+
+async def open_rows(store: Store, alert_ids: Collection[str]) -> list[DeliveryRecord]:
+    """The pending or failed deliveries of these alerts (all open rows when empty)."""
+    rows = [r for state in OPEN for r in await store.list_deliveries(state, limit=100_000)]
+    return [r for r in rows if not alert_ids or r.alert_id in alert_ids]
+
+
+async def deliver(store: Store, loaded: Loaded, alert_ids: Collection[str], timeout: float) -> Sent:
+    """Run a dispatcher until these alerts' deliveries are settled or `timeout` passes."""
+    async with httpx.AsyncClient(follow_redirects=False, transport=app.webhook_transport()) as c:
+        notifiers, policies = app.build_notifiers(loaded, client=c)
+        owner = f"{socket.gethostname()}:poll-once"
+        dispatcher = Dispatcher(
+            store, notifiers, policies, clock=app.utc_now, rng=random.Random(), owner=owner
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop))
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline and await open_rows(store, alert_ids):
+                await asyncio.sleep(0.1)
+        finally:
+            stop.set()
+            await dispatcher.drain(5.0)
+            await running
+    left = await open_rows(store, alert_ids)
+    stats = dispatcher.stats
+    return Sent(stats.delivered, stats.dead, len(left), tuple(dispatcher.failing))

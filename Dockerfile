@@ -1,6 +1,10 @@
 # wirewatch: multi-stage build, non-root, data in a volume, config mounted from outside.
 #   docker build -t wirewatch .
-#   docker run -v wirewatch-data:/data -v $PWD/config:/config:ro -p 127.0.0.1:8787:8787 wirewatch
+#   docker run -e WIREWATCH_HTTP__TOKEN="$(openssl rand -hex 24)" \
+#       -v wirewatch-data:/data -v $PWD/config:/config:ro -p 127.0.0.1:8787:8787 wirewatch
+# The API listens on 0.0.0.0 inside the container, so that a published port reaches it: set
+# WIREWATCH_HTTP__TOKEN (or http.token_file in the config) and publish on 127.0.0.1 unless you
+# mean to expose it. Without a token the daemon logs an `http_api_unprotected` warning at start.
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/wirewatch

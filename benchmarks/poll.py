@@ -96,7 +96,7 @@ async def main(count: int, per_feed: int) -> None:
                     "data_dir": tmp,
                     "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
                     "feeds": feeds,
-                    "fetch": {"concurrency": 10, "per_host": 10},
+                    "fetch": {"concurrency": 10, "per_host": 10, "allow_networks": ["127.0.0.1"]},
                 }
             )
         )

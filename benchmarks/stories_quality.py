@@ -161,6 +161,7 @@ def _config(root: Path, port: int, feeds: list[str], watchlist: Path) -> Path:
         f"data_dir: {root / 'data'}",
         f"watchlists: [{watchlist.resolve()}]",
         "http: {enabled: false}",
+        "fetch: {allow_networks: [127.0.0.1]}",  # the local outlets; the fetch guard refuses them
         "feeds:",
         *(
             f"  - {{url: 'http://127.0.0.1:{port}/{feed}.xml', name: {feed}, backfill: true}}"

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from wirewatch.gazetteer import Gazetteer
 
 REPO = Path(__file__).resolve().parent.parent
+LOCAL_FETCH: dict[str, object] = {"allow_networks": ["127.0.0.0/8"]}
+"""The `fetch:` settings of a config whose feeds are this machine's test servers: the fetch guard
+refuses loopback addresses unless `fetch.allow_networks` lets them through."""
 
 
 @pytest.fixture(autouse=True, scope="session")

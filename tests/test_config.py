@@ -159,6 +159,20 @@ def test_the_environment_overrides_the_file(
     assert ["https://example.org/env.xml"] == [f.url for f in config.feeds]
 
 
+def test_an_environment_override_that_is_not_json_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`WIREWATCH_FEEDS='[{...'` is one problem naming the variable, not a SettingsError."""
+    path = write(tmp_path, "fetch: {interval: 10m}\n")
+    monkeypatch.setenv("WIREWATCH_FEEDS", '[{"url": ')
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+
+    [problem] = raised.value.problems
+    assert problem.startswith("environment variable WIREWATCH_FEEDS: not valid JSON")
+
+
 def test_check_config_reports_problems_in_one_block_without_a_traceback(tmp_path: Path) -> None:
     path = write(tmp_path, "fetch: {timeout: soon, colour: blue}\n")
     result = check_config("--config", str(path))

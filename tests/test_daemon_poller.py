@@ -36,7 +36,7 @@ async def test_a_poll_the_store_cannot_take_is_one_error_line_and_counted(
     monkeypatch.setattr(daemon.pipeline, "is_due", lambda feed: _true())
     try:
         with capture_logs() as logs:
-            await daemon._poller(daemon.loaded.config.feeds[0])()  # raises nothing
+            await daemon.poller.job(daemon.loaded.config.feeds[0], 60.0)()  # raises nothing
     finally:
         await daemon.store.close()
         await daemon.fetcher.aclose()

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from structlog.testing import capture_logs
 
 from tests.notify.scenarios import FixedClock, make_message
 from tests.storage.storecase import T0, alerting, batch, item, verdict
 from wirewatch._digest import DailyAt, Every, digest_id, parse_schedule
+from wirewatch._lanes import UNKNOWN_NOTIFIER_WAIT
 from wirewatch.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message, Notifier
@@ -323,18 +325,25 @@ async def test_a_gone_endpoint_disables_the_notifier_and_dead_letters_its_rows(
     assert 2 == len(dead)
 
 
-async def test_rows_for_an_unknown_notifier_are_dead_lettered(
+async def test_rows_for_an_unknown_notifier_wait_and_go_out_when_it_returns(
     store: Store, clock: FixedClock
 ) -> None:
-    """A row whose notifier left the config is dead with a reason that says so."""
+    """A row whose notifier left the config (a reload of a half-saved file) is never
+    dead-lettered: it stays pending, no attempt spent, and is sent once the notifier is back."""
     await queue(store, 1)
     worker = Dispatcher(store, {}, {}, clock=clock, rng=random.Random(1), owner="w1")
     await worker.run_once()
     row = await one(store)
-    assert (DeliveryState.DEAD, "no notifier named 'hook' is configured; add it, then retry") == (
-        row.state,
-        row.last_error,
-    )
+    waiting = "waiting: no notifier named 'hook' is configured; add it back"
+    assert (DeliveryState.PENDING, 0, waiting) == (row.state, row.attempts, row.last_error)
+
+    notifier = RecordingNotifier(HOOK)
+    worker.replace_notifiers({HOOK: notifier}, {HOOK: NO_DIGEST})
+    clock.now += UNKNOWN_NOTIFIER_WAIT
+    await worker.run_once()
+
+    assert [row.id] == [m.delivery_id for m in notifier.sent]
+    assert DeliveryState.DELIVERED == (await one(store)).state
 
 
 class Crashing:
@@ -530,3 +539,25 @@ async def test_replacing_the_notifiers_enables_a_disabled_one_again(
     ids = await queue(store, 1, at=clock.now, first=5)
     await worker.run_once()
     assert ({}, ids) == (worker.disabled, ids_sent(fixed))
+
+
+async def test_failing_claims_are_logged_when_they_start_and_when_they_end(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A store that fails every claim at once (a read-only disk) gives one
+    `dispatch_claim_failed` line, not one per try, and one `dispatch_claim_recovered`."""
+    store = SqliteStore(tmp_path / "wirewatch.db")  # not open yet: every claim fails
+    worker = dispatcher(store, clock, RecordingNotifier(HOOK), idle_poll=0.02)
+    stop = asyncio.Event()
+    with capture_logs() as logs:
+        running = asyncio.create_task(worker.run(stop))
+        await asyncio.sleep(0.5)
+        await store.open()
+        await store.migrate()
+        await asyncio.sleep(0.3)
+        stop.set()
+        await running
+    await store.close()
+
+    events = [e["event"] for e in logs if e["event"].startswith("dispatch_claim")]
+    assert ["dispatch_claim_failed", "dispatch_claim_recovered"] == events

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import gzip
+import os
 import socket
 import tracemalloc
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -202,17 +204,33 @@ async def test_redirect_to_a_local_file_is_refused(
     assert "HTTP 302 redirect to unsupported scheme 'file'" == result.error
 
 
-async def test_redirect_to_another_origin_drops_credentials(
+async def test_redirect_to_another_origin_keeps_only_our_own_headers(
     router: respx.MockRouter, fetcher: Fetcher
 ) -> None:
-    """Authorization and cookies are not carried to another host."""
+    """A feed's headers (Authorization, Cookie, X-Api-Key, any custom one) stay with its origin;
+    what we send to every feed (User-Agent, Accept, validators) goes on."""
     router.get(FEED).respond(302, headers={"location": "https://elsewhere.example/feed"})
     route = router.get("https://elsewhere.example/feed").respond(200, content=RSS)
+    secrets = {"Authorization": "Bearer s3cret", "Cookie": "s=1", "X-Api-Key": "k", "X-Trace": "1"}
 
-    await fetcher.fetch(FEED, headers={"Authorization": "Bearer s3cret", "X-Trace": "1"})
+    await fetcher.fetch(FEED, etag='"v1"', headers=secrets)
 
     sent = route.calls.last.request.headers
-    assert (None, "1") == (sent.get("authorization"), sent.get("x-trace"))
+    assert [] == [name for name in secrets if name in sent]
+    assert (USER_AGENT, '"v1"') == (sent["user-agent"], sent["if-none-match"])
+
+
+async def test_redirect_within_the_origin_keeps_the_feeds_headers(
+    router: respx.MockRouter, fetcher: Fetcher
+) -> None:
+    """A redirect to the same scheme, host and port is the same server: its headers go on."""
+    router.get(FEED).respond(302, headers={"location": MOVED})
+    route = router.get(MOVED).respond(200, content=RSS)
+
+    await fetcher.fetch(FEED, headers={"X-Api-Key": "k", "Authorization": "Bearer s3cret"})
+
+    sent = route.calls.last.request.headers
+    assert ("k", "Bearer s3cret") == (sent.get("x-api-key"), sent.get("authorization"))
 
 
 @pytest.mark.parametrize(
@@ -397,7 +415,7 @@ async def test_connection_refused() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
 
-    async with make_fetcher(total=5) as fetcher:
+    async with make_fetcher(total=5, allow_networks=(ip_network("127.0.0.0/8"),)) as fetcher:
         result = await fetcher.fetch(f"http://127.0.0.1:{port}/feed")
 
     assert (FetchStatus.FAILED, "connection refused") == (result.status, result.error)
@@ -533,3 +551,21 @@ async def test_transport_that_pre_reads_bodies_still_works() -> None:
 
     assert (FetchStatus.FAILED, "body larger than 10 bytes") == (too_big.status, too_big.error)
     assert (FetchStatus.OK, RSS) == (result.status, result.body)
+
+
+async def test_a_fifo_or_directory_fails_at_once_instead_of_blocking(
+    tmp_path: Path, fetcher: Fetcher
+) -> None:
+    """Reading a FIFO waits for a writer forever: a file feed must be a regular file."""
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)
+
+    async with asyncio.timeout(10):
+        from_fifo = await fetcher.fetch(fifo.as_uri())
+        from_dir = await fetcher.fetch(tmp_path.as_uri())
+
+    assert (FetchStatus.FAILED, f"cannot read {fifo}: it is a FIFO, not a regular file") == (
+        from_fifo.status,
+        from_fifo.error,
+    )
+    assert f"cannot read {tmp_path}: it is a directory, not a regular file" == from_dir.error

@@ -252,3 +252,16 @@ async def test_an_ingest_that_fails_takes_its_story_decisions_back(
     pipeline.store.ingest = original  # type: ignore[method-assign]
     report = await pipeline.poll(feed(loaded, "c"))
     assert (0, 1, 1) == (refused, len(report.alerts), len(pipeline.stories))
+
+
+async def test_an_unnamed_feed_is_labelled_by_its_url_with_credentials_masked(
+    pipeline: Pipeline, web: Web
+) -> None:
+    """A feed without a name is shown by its URL (in tables, logs, /api/feeds), with its
+    password and token masked."""
+    url = "http://reader:hunter2@d.test/feed?token=s3cr3t&lang=en"
+    web.feed(url, QUIET)
+
+    report = await pipeline.poll(FeedConfig(url=url))
+
+    assert ("ok", "http://***@d.test/feed?token=***&lang=en") == (report.status, report.feed)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from wirewatch.scheduling import FeedScheduler, JobSpec, misfire_grace, stagger
 
@@ -238,3 +239,27 @@ async def test_a_second_stop_cuts_the_grace_short() -> None:
 
     assert cancelled.is_set()
     assert not sched.running
+
+
+async def test_a_run_skipped_while_the_last_still_runs_is_one_structured_event(
+    scheduler: FeedScheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job slower than its interval: the skipped runs are logged as one
+    `poll_skipped_still_running` event (job and message as fields, rate-limited), and
+    APScheduler's own sentence never reaches the log."""
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        await release.wait()
+
+    with capture_logs() as logs:
+        scheduler.set_jobs({"feed": JobSpec(0.2, slow, first_delay=0)})
+        await asyncio.sleep(1.5)  # several runs come due while the first one waits
+        release.set()
+        await asyncio.sleep(0.1)
+
+    skipped = [e for e in logs if e["event"] == "poll_skipped_still_running"]
+    assert 1 == len(skipped), logs
+    assert ("feed", 1, 1) == (skipped[0]["job"], skipped[0]["skipped"], skipped[0]["jobs"])
+    assert "maximum number of running instances" in skipped[0]["message"]
+    assert [] == [r for r in caplog.records if "maximum number" in r.getMessage()]

@@ -27,6 +27,9 @@ from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message, Notifier
 from wirewatch.storage.base import DeliveryRecord, NotifierHealth
 
+UNKNOWN_NOTIFIER_WAIT = timedelta(seconds=10)
+"""How long a row for a notifier that is not configured waits before it is looked at again."""
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -131,14 +134,18 @@ class Lane:
         now: datetime,
         plan: Plan,
     ) -> None:
-        """Add what to do with `rows` (all due, all for this notifier) to `plan`."""
-        if notifier is None or self.disabled:
-            reason = (
-                f"notifier disabled: {self.disabled}"
-                if self.disabled
-                else f"no notifier named {self.name!r} is configured; add it, then retry"
-            )
-            plan.dead += [(row, reason) for row in rows]
+        """Add what to do with `rows` (all due, all for this notifier) to `plan`.
+
+        Rows of a notifier the config no longer names wait, pending: a reload may have
+        removed it by mistake (a half-saved file), and they go out once it is back.
+        """
+        if notifier is None:
+            until = now + UNKNOWN_NOTIFIER_WAIT
+            note = f"waiting: no notifier named {self.name!r} is configured; add it back"
+            plan.holds += [(row, until, note) for row in rows]
+            return
+        if self.disabled:
+            plan.dead += [(row, f"notifier disabled: {self.disabled}") for row in rows]
             return
         retried, fresh = _by_history(rows)
         if self.failing:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,14 +15,16 @@ from wirewatch import USER_AGENT
 from wirewatch._policy import DeliveryPolicy
 from wirewatch.classify import Matcher
 from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
-from wirewatch.errors import ConfigError
+from wirewatch.errors import ConfigError, StoreError
 from wirewatch.fetch import FetchPolicy
+from wirewatch.netguard import IPNetwork
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.routing import Router
 from wirewatch.stories import StoryIndex
 from wirewatch.watchlist import load_watchlist
+from wirewatch.workers import parse_pool
 
 if TYPE_CHECKING:
     from wirewatch.notify.apprise import AppriseSettings
@@ -40,6 +41,11 @@ class Loaded:
     matchers: dict[str, Matcher]
     notifiers: dict[str, NotifierSettings]
     router: Router
+
+    @property
+    def notifier_names(self) -> tuple[str, ...]:
+        """The notifiers deliveries go to: the configured ones, else the console."""
+        return tuple(self.notifiers) or ("console",)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -70,7 +76,7 @@ def load_everything(path: str | Path) -> Loaded:
             problems += [f"notifiers[{index}] (name {notifier.name!r}).{p}" for p in e.problems]
     if problems:
         raise ConfigError(str(config.source), problems)
-    router = Router(tuple(notifiers) or ("console",), config.routes)
+    router = Router(tuple(notifiers) or ("console",), config.routes)  # = Loaded.notifier_names
     return Loaded(config, matchers, notifiers, router)
 
 
@@ -136,11 +142,19 @@ def open_store(config: Config) -> Store:
     from wirewatch.storage.sqlite import SqliteStore
 
     path = sqlite_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(
+            f"cannot create the data directory {path.parent}: {e.strerror or e}; "
+            "check data_dir and its permissions"
+        ) from e
     return SqliteStore(path)
 
 
-def fetch_policy(config: Config) -> FetchPolicy:
+def fetch_policy(config: Config, *, also_allow: tuple[IPNetwork, ...] = ()) -> FetchPolicy:
+    """The fetcher's policy from `fetch:`; `also_allow` adds networks the guard lets through
+    (the demo's own feed server)."""
     fetch = config.fetch
     return FetchPolicy(
         connect=fetch.connect_timeout,
@@ -150,6 +164,7 @@ def fetch_policy(config: Config) -> FetchPolicy:
         user_agent=fetch.user_agent or USER_AGENT,
         max_concurrency=fetch.concurrency,
         per_host=fetch.per_host,
+        allow_networks=(*fetch.allow_networks, *also_allow),
     )
 
 
@@ -171,18 +186,7 @@ def parse_executor(config: Config) -> Executor | None:
         workers = workers if workers > 1 else 0
     if workers == 0:
         return None
-    return ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_signals
-    )
-
-
-def _ignore_signals() -> None:
-    """Parse workers leave SIGINT and SIGTERM to the daemon, which stops them in order (a
-    Ctrl-C or a systemd stop reaches the whole process group)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return parse_pool(workers)  # workers that exit when the daemon dies, however it dies
 
 
 def build_notifiers(

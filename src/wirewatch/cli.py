@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from wirewatch import __version__
 from wirewatch.errors import UserError, WirewatchError
+from wirewatch.stops import Stops
 
 # Each module has `add_parser(subparsers) -> None` and `run(args) -> int`.
 COMMANDS: tuple[str, ...] = (
@@ -49,8 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    # The daemon catches SIGTERM and SIGINT before the parser imports every command, so a stop
+    # while it starts is a clean exit 0 rather than a traceback or a 143.
+    stops = Stops.catch() if words[:1] == ["run"] else None
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
+    args.stops = stops
     try:
         code: int = args.run(args)
     except UserError as e:

@@ -15,12 +15,19 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from wirewatch._validation import describe_errors
 from wirewatch._yaml import load as load_yaml
 from wirewatch.errors import ConfigError
 from wirewatch.limits import Limits
+from wirewatch.netguard import IPNetwork, parse_network
+from wirewatch.observability.logging import redact_log_url
 from wirewatch.watchlist import yaml_problem
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -42,7 +49,14 @@ def _feed_url(value: Any) -> Any:
     return value
 
 
+def _network(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a network: write a CIDR such as 127.0.0.0/8 in quotes")
+    return parse_network(value)
+
+
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+Network = Annotated[IPNetwork, BeforeValidator(_network)]
 
 
 class _Strict(BaseModel):
@@ -64,7 +78,9 @@ class FeedConfig(_Strict):
 
     @property
     def label(self) -> str:
-        return self.name or self.url
+        """The feed's name in logs, tables and /api/feeds: its `name`, else its URL with the
+        credentials masked (`key`, the URL itself, stays the feed's identity)."""
+        return self.name or redact_log_url(self.url)
 
 
 class FetchConfig(_Strict):
@@ -79,6 +95,8 @@ class FetchConfig(_Strict):
     backoff_cap: Seconds = 6 * 3600.0
     parse_workers: int = Field(default=-1, ge=-1, le=64)
     """Processes that parse feeds: -1 = one per core when there are several, 0 = a thread."""
+    allow_networks: tuple[Network, ...] = ()
+    """Non-public networks (CIDRs) feeds may be fetched from anyway; see `netguard`."""
 
 
 class StorageConfig(_Strict):
@@ -260,6 +278,19 @@ def load_config(path: str | Path) -> Config:
         return Config(source=path, **raw)
     except ValidationError as e:
         raise ConfigError(str(path), describe_errors(e, raw, hint=_HINT)) from None
+    except SettingsError as e:
+        raise ConfigError(str(path), [_env_problem(e)]) from None
+
+
+def _env_problem(error: SettingsError) -> str:
+    """pydantic-settings names the field whose environment value is not JSON; name the
+    variable instead, which is what the user set."""
+    found = re.search(r'field "(\w+)"', str(error))
+    name = f"WIREWATCH_{found.group(1).upper()}" if found else "a WIREWATCH_* variable"
+    return (
+        f"environment variable {name}: not valid JSON; fix it or unset it "
+        '(lists and mappings are given as JSON, e.g. \'[{"url": "https://..."}]\')'
+    )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -3,60 +3,102 @@
 One asyncio process runs the feed scheduler, the outbox dispatcher, retention and the HTTP
 server. SIGTERM/SIGINT stop scheduling, let in-flight polls and deliveries finish within
 `daemon.grace`, close the store and exit 0; a second signal stops at once (the outbox keeps
-whatever was not delivered). A reload validates first and keeps the old config when invalid.
+whatever was not delivered). A signal during startup is the same clean stop: `wirewatch run`
+catches it from its first instant (`stops.Stops`) and the daemon acts on it once it can.
+
+A reload validates first and keeps the old config when the new one fails for any reason or is
+refused (see `reloading`); `/readyz` shows why. A poll whose work cannot be stored (a locked
+database, a full disk, a read-only data directory) logs one `poll_not_stored` line, counts as a
+failed poll and makes `/readyz` degraded until a write succeeds again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import ipaddress
 import os
 import random
 import signal
 import socket
-import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import structlog
 
-from wirewatch import app
+from wirewatch import app, reloading
+from wirewatch._store_health import WriteHealth
 from wirewatch.app import Loaded
-from wirewatch.config import FeedConfig
+from wirewatch.config import FeedConfig, HttpConfig
 from wirewatch.destinations import Destination, read_destinations
 from wirewatch.dispatch import Dispatcher
-from wirewatch.errors import ConfigError, StoreError
+from wirewatch.errors import ConfigError, StoreError, UserError
 from wirewatch.fetch import Fetcher
 from wirewatch.geojson import PlaceIndex, alert_places, place_index
+from wirewatch.netguard import IPNetwork
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
+from wirewatch.observability.logging import default_redactor, redact_log_url
 from wirewatch.observability.metrics import Metrics
-from wirewatch.pipeline import Pipeline, PollReport
+from wirewatch.pipeline import Pipeline
+from wirewatch.polling import FeedPoller
 from wirewatch.scheduling import FeedScheduler, JobSpec
+from wirewatch.stops import Stops
 from wirewatch.storage import Store, is_silent
 
 log = structlog.get_logger("wirewatch.daemon")
-_SAME_SIGNAL = 0.5  # seconds: a second signal sooner than this is the same stop, delivered twice
+
+
+def warn_if_exposed(http: HttpConfig, port: int | None) -> None:
+    """Log one loud line when the API listens beyond this machine without a token."""
+    if http.token or is_loopback(http.host):
+        return
+    log.warning(
+        "http_api_unprotected",
+        host=http.host,
+        port=port,
+        note="anyone who can reach this port reads alerts and feeds: set http.token "
+        "(WIREWATCH_HTTP__TOKEN) or bind http.host to 127.0.0.1",
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether the HTTP server's bind address is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 class Daemon:
     """Everything `wirewatch run` starts, built from one config file."""
 
-    def __init__(self, loaded: Loaded, path: str, *, demo_feeds: tuple[FeedConfig, ...] = ()):
+    def __init__(
+        self,
+        loaded: Loaded,
+        path: str,
+        *,
+        demo_feeds: tuple[FeedConfig, ...] = (),
+        demo_networks: tuple[IPNetwork, ...] = (),
+        stops: Stops | None = None,
+        load: Callable[[str], Loaded] = app.load_everything,
+    ):
         self.loaded = loaded
         self.path = path
+        self._load = load
         self.demo_feeds = demo_feeds
+        self.demo_networks = demo_networks
+        self.stops = stops or Stops()
         self.instance = f"{socket.gethostname()}:{os.getpid()}"
         self._phases = random.Random(self.instance)
         self.metrics = Metrics(notifiers=tuple(loaded.notifiers) or ("console",))
         self.stop_requested = asyncio.Event()
-        self.signals = 0
-        self._first_signal = 0.0
         self.reload_error: str | None = None
+        self.writes = WriteHealth(app.utc_now)
         self.store: Store = app.open_store(loaded.config)
-        self.fetcher = Fetcher(app.fetch_policy(loaded.config))
+        self.fetcher = Fetcher(app.fetch_policy(loaded.config, also_allow=demo_networks))
         self.webhooks = httpx.AsyncClient(follow_redirects=False, transport=app.webhook_transport())
         self.scheduler = FeedScheduler()
         self.pipeline = Pipeline(
@@ -78,6 +120,15 @@ class Daemon:
             lease_seconds=loaded.config.daemon.delivery_lease,
             observe=self.metrics.delivery,
         )
+        self.poller = FeedPoller(
+            store=self.store,
+            pipeline=self.pipeline,
+            metrics=self.metrics,
+            writes=self.writes,
+            alerted=self.dispatcher.wake,
+            owner=self.instance,
+            clock=app.utc_now,
+        )
         self.http = HttpServer(
             metrics=self.metrics,
             checks=self._checks(),
@@ -89,7 +140,6 @@ class Daemon:
             before_scrape=self._refresh_gauges,
         )
         self._mount_desk()
-        self._mtimes = self._file_times()
 
     def _mount_desk(self) -> None:
         from wirewatch import web
@@ -106,10 +156,14 @@ class Daemon:
 
     async def run(self) -> int:
         """Run until a signal; return the exit code."""
+        self._install_signals()
         await self.store.open()
         await self.store.migrate()
         warmed = await self.pipeline.warm()
-        self._install_signals()
+        port = await self._start_http()
+        if self.stop_requested.is_set():  # stopped while starting: nothing was scheduled yet
+            await self._shutdown([])
+            return 0
         self.scheduler.set_jobs(self._jobs(self.loaded))
         self.scheduler.start()
         tasks = [
@@ -117,8 +171,6 @@ class Daemon:
             asyncio.create_task(self._retention(), name="retention"),
             asyncio.create_task(self._watch_files(), name="watch-files"),
         ]
-        http = self.loaded.config.http
-        port = await self.http.start(http.host, http.port) if http.enabled else None
         log.info(
             "daemon_started",
             instance=self.instance,
@@ -135,24 +187,31 @@ class Daemon:
 
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self._on_stop_signal, "SIGTERM")
-        loop.add_signal_handler(signal.SIGINT, self._on_stop_signal, "SIGINT")
+        self.stops.attach(loop, self._stop)
         loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload("SIGHUP")))
 
-    def _on_stop_signal(self, name: str) -> None:
-        now = time.monotonic()
-        if self.signals and now - self._first_signal < _SAME_SIGNAL:
-            return  # one stop delivered twice (to the process and to its group)
-        self.signals += 1
-        if self.signals == 1:
-            self._first_signal = now
-            log.info("stopping", signal=name, grace=self.loaded.config.daemon.grace)
-            self.stop_requested.set()
-        else:
-            log.warning("stopping_now", signal=name, note="undelivered alerts stay in the outbox")
-            os._exit(0)
+    def _stop(self, signal_name: str) -> None:
+        log.info("stopping", signal=signal_name, grace=self.loaded.config.daemon.grace)
+        self.stop_requested.set()
 
-    async def _shutdown(self, tasks: list[asyncio.Task[Any]]) -> None:
+    async def _start_http(self) -> int | None:
+        """Serve HTTP if enabled; a port in use is the config's fault: one line, exit 2."""
+        http = self.loaded.config.http
+        if not http.enabled:
+            return None
+        try:
+            port = await self.http.start(http.host, http.port)
+        except OSError as e:
+            await self._shutdown([], quiet=True)  # the error line says it all
+            reason = os.strerror(e.errno).lower() if e.errno else str(e)
+            raise UserError(
+                f"http: cannot listen on {http.host}:{http.port}: {reason}; set http.port "
+                "(or WIREWATCH_HTTP__PORT) to a free port, or stop the program using it"
+            ) from None
+        warn_if_exposed(http, port)
+        return port
+
+    async def _shutdown(self, tasks: list[asyncio.Task[Any]], *, quiet: bool = False) -> None:
         grace = self.loaded.config.daemon.grace
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
@@ -167,23 +226,23 @@ class Daemon:
         if self.pipeline.parse_executor is not None:
             self.pipeline.parse_executor.shutdown(wait=True, cancel_futures=True)
         await self.store.close()
-        log.info("stopped")
+        if not quiet:
+            log.info("stopped")
 
     async def reload(self, reason: str) -> bool:
-        """Validate the config files again; apply them if valid, else keep the old ones."""
+        """Read the config files again; apply them if they are valid and not refused (an
+        explicit SIGHUP is never refused), else keep the old ones. Never raises."""
         try:
-            loaded = await asyncio.to_thread(app.load_everything, self.path)
-        except ConfigError as e:
-            self.reload_error = str(e)
-            self.metrics.reload("failed")
-            log.error("reload_failed", reason=reason, error=str(e), note="the old config stays")
-            return False
-        self.loaded = loaded
+            loaded = await asyncio.to_thread(self._load, self.path)
+            refused = None if reason == "SIGHUP" else await self._refusal(loaded)
+            if refused is None:
+                self._apply(loaded)
+        except Exception as e:  # YAML, validation, MemoryError, a bug: the old config stays
+            error = str(e) if isinstance(e, ConfigError) else f"{type(e).__name__}: {e}"
+            return self._reload_not_applied("failed", reason, error)
+        if refused is not None:
+            return self._reload_not_applied("refused", reason, refused)
         self.reload_error = None
-        self.pipeline.reload(loaded)
-        notifiers, policies = app.build_notifiers(loaded, client=self.webhooks)
-        self.dispatcher.replace_notifiers(notifiers, policies)
-        self.scheduler.set_jobs(self._jobs(loaded))
         self.metrics.reload("ok")
         log.info(
             "reloaded",
@@ -192,6 +251,31 @@ class Daemon:
             watchlists=list(loaded.matchers),
         )
         return True
+
+    async def _refusal(self, loaded: Loaded) -> str | None:
+        return reloading.refusal(
+            feeds_now=sum(f.enabled for f in self.loaded.config.feeds),
+            feeds_new=sum(f.enabled for f in loaded.config.feeds),
+            queued=await self.store.outbox_depth_by_notifier(),
+            notifiers_new=loaded.notifier_names,
+        )
+
+    def _apply(self, loaded: Loaded) -> None:
+        notifiers, policies = app.build_notifiers(loaded, client=self.webhooks)
+        jobs = self._jobs(loaded)
+        self.loaded = loaded
+        self.pipeline.reload(loaded)
+        policy = app.fetch_policy(loaded.config, also_allow=self.demo_networks)
+        self.fetcher.allow_networks(policy.allow_networks)  # other fetch.* keys need a restart
+        self.dispatcher.replace_notifiers(notifiers, policies)
+        self.scheduler.set_jobs(jobs)
+
+    def _reload_not_applied(self, result: str, reason: str, error: str) -> bool:
+        line = " ".join(error.split())
+        self.reload_error = f"config reload {result}: {line[:500]}"
+        self.metrics.reload("failed" if result == "failed" else "refused")
+        log.error(f"reload_{result}", reason=reason, error=line, note="the old config stays")
+        return False
 
     # ---- jobs ----------------------------------------------------------------------------
 
@@ -206,64 +290,22 @@ class Daemon:
             # Sharing a database, each instance starts each feed at a random phase, so that
             # the feeds' leases spread over the instances instead of all going to the first.
             first = self._phases.uniform(0, interval) if shared else None
-            jobs[feed.key] = JobSpec(interval, self._poller(feed), first)
+            jobs[feed.key] = JobSpec(interval, self.poller.job(feed, interval), first)
         return jobs
-
-    def _poller(self, feed: FeedConfig) -> Callable[[], Any]:
-        interval = self.loaded.config.feed_interval(feed)
-
-        async def poll() -> None:
-            now = app.utc_now()
-            lease = now + timedelta(seconds=interval * 0.9)
-            # Every instance schedules every feed; the lease makes one of them poll it per
-            # interval, and hands a dead instance's feeds to the others when it expires.
-            if not await self.store.claim_feed(feed.key, now=now, until=lease, owner=self.instance):
-                return
-            if not await self.pipeline.is_due(feed):
-                return
-            with structlog.contextvars.bound_contextvars(feed=feed.label):
-                try:
-                    report = await self.pipeline.poll(feed)
-                except StoreError as e:
-                    # Nothing of this poll was stored (its items stay new, its ETag unsaved):
-                    # the feed is polled again once its lease ends.
-                    log.error("poll_not_stored", error=str(e))
-                    self.metrics.poll("failed")
-                    return
-            self._count(report)
-            if report.alerts or report.joined:
-                self.dispatcher.wake()
-
-        return poll
-
-    def _count(self, report: PollReport) -> None:
-        outcome = report.status if report.status != "disabled" else "gone"
-        self.metrics.poll(outcome, report.elapsed)  # type: ignore[arg-type]
-        self.metrics.items_parsed.inc(report.items)
-        self.metrics.alerts_created.inc(len(report.alerts))
-        self.metrics.stories_merged.inc(report.joined)
-        for alert in report.alerts:
-            for kind in ("place", "actor"):
-                self.metrics.match(kind, sum(m.kind == kind for m in alert.matches))
-        if report.status == "ok":
-            log.info(
-                "poll_finished",
-                feed=report.feed,
-                items=report.items,
-                new=report.new,
-                alerts=len(report.alerts),
-                seconds=round(report.elapsed, 3),
-            )
 
     async def _retention(self) -> None:
         retention = self.loaded.config.retention
         while True:
             await asyncio.sleep(retention.every)
-            pruned = await self.store.prune(
-                app.utc_now(),
-                max_age=timedelta(seconds=retention.max_age),
-                seen_max_age=timedelta(seconds=retention.seen_max_age),
-            )
+            try:
+                pruned = await self.store.prune(
+                    app.utc_now(),
+                    max_age=timedelta(seconds=retention.max_age),
+                    seen_max_age=timedelta(seconds=retention.seen_max_age),
+                )
+            except StoreError as e:  # the next pass tries again
+                log.error("retention_failed", error=str(e))
+                continue
             self.pipeline.stories.expire(app.utc_now() - self.pipeline.stories.window)
             log.info(
                 "retention_pass",
@@ -275,23 +317,9 @@ class Daemon:
 
     # ---- file watching -------------------------------------------------------------------
 
-    def _file_times(self) -> dict[Path, float]:
-        times = {}
-        for path in self.loaded.files:
-            with contextlib.suppress(OSError):
-                times[path] = path.stat().st_mtime
-        return times
-
     async def _watch_files(self) -> None:
-        if not self.loaded.config.daemon.watch_files:
-            return
-        while True:
-            await asyncio.sleep(1.0)
-            current = self._file_times()
-            if current != self._mtimes:
-                self._mtimes = current
-                await self.reload("file_changed")
-                self._mtimes = self._file_times()
+        if self.loaded.config.daemon.watch_files:
+            await reloading.watch(lambda: self.loaded.files, lambda: self.reload("file_changed"))
 
     # ---- HTTP ----------------------------------------------------------------------------
 
@@ -309,6 +337,7 @@ class Daemon:
             "last_reload": lambda: Check(
                 self.reload_error is None, self.reload_error, required=False
             ),
+            "store_writes": self.writes.check,
             "instance": self._leases,
             "destinations": self._destinations_check,
         }
@@ -373,13 +402,15 @@ class Daemon:
             rows.append(
                 {
                     "name": feed.label,
-                    "url": feed.url,
+                    "url": redact_log_url(feed.url),
                     "held_by": owner if until and until > now else None,
                     "lease_until": until,
                     "status": str(state.status) if state else "pending",
                     "silent": bool(state and is_silent(state, now)),
                     "consecutive_failures": state.consecutive_failures if state else 0,
-                    "last_error": state.last_error if state else None,
+                    "last_error": default_redactor(state.last_error)
+                    if state and state.last_error
+                    else None,
                     "last_success": state.last_success if state else None,
                     "last_new_item": state.last_new_item if state else None,
                     "next_due": state.next_due if state else None,

@@ -16,6 +16,7 @@ from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
+from ipaddress import IPv4Network
 from typing import Any
 
 
@@ -57,12 +58,18 @@ class FeedServer:
     """Serves `/<name>.xml` for every feed added; thread-safe; port 0 picks a free port."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self._feeds: dict[str, _Feed] = {}
         self._lock = threading.Lock()
         self.requests = 0
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.1,), daemon=True)
+
+    @property
+    def network(self) -> IPv4Network:
+        """The one address it listens on, for the fetch guard to let through."""
+        return IPv4Network(f"{self.host}/32")
 
     @property
     def base_url(self) -> str:
@@ -106,7 +113,7 @@ class FeedServer:
         feed.modified = datetime.now(UTC)
 
     def _lookup(self, path: str) -> _Feed | None:
-        name = path.strip("/").removesuffix(".xml")
+        name = path.partition("?")[0].strip("/").removesuffix(".xml")  # a query changes nothing
         with self._lock:
             return self._feeds.get(name)
 

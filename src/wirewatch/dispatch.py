@@ -1,6 +1,6 @@
 """Dispatch: claim due outbox rows with a lease, send them, and settle each one.
 
-    claim ─▶ per notifier: known and enabled? ─▶ healthy, or time to probe?
+    claim ─▶ per notifier: known (else held) and enabled? ─▶ healthy, or time to probe?
           ─▶ by history (retried digest / retried alone / fresh ─▶ flood gate)
           ─▶ rate limit (send now / hold) ─▶ send, bounded concurrency ─▶ settle
 
@@ -108,6 +108,9 @@ class Dispatcher:
         self._refill_at = max(concurrency, batch // 4)
         """Claim more once this few messages are queued or being sent."""
         self._backlog = False
+        self._claim_error: str | None = None
+        """Why claims fail, while they do: logged when it starts and when it ends, not on
+        every try (a read-only disk fails each one at once)."""
         """The last claim was full: more rows are probably due."""
         self._lanes: dict[str, Lane] = {}
         self._health: dict[str, Health] = {}
@@ -216,8 +219,13 @@ class Dispatcher:
         try:
             claimed, _ = await self._pump()
         except StoreError as e:
-            log.error("dispatch_claim_failed", error=str(e))
+            if self._claim_error is None:
+                log.error("dispatch_claim_failed", error=str(e), note="retrying quietly")
+            self._claim_error = str(e)
             return False
+        if self._claim_error is not None:
+            log.info("dispatch_claim_recovered", error=self._claim_error)
+            self._claim_error = None
         self._backlog = claimed >= self._batch
         return self._backlog
 

@@ -7,6 +7,7 @@
     │   └── InputError             a classify input cannot be read at all
     ├── FeedError                  a feed could not be fetched or parsed (retryable unless gone)
     │   ├── FetchError
+    │   │   └── AddressRefused     the resolved address is not public (netguard); nothing was sent
     │   └── ParseError
     ├── StoreError                 the database failed
     └── DeliveryError              a notifier failed; `retryable` tells the dispatcher what to do
@@ -56,6 +57,10 @@ class FeedError(WirewatchError):
 
 class FetchError(FeedError):
     """Fetching a feed failed."""
+
+
+class AddressRefused(FetchError):
+    """The fetcher would have connected to a non-public address; it sent nothing."""
 
 
 class ParseError(FeedError):

@@ -1,4 +1,5 @@
-"""Fetching feeds: the only httpx import.
+"""Fetching feeds, with two private helpers: `_fetch_body` (capped bodies, local files) and
+`_guarded_transport` (the network guard under httpx).
 
 `Fetcher.fetch` does one conditional GET and never raises for feed or network problems: it
 returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error`). It enforces
@@ -6,11 +7,16 @@ returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error
 - timeouts per operation (connect, read, write, pool) and in total (`asyncio.timeout`),
 - a cap on the *decompressed* body, checked while streaming so that a gzip bomb stops early,
 - at most `max_redirects` redirects, followed by hand so that only http(s) targets are allowed,
-  credentials are dropped across origins, and a chain of 301/308 is reported as permanent,
+  a chain of 301/308 is reported as permanent, and across origins only the headers we set for
+  every feed go on (the feed's own headers, such as Authorization, Cookie or X-Api-Key, do not),
+- the network guard (`netguard`): every connection, first request and redirect hops alike, goes
+  to a resolved address that is public or in `allow_networks`, checked at connect time,
 - a global and a per-host concurrency limit.
 
-`file://` URLs are read from disk under the same cap. The HTTP transport is the one seam:
-tests inject an `httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`).
+`file://` URLs are read from disk under the same cap (regular files only). The HTTP transport is
+the one seam: tests inject an `httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`),
+which replaces the guarded one, or a `resolver` for the guarded transport. Proxy variables
+(HTTP_PROXY...) are not used: a proxy would resolve names where the guard cannot see.
 """
 
 from __future__ import annotations
@@ -21,11 +27,9 @@ import mimetypes
 import socket
 import ssl
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -33,10 +37,13 @@ from urllib.request import url2pathname
 import httpx
 
 from wirewatch import USER_AGENT
+from wirewatch._fetch_body import MIB, FetchFailure, one_line, read_body, read_local_file
+from wirewatch._guarded_transport import Resolver, guarded_transport, system_resolver
 from wirewatch.backoff import parse_retry_after
+from wirewatch.errors import AddressRefused
 from wirewatch.model import FetchResult, FetchStatus
+from wirewatch.netguard import IPNetwork, NetworkGuard
 
-MIB = 1024 * 1024
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
@@ -45,7 +52,18 @@ ACCEPT_ENCODING = "gzip, deflate"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-_CREDENTIALS = ("authorization", "proxy-authorization", "cookie")
+_SAFE_ACROSS_ORIGINS = frozenset(
+    {
+        "user-agent",
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "if-none-match",
+        "if-modified-since",
+    }
+)
+"""Headers that go on to another origin; every other one (credentials, a feed's custom
+headers such as X-Api-Key) stays with the origin it was configured for."""
 _TIMEOUTS: tuple[tuple[type[httpx.TimeoutException], str, str], ...] = (
     (httpx.ConnectTimeout, "connect", "connecting"),
     (httpx.ReadTimeout, "read", "reading"),
@@ -74,6 +92,8 @@ class FetchPolicy:
     user_agent: str = USER_AGENT
     max_concurrency: int = 20
     per_host: int = 2
+    allow_networks: tuple[IPNetwork, ...] = ()
+    """Networks the guard lets through although they are not public (`fetch.allow_networks`)."""
 
     def __post_init__(self) -> None:
         numbers = (self.connect, self.read, self.write, self.pool, self.total)
@@ -86,15 +106,6 @@ class FetchPolicy:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
-class _Failure(Exception):
-    """Internal: this fetch failed for the reason given, one line."""
-
-    def __init__(self, error: str, http_status: int | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.http_status = http_status
-
-
 class Fetcher:
     """Fetches feeds through one shared AsyncClient. Close it with `aclose()`."""
 
@@ -104,14 +115,17 @@ class Fetcher:
         *,
         client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = system_resolver,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.policy = policy or FetchPolicy()
         self._owns_client = client is None
+        limits = httpx.Limits(max_connections=self.policy.max_concurrency)
+        self._guard = NetworkGuard(self.policy.allow_networks)
         self._client = client or httpx.AsyncClient(
-            transport=transport,
+            transport=transport or guarded_transport(self._guard, limits=limits, resolver=resolver),
             timeout=self.policy.timeout,
-            limits=httpx.Limits(max_connections=self.policy.max_concurrency),
+            trust_env=False,  # no proxy from the environment: see the module docstring
         )
         self._clock = clock
         self._global = asyncio.Semaphore(self.policy.max_concurrency)
@@ -122,6 +136,11 @@ class Fetcher:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    def allow_networks(self, networks: tuple[IPNetwork, ...]) -> None:
+        """From now on, let the guard through to these networks (instead of the policy's)."""
+        self.policy = dataclasses.replace(self.policy, allow_networks=networks)
+        self._guard.allow = networks
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was injected (its owner closes it)."""
@@ -161,14 +180,14 @@ class Fetcher:
             if scheme == "file":
                 return await _read_file(url, last_modified, self.policy.max_body_bytes)
             if scheme not in ("http", "https"):
-                raise _Failure(f"unsupported URL scheme '{scheme}' (use http, https or file)")
+                raise FetchFailure(f"unsupported URL scheme '{scheme}' (use http, https or file)")
             result = await self._follow(url, self._headers(etag, last_modified, extra))
-        except _Failure as failure:
+        except FetchFailure as failure:
             return _failed(url, failure.error, failure.http_status)
         except httpx.HTTPError as exc:
             return _failed(url, _describe(exc, self.policy))
         except (httpx.InvalidURL, ValueError) as exc:  # a bad URL or header value in the config
-            return _failed(url, _one_line(f"invalid request: {exc}"))
+            return _failed(url, one_line(f"invalid request: {exc}"))
         if result.status is FetchStatus.NOT_MODIFIED:
             etag, last_modified = result.etag or etag, result.last_modified or last_modified
             return dataclasses.replace(result, etag=etag, last_modified=last_modified)
@@ -188,11 +207,12 @@ class Fetcher:
 
     async def _follow(self, url: str, headers: httpx.Headers) -> FetchResult:
         current, permanent, all_permanent = httpx.URL(url), None, True
+        redirected: int | None = None  # the status of the last redirect followed
         for _ in range(self.policy.max_redirects + 1):
             request = self._client.build_request(
                 "GET", current, headers=headers, timeout=self.policy.timeout
             )
-            response = await self._client.send(request, stream=True)
+            response = await self._send(request, redirected)
             try:
                 if response.status_code not in _REDIRECTS:
                     return await self._result(url, response, permanent)
@@ -201,9 +221,16 @@ class Fetcher:
                 await response.aclose()
             all_permanent = all_permanent and response.status_code in _PERMANENT
             permanent = str(target) if all_permanent else permanent
-            headers = headers if _same_origin(current, target) else _without_credentials(headers)
-            current = target
-        raise _Failure(f"too many redirects (>{self.policy.max_redirects})")
+            headers = headers if _same_origin(current, target) else _across_origins(headers)
+            current, redirected = target, response.status_code
+        raise FetchFailure(f"too many redirects (>{self.policy.max_redirects})")
+
+    async def _send(self, request: httpx.Request, redirected: int | None) -> httpx.Response:
+        try:
+            return await self._client.send(request, stream=True)
+        except AddressRefused as refused:
+            where = f"HTTP {redirected} redirect: " if redirected else ""
+            raise FetchFailure(f"{where}{refused}", redirected) from None
 
     async def _result(
         self, url: str, response: httpx.Response, permanent: str | None
@@ -215,7 +242,7 @@ class Fetcher:
                 status=FetchStatus.OK if ok else FetchStatus.NOT_MODIFIED,
                 url=url,
                 http_status=code,
-                body=await _read_body(response, self.policy.max_body_bytes) if ok else b"",
+                body=await read_body(response, self.policy.max_body_bytes) if ok else b"",
                 content_type=found.get("content-type"),
                 etag=found.get("etag"),
                 last_modified=found.get("last-modified"),
@@ -230,7 +257,7 @@ class Fetcher:
             http_status=code,
             permanent_redirect=permanent,
             retry_after=retry_after,
-            error=_one_line(f"HTTP {code} {response.reason_phrase}"),
+            error=one_line(f"HTTP {code} {response.reason_phrase}"),
         )
 
 
@@ -242,10 +269,10 @@ def _redirect_target(response: httpx.Response) -> httpx.URL:
     code = response.status_code
     location = response.headers.get("location")
     if not location:
-        raise _Failure(f"HTTP {code} redirect without a Location header", code)
+        raise FetchFailure(f"HTTP {code} redirect without a Location header", code)
     target = response.url.join(location)
     if target.scheme not in ("http", "https"):
-        raise _Failure(f"HTTP {code} redirect to unsupported scheme '{target.scheme}'", code)
+        raise FetchFailure(f"HTTP {code} redirect to unsupported scheme '{target.scheme}'", code)
     return target
 
 
@@ -253,80 +280,17 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
     return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
 
-def _without_credentials(headers: httpx.Headers) -> httpx.Headers:
-    return httpx.Headers([(k, v) for k, v in headers.multi_items() if k not in _CREDENTIALS])
-
-
-async def _read_body(response: httpx.Response, limit: int) -> bytes:
-    """The decompressed body, or a _Failure as soon as it grows past `limit` bytes."""
-    encoding = response.headers.get("content-encoding", "identity")
-    if response.is_stream_consumed:  # a transport that read it already, e.g. respx's router
-        return _Inflater("identity", limit).feed(response.content).body()
-    declared = response.headers.get("content-length", "")
-    if encoding.strip().lower() == "identity" and declared.isdigit() and int(declared) > limit:
-        raise _Failure(f"body larger than {_size(limit)}", response.status_code)
-    try:
-        inflater = _Inflater(encoding, limit)
-        async for chunk in response.aiter_raw():
-            inflater.feed(chunk)
-    except _Failure as failure:
-        raise _Failure(failure.error, response.status_code) from None
-    except zlib.error as exc:
-        error = _one_line(f"cannot decompress {encoding} body: {exc}")
-        raise _Failure(error, response.status_code) from exc
-    return inflater.body()
-
-
-class _Inflater:
-    """Decodes a body as it streams in, refusing to produce more than `limit` bytes.
-
-    zlib's `max_length` bounds each step, so a bomb costs at most `limit` bytes of memory.
-    """
-
-    def __init__(self, encoding: str, limit: int) -> None:
-        self._encoding = encoding.strip().lower()
-        if self._encoding not in ("identity", "gzip", "x-gzip", "deflate"):
-            raise _Failure(f"unsupported Content-Encoding '{encoding}'")
-        self._limit = limit
-        self._buffer = bytearray()
-        self._zlib: zlib._Decompress | None = None
-
-    def feed(self, data: bytes) -> _Inflater:
-        if self._encoding == "identity":
-            self._add(data)
-            return self
-        if self._zlib is None:
-            self._zlib = zlib.decompressobj(_wbits(self._encoding, data))
-        while data:
-            self._add(self._zlib.decompress(data, self._limit + 1 - len(self._buffer)))
-            data = self._zlib.unconsumed_tail
-        return self
-
-    def _add(self, chunk: bytes) -> None:
-        self._buffer += chunk
-        if len(self._buffer) > self._limit:
-            raise _Failure(f"body larger than {_size(self._limit)}")
-
-    def body(self) -> bytes:
-        return bytes(self._buffer)
-
-
-def _wbits(encoding: str, first: bytes) -> int:
-    if encoding != "deflate":
-        return 16 + zlib.MAX_WBITS
-    zlib_wrapped = len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
-    return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS  # some servers send raw deflate
+def _across_origins(headers: httpx.Headers) -> httpx.Headers:
+    kept = [(k, v) for k, v in headers.multi_items() if k.lower() in _SAFE_ACROSS_ORIGINS]
+    return httpx.Headers(kept)
 
 
 async def _read_file(url: str, last_modified: str | None, limit: int) -> FetchResult:
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost"):
-        raise _Failure(f"file URL on another host '{parts.netloc}' (only local files)")
+        raise FetchFailure(f"file URL on another host '{parts.netloc}' (only local files)")
     path = Path(url2pathname(parts.path))
-    try:
-        stamp, body = await asyncio.to_thread(_read_capped, path, last_modified, limit)
-    except OSError as exc:
-        raise _Failure(_one_line(f"cannot read {path}: {exc.strerror or exc}")) from exc
+    stamp, body = await asyncio.to_thread(read_local_file, path, last_modified, limit)
     if body is None:
         return FetchResult(FetchStatus.NOT_MODIFIED, url, last_modified=stamp)
     content_type = mimetypes.guess_type(path.name)[0]
@@ -335,24 +299,12 @@ async def _read_file(url: str, last_modified: str | None, limit: int) -> FetchRe
     )
 
 
-def _read_capped(path: Path, last_modified: str | None, limit: int) -> tuple[str, bytes | None]:
-    """The file's mtime as an HTTP date, and its bytes (None when unchanged since then)."""
-    stamp = formatdate(path.stat().st_mtime, usegmt=True)
-    if stamp == last_modified:
-        return stamp, None
-    with path.open("rb") as handle:
-        body = handle.read(limit + 1)
-    if len(body) > limit:
-        raise _Failure(f"file larger than {_size(limit)}")
-    return stamp, body
-
-
 def _describe(exc: httpx.HTTPError, policy: FetchPolicy) -> str:
     """One line for a transport error: what happened, without a traceback."""
     for kind, setting, doing in _TIMEOUTS:
         if isinstance(exc, kind):
             return f"timed out {doing} after {_seconds(getattr(policy, setting))}"
-    text = _one_line(str(exc))
+    text = one_line(str(exc))
     if isinstance(exc, httpx.ConnectError):
         return _connect_error(exc) or f"cannot connect: {text}"
     if isinstance(exc, httpx.UnsupportedProtocol):
@@ -375,16 +327,5 @@ def _connect_error(exc: BaseException) -> str | None:
     return None
 
 
-def _one_line(text: str, width: int = 300) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 def _seconds(value: float) -> str:
     return f"{value:g} s"
-
-
-def _size(count: int) -> str:
-    if count % MIB == 0:
-        return f"{count // MIB} MiB"
-    return f"{count // 1024} KiB" if count % 1024 == 0 else f"{count} bytes"

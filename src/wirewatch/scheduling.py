@@ -19,6 +19,12 @@ Choices, with the facts from DESIGN.md behind them:
   Each run's coroutine is a child task tracked here; cancelling that child (not the executor's
   task) keeps APScheduler from logging the cancellation as a job crash.
 
+- A run due while the previous one still runs is skipped (that is `max_instances=1`).
+  APScheduler says so in a warning whose whole sentence would be the event name; here it is
+  dropped and logged as `poll_skipped_still_running` with the job and the message as fields,
+  at most once a minute (a slow store can make a thousand feeds skip at once): the line counts
+  the runs skipped and the jobs they belong to since the last line.
+
 Jobs inherit contextvars bound before `start()`. The scheduler keeps jobs in memory only:
 several processes must not share an APScheduler 3 job store.
 """
@@ -27,13 +33,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING, STATE_STOPPED
@@ -43,6 +52,14 @@ JobFunc = Callable[[], Awaitable[object]]
 Clock = Callable[[], datetime]
 
 log = structlog.get_logger("wirewatch.scheduling")
+SKIP_LOG_EVERY = 60.0
+"""Seconds between two `poll_skipped_still_running` lines."""
+
+
+def _not_max_instances(record: logging.LogRecord) -> bool:
+    """Drop APScheduler's "maximum number of running instances" warning: `FeedScheduler`
+    logs it as a structured event instead."""
+    return "maximum number of running instances" not in str(record.msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +110,12 @@ class FeedScheduler:
     def __init__(self, *, clock: Clock = _utcnow) -> None:
         self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
+        apscheduler_log = logging.getLogger("apscheduler.scheduler")
+        if _not_max_instances not in apscheduler_log.filters:
+            apscheduler_log.addFilter(_not_max_instances)
+        self._skipped_at = -math.inf  # when the last `poll_skipped_still_running` was logged
+        self._skips: dict[str, int] = {}  # runs skipped per key since then
         self._specs: dict[str, JobSpec] = {}
         self._inflight: dict[asyncio.Task[object], _Run] = {}
         self._stopping = False
@@ -170,6 +193,20 @@ class FeedScheduler:
             self._shut_down = True
             self._scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler.shutdown runs on the next loop iteration
+
+    def _skipped(self, event: JobSubmissionEvent) -> None:
+        self._skips[event.job_id] = self._skips.get(event.job_id, 0) + 1
+        now = time.monotonic()
+        if now - self._skipped_at < SKIP_LOG_EVERY:
+            return
+        log.warning(
+            "poll_skipped_still_running",
+            job=event.job_id,
+            message="maximum number of running instances reached (1)",
+            skipped=sum(self._skips.values()),
+            jobs=len(self._skips),
+        )
+        self._skipped_at, self._skips = now, {}
 
     def _add(self, key: str, spec: JobSpec, delay: float) -> None:
         self._specs[key] = spec

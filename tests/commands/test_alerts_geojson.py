@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import LOCAL_FETCH
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -37,7 +38,7 @@ def test_alerts_geojson_has_a_point_per_located_place(tmp_path: Path) -> None:
         config = tmp_path / "wirewatch.yaml"
         config.write_text(json.dumps({
             "data_dir": str(tmp_path / "data"), "watchlists": ["located.yaml"],
-            "feeds": [{"url": feed, "name": "wire", "backfill": True}],
+            "feeds": [{"url": feed, "name": "wire", "backfill": True}], "fetch": LOCAL_FETCH,
         }), encoding="utf-8")  # fmt: skip
         polled = _wirewatch("poll", "--once", "--config", str(config))
         assert 0 == polled.returncode, polled.stderr

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 
 SYRIA = str(REPO / "config/watchlists/syria.yaml")
 
@@ -265,10 +265,13 @@ def test_a_large_input_split_across_two_processes_keeps_order_and_line_numbers(
     ]
 
 
-def test_a_feed_url_is_fetched_and_classified() -> None:
-    """`--input URL`: a real HTTP round trip to a local server; a missing feed is one line."""
+def test_a_feed_url_is_fetched_and_classified(tmp_path: Path) -> None:
+    """`--input URL`: a real HTTP round trip to a local server; a missing feed is one line.
+    The server is on 127.0.0.1, so the config given with --config allows it."""
     from wirewatch.demo import FeedServer, SampleItem
 
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(json.dumps({"fetch": LOCAL_FETCH}), encoding="utf-8")
     server = FeedServer().start()
     try:
         url = server.add_feed(
@@ -280,8 +283,12 @@ def test_a_feed_url_is_fetched_and_classified() -> None:
                 SampleItem("g2", "Weather", "Rain", "https://example.org/2"),
             ],
         )
-        result = wirewatch("classify", "--watchlist", SYRIA, "--input", url)
-        missing = wirewatch("classify", "--watchlist", SYRIA, "--input", server.url("nope"))
+        result = wirewatch(
+            "classify", "--watchlist", SYRIA, "--config", str(config), "--input", url
+        )
+        missing = wirewatch(
+            "classify", "--watchlist", SYRIA, "--config", str(config), "--input", server.url("nope")
+        )
     finally:
         server.stop()
     assert result.returncode == 0, result.stderr
@@ -289,7 +296,7 @@ def test_a_feed_url_is_fetched_and_classified() -> None:
     assert {("g1", True), ("g2", False)} == {(line["id"], line["alert"]) for line in lines}
     assert 2 == missing.returncode  # like a missing input file: the command names no input
     assert [
-        f"wirewatch: error: cannot fetch {server.url('nope')}: HTTP 404"
+        f"wirewatch: error: cannot fetch {server.url('nope')}: HTTP 404 Not Found"
     ] == missing.stderr.splitlines()
 
 

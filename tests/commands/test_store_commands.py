@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
+from tests.notify.servers import free_port
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -62,6 +63,7 @@ def polled(tmp_path: Path) -> Iterator[Path]:
                     {"url": wire, "name": "wire", "backfill": True},
                     {"url": desk, "name": "desk", "backfill": True},
                 ],
+                "fetch": LOCAL_FETCH,
             }
         ),
         encoding="utf-8",
@@ -89,9 +91,34 @@ def test_alerts_lists_recent_alerts_as_json_and_filters(polled: Path) -> None:
     assert "2 alerts" in table and "[syria] Rebels enter Homs" in table
 
 
-def test_alerts_rejects_a_bad_since(polled: Path) -> None:
-    result = wirewatch("alerts", "--since", "yesterday", "--config", str(polled))
-    assert 2 == result.returncode and "neither a duration" in result.stderr
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [("yesterday", "neither a duration"), ("999999d", "reaches back before year 1")],
+)
+def test_alerts_rejects_a_bad_since(polled: Path, since: str, message: str) -> None:
+    result = wirewatch("alerts", "--since", since, "--config", str(polled))
+    assert 2 == result.returncode and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_migrate_against_an_unreachable_postgres_is_one_line(tmp_path: Path) -> None:
+    """A PostgreSQL that refuses connections: one line naming the server and what to check,
+    exit 1, instead of the driver's message repeated while the pool retries."""
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
+                "storage": {"url": f"postgresql://wirewatch@127.0.0.1:{free_port()}/wirewatch"},
+            }
+        )
+    )
+    result = wirewatch("db", "migrate", "--config", str(config))
+
+    assert 1 == result.returncode
+    [line] = result.stderr.splitlines()
+    assert line.startswith("wirewatch: PostgreSQL 127.0.0.1:") and "cannot connect" in line
+    assert "check storage.url" in line
 
 
 def test_backtest_shows_gained_and_lost_per_entity(polled: Path, tmp_path: Path) -> None:
@@ -112,3 +139,22 @@ def test_backtest_shows_gained_and_lost_per_entity(polled: Path, tmp_path: Path)
     assert "d1" not in changes
     report = wirewatch("backtest", "--watchlist", str(candidate), "--config", str(polled)).stdout
     assert "would now alert: 1" in report and "oslo" in report
+
+
+def test_a_data_dir_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    """`data_dir` below a plain file: one line naming the directory and the key, exit 1."""
+    (tmp_path / "plain").write_text("not a directory")
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
+                "data_dir": str(tmp_path / "plain" / "data"),
+            }
+        )
+    )
+    result = wirewatch("db", "migrate", "--config", str(config))
+
+    assert 1 == result.returncode
+    [line] = result.stderr.splitlines()
+    assert line.startswith("wirewatch: cannot create the data directory") and "data_dir" in line

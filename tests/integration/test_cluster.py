@@ -22,7 +22,7 @@ import psycopg
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 from tests.integration.test_daemon import wait_for
 from tests.notify.servers import free_port
 from wirewatch.demo import FeedServer, SampleItem
@@ -92,7 +92,7 @@ def test_three_instances_split_work_and_survive_a_kill(database: str, tmp_path: 
         "feeds": [
             {"url": feeds.url(f"f{n}"), "name": f"f{n}", "interval": INTERVAL} for n in range(FEEDS)
         ],
-        "fetch": {"parse_workers": 0, "per_host": 20, "concurrency": 20},
+        "fetch": {"parse_workers": 0, "per_host": 20, "concurrency": 20, **LOCAL_FETCH},
         "notifiers": [
             {"name": "hook", "type": "webhook", "url": receiver.url, "digest_threshold": 10000}
         ],

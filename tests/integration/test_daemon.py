@@ -19,28 +19,13 @@ import yaml
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
+from tests.integration.processes import descendants, kill_all, wait_gone
 from tests.notify.servers import Receiver, SmtpHandler, free_port
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-@pytest.fixture
-def feeds() -> Iterator[FeedServer]:
-    server = FeedServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
 
 
 @pytest.fixture
@@ -97,10 +82,18 @@ class Daemon:
         return self.process.wait(timeout)
 
     def stop(self) -> None:
+        """Kill the daemon if it still runs, and anything it left behind."""
         if self.process and self.process.poll() is None:
+            below = descendants(self.process.pid)
             self.process.kill()
             self.process.wait()
+            kill_all(wait_gone(below, timeout=5))
         self.log.close()
+
+    def events(self) -> list[dict[str, Any]]:
+        """The daemon's JSON log lines so far."""
+        lines = (self.config.parent / "daemon.log").read_text(errors="replace").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 20) -> None:
@@ -150,6 +143,7 @@ def base_config(feeds: FeedServer, receiver: Receiver, smtp_port: int) -> dict[s
                 "to": ["desk@example.org"],
             },
         ],
+        "fetch": LOCAL_FETCH,
         "daemon": {"grace": 5},
     }
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,16 +71,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with SqliteStore(tmp_path / "wirewatch.db") as store:
         await store.migrate()
         yield store
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-    receiver.thread.join()
 
 
 class Stalling:

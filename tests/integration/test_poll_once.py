@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -31,6 +32,7 @@ def write_config(tmp_path: Path, feeds: list[dict[str, object]]) -> Path:
                 "data_dir": str(tmp_path / "data"),
                 "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
                 "feeds": feeds,
+                "fetch": LOCAL_FETCH,
             }
         ),
         encoding="utf-8",
@@ -126,6 +128,20 @@ def test_broken_config_exits_2(tmp_path: Path) -> None:
     result = poll(config)
     assert 2 == result.returncode
     assert "feeds[0].url" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_fifo_feed_fails_with_one_line_instead_of_hanging(tmp_path: Path) -> None:
+    """A file:// feed pointing at a FIFO (nobody writing) fails at once; poll --once ends."""
+    fifo = tmp_path / "feed.xml"
+    os.mkfifo(fifo)
+    config = write_config(tmp_path, [{"url": fifo.as_uri(), "name": "fifo"}])
+
+    result = poll(config)
+
+    assert 1 == result.returncode
+    assert {"fifo": f"cannot read {fifo}: it is a FIFO, not a regular file"} == {
+        name: row["error"] for name, row in rows(result).items()
+    }
 
 
 def test_deliver_sends_what_the_poll_queued_and_says_so(server: FeedServer, tmp_path: Path) -> None:

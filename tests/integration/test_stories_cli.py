@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import LOCAL_FETCH, REPO
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -60,6 +60,7 @@ def config(tmp_path: Path, server: FeedServer, feeds: tuple[str, ...], name: str
                 "data_dir": str(tmp_path / name),
                 "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
                 "feeds": entries,
+                "fetch": LOCAL_FETCH,
                 "http": {"enabled": False},
             }
         ),

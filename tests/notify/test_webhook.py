@@ -4,6 +4,7 @@ the reference `standardwebhooks` package, payloads validated against the JSON Sc
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,3 +206,31 @@ async def test_the_verification_snippet_in_the_docs_works(
     assert payload.build(message) == verify(SECRET, request.headers, request.body)
     with pytest.raises(ValueError, match="no valid signature"):
         verify(SECRET, request.headers, request.body.replace(b"Homs", b"Hama"))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_huge_error_body_is_read_only_up_to_its_start(
+    message: Message, transport: str, tls: ssl.SSLContext
+) -> None:
+    """A receiver answering 500 with a body that never ends: the notifier reads the first few
+    KB for its reason and hangs up, instead of reading (and holding) the whole body."""
+    from tests.sites import Site, endless
+    from wirewatch.app import webhook_transport
+    from wirewatch.notify.status import BODY_SCAN
+
+    page = b"upstream exploded; " * 3449  # 65,531 bytes per chunk
+    with Site("127.0.0.1") as site:
+        url = site.route("/hook", endless(500, page))
+        settings = WebhookSettings(name="ops", url=url, timeout=20)
+        chosen = webhook_transport() if transport == "aiohttp" else None
+        async with httpx.AsyncClient(transport=chosen, verify=tls) as client:
+            with pytest.raises(DeliveryError) as caught:
+                await build_notifier(settings, client=client, clock=real_clock).send(message)
+
+    reason = str(caught.value)
+    assert reason.startswith(f"webhook 'ops' ({url}): HTTP 500: upstream exploded; upstream")
+    assert "Timeout" not in reason
+    assert True is caught.value.retryable
+    # What the server managed to send before the hang-up: the prefix plus socket buffers.
+    assert BODY_SCAN <= site.sent < 32 * 1024 * 1024

@@ -127,6 +127,7 @@ async def test_a_failed_optional_check_shows_but_stays_ready(sources: Sources) -
         response = await client.get("/readyz")
 
     assert 200 == response.status_code
+    assert ("ready", ["last_reload"]) == (response.json()["status"], response.json()["degraded"])
     assert reload.detail == response.json()["checks"]["last_reload"]["detail"]
 
 
@@ -182,6 +183,7 @@ async def test_alerts_since_accepts_an_iso_time(
         ({"limit": "many"}, "limit='many' must be a whole number from 1 to 500"),
         ({"offset": "-1"}, "offset='-1' must be a whole number"),
         ({"since": "yesterday"}, "since='yesterday' is neither a duration"),
+        ({"since": "999999w"}, "since='999999w' reaches back before year 1"),
         ({"watchlsit": "syria"}, "unknown query parameter 'watchlsit'"),
         ({"entity": " "}, "entity must be between 1 and 200 characters"),
     ],
@@ -264,6 +266,15 @@ async def test_with_a_token_every_path_but_healthz_needs_it(
 
     assert (401, "unauthorized") == (response.status_code, response.json()["error"])
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_a_token_that_is_not_utf8_is_401_not_500(locked: httpx.AsyncClient) -> None:
+    """Header bytes that are not UTF-8 are just a wrong token."""
+    headers = {"Authorization": b"Bearer \xff\xfe"}
+
+    response = await locked.get("/api/alerts", headers=headers)
+
+    assert (401, "unauthorized") == (response.status_code, response.json()["error"])
 
 
 @pytest.mark.parametrize("path", ["/readyz", "/metrics", "/api/alerts", "/api/feeds"])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.storage.storecase import FEED_A, T0, alerting, batch, item, polled_once
+from wirewatch.errors import StoreError
 from wirewatch.storage import Novelty
 from wirewatch.storage._sqlite_db import migrations
 from wirewatch.storage.sqlite import SqliteStore
@@ -194,3 +195,14 @@ async def test_a_schema_2_file_upgrades_with_its_outbox_intact(tmp_path: Path) -
         assert len(migrations()) == await store.migrate()
         claimed = await store.claim_deliveries(T0, limit=5, lease_seconds=30, owner="w1")
     assert [None] == [row.digest_id for row in claimed]
+
+
+async def test_a_lock_file_that_cannot_be_opened_is_a_store_error(tmp_path: Path) -> None:
+    """`<db>.lock` that cannot be opened (here a directory; a read-only or full data directory
+    does the same) is a `StoreError`, which a poll reports as not stored, not an `OSError`."""
+    (tmp_path / "w.db.lock").mkdir()
+    async with SqliteStore(tmp_path / "w.db") as store:
+        await store.migrate()
+        with pytest.raises(StoreError, match=r"cannot open .*w\.db\.lock"):
+            async with store.story_lock():
+                pass

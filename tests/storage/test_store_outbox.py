@@ -96,6 +96,17 @@ async def test_mark_delivered_many(store: Store) -> None:
     assert 1 == await store.outbox_depth()
 
 
+async def test_depth_by_notifier_counts_only_rows_still_to_deliver(store: Store) -> None:
+    """Queued rows are counted per notifier; a delivered or dead row no longer counts."""
+    await queue(store, 2, destinations=("hook", "mail"))
+    rows = await store.claim_deliveries(LATER, limit=4, lease_seconds=LEASE, owner="w")
+    hooks = [r for r in rows if r.notifier == "hook"]
+    await store.mark_delivered(hooks[0].id, LATER)
+    await store.dead_letter(hooks[1].id, "gave up")
+
+    assert {"mail": 2} == await store.outbox_depth_by_notifier()
+
+
 async def test_reschedule(store: Store) -> None:
     """A rescheduled row is failed, counts its attempt, and is due again at its time."""
     await queue(store, 1)

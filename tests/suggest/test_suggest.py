@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SHARED
+from tests.conftest import LOCAL_FETCH, REPO, SHARED
 from wirewatch._yaml import load
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.suggest import suggest_watchlist
@@ -105,17 +106,20 @@ def test_cli_writes_a_watchlist_that_classify_accepts(gazetteer: Gazetteer, tmp_
     assert '"alert":true' in classified.stdout
 
 
-def test_cli_reads_a_url_through_the_fetcher(gazetteer: Gazetteer, page_server: str) -> None:
-    done = _wirewatch("watchlist", "suggest", page_server)
+def test_cli_reads_a_url_through_the_fetcher(
+    gazetteer: Gazetteer, page_server: str, local_fetch: str
+) -> None:
+    done = _wirewatch("watchlist", "suggest", page_server, "--config", local_fetch)
     assert 0 == done.returncode, done.stderr
     assert "geonames: 170905" in done.stdout  # Daraa, from the page's paragraphs
 
 
 def test_a_feed_items_teaser_is_followed_to_its_article(
-    gazetteer: Gazetteer, page_server: str
+    gazetteer: Gazetteer, page_server: str, local_fetch: str
 ) -> None:
     """A feed whose first item is only a teaser: its link is fetched and read instead."""
-    done = _wirewatch("watchlist", "suggest", page_server.replace("/article", "/feed"))
+    feed = page_server.replace("/article", "/feed")
+    done = _wirewatch("watchlist", "suggest", feed, "--config", local_fetch)
     assert 0 == done.returncode, done.stderr
     assert "geonames: 166365" in done.stdout  # Nawa, named only on the linked page
 
@@ -143,10 +147,29 @@ def test_an_article_naming_nothing_is_one_line_and_exit_1(
     assert "found no place or actor" in done.stderr
 
 
-def test_cli_a_failed_fetch_is_one_line_and_exit_2(page_server: str) -> None:
-    done = _wirewatch("watchlist", "suggest", page_server + "missing")
+def test_cli_a_failed_fetch_is_one_line_and_exit_2(page_server: str, local_fetch: str) -> None:
+    done = _wirewatch("watchlist", "suggest", page_server + "missing", "--config", local_fetch)
     assert 2 == done.returncode
     assert "cannot fetch" in done.stderr and "404" in done.stderr
+
+
+def test_cli_a_url_on_this_machine_is_refused_by_the_fetch_guard(page_server: str) -> None:
+    """Without an allow list, the guard of feed fetching applies to an article URL too."""
+    done = _wirewatch("watchlist", "suggest", page_server)
+    assert 2 == done.returncode
+    assert [
+        f"wirewatch: error: cannot fetch {page_server}: refused to connect to 127.0.0.1: "
+        "a loopback address, not a public one; to fetch it anyway, add its network to "
+        "fetch.allow_networks"
+    ] == done.stderr.splitlines()
+
+
+@pytest.fixture
+def local_fetch(tmp_path: Path) -> str:
+    """A config whose fetch settings let the page server on 127.0.0.1 through the guard."""
+    config = tmp_path / "fetch.yaml"
+    config.write_text(json.dumps({"fetch": LOCAL_FETCH}), encoding="utf-8")
+    return str(config)
 
 
 @pytest.fixture

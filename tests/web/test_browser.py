@@ -74,6 +74,7 @@ def daemon(tmp_path: Path, feeds: FeedServer, receiver: Receiver) -> Iterator[Da
         ],
         "notifiers": [{"name": "hook", "type": "webhook", "url": receiver.url}],
         "http": {"token": TOKEN},
+        "fetch": {"allow_networks": ["127.0.0.0/8"]},  # the feeds are local
         "daemon": {"grace": 5},
     }
     started = Daemon(tmp_path, config)

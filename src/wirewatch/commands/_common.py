@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from wirewatch.errors import UserError
+from wirewatch.since import SinceError, parse_since
 
 if TYPE_CHECKING:
     from wirewatch.app import Loaded
     from wirewatch.storage import Store
 
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
 
 def since_arg(value: str) -> datetime:
     """`24h`, `7d`, `30m` ago, or an ISO date/time (UTC when no zone is given)."""
-    match = re.fullmatch(r"(\d+)([smhdw])", value.strip())
-    if match:
-        return datetime.now(UTC) - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
     try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is neither a duration (24h, 7d) nor an ISO time"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        return parse_since(value, datetime.now(UTC))
+    except SinceError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 @asynccontextmanager

@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def record_json(record: Any) -> dict[str, Any]:
+    """One alert as `alerts --json` and `/api/alerts` show it; feed URLs have their
+    credentials masked, as in the logs."""
+    from wirewatch.observability.logging import redact_log_url
+
     alert = record.alert
     return {
         "id": alert.id,
@@ -59,11 +63,11 @@ def record_json(record: Any) -> dict[str, Any]:
         "created_at": alert.created_at.isoformat(),
         "title": alert.item.title,
         "url": alert.item.url,
-        "feed": alert.item.feed,
+        "feed": redact_log_url(alert.item.feed),  # a feed is known by its URL: mask its secrets
         "entities": list(record.entities),
         "sources": [
             {
-                "feed": s.feed,
+                "feed": redact_log_url(s.feed),
                 "item_id": s.item_id,
                 "title": s.title,
                 "url": s.url,
@@ -90,6 +94,8 @@ def _json(records: list[Any], out: IO[str]) -> None:
 
 
 def _table(records: list[Any], out: IO[str]) -> None:
+    from wirewatch.observability.logging import redact_log_url
+
     if not records:
         out.write("no alerts in this period\n")
         return
@@ -101,5 +107,6 @@ def _table(records: list[Any], out: IO[str]) -> None:
         out.write(f"    story: {alert.story_id}{action}  entities: {', '.join(record.entities)}\n")
         out.write(f"    sources: {len(alert.sources)}  deliveries: {states}\n")
         for source in alert.sources[:5]:
-            out.write(f"      - {source.feed} {source.item_id}: {source.url or source.title}\n")
+            feed = redact_log_url(source.feed)
+            out.write(f"      - {feed} {source.item_id}: {source.url or source.title}\n")
     out.write(f"\n{len(records)} alerts\n")

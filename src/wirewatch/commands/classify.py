@@ -2,6 +2,8 @@
 
 Input is JSON Lines of items or a feed document (RSS, Atom, RDF, JSON Feed), recognised by its
 content. Output is JSON Lines, one result per item in input order, or `--explain` for people.
+An http(s) input is fetched like a feed, with the same timeouts, size cap, redirect rules and
+network guard; `--config` supplies their settings (`fetch.*`, e.g. `fetch.allow_networks`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ def add_parser(subparsers: Any) -> None:
         "--input", default="-", metavar="FILE|URL|-", help="items or feed (default: stdin)"
     )
     parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="take the fetch settings for a URL input (timeouts, caps, fetch.allow_networks) "
+        "from this config file; without it the defaults apply",
+    )
+    parser.add_argument(
         "--explain", action="store_true", help="human view: highlighted matches and counts"
     )
     parser.add_argument(
@@ -58,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         gc.freeze()  # later collections look at the items' objects only
     finally:
         gc.enable()
-    data = _read_input(args.input)
+    data = _read_input(args.input, args.config)
     kind = sniff(data)
     problems: list[str] = []
     items = _items(data, kind, args.input, problems)
@@ -145,32 +153,18 @@ def result_line(result: Classification) -> bytes:
     return _json.dumps_line(line)
 
 
-def _read_input(source: str) -> bytes:
+def _read_input(source: str, config: str | None) -> bytes:
     if source == "-":
         return sys.stdin.buffer.read()
     if source.startswith(("http://", "https://")):
-        return _download(source)
+        from wirewatch.commands._download import download
+
+        return download(source, config)
     try:
         with open(source, "rb") as handle:
             return handle.read()
     except OSError as e:
         raise InputError(f"cannot read input {source}: {e.strerror or e}") from None
-
-
-def _download(url: str) -> bytes:
-    import httpx
-
-    from wirewatch import USER_AGENT
-
-    try:
-        response = httpx.get(
-            url, follow_redirects=True, timeout=30, headers={"User-Agent": USER_AGENT}
-        )
-    except httpx.HTTPError as e:
-        raise InputError(f"cannot fetch {url}: {e}") from None
-    if response.status_code != 200:
-        raise InputError(f"cannot fetch {url}: HTTP {response.status_code}") from None
-    return response.content
 
 
 def _items(data: bytes, kind: InputKind, source: str, problems: list[str]) -> Iterator[FeedItem]:

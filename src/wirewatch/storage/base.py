@@ -391,6 +391,10 @@ class Store(Protocol):
         """Rows still to deliver (pending or failed)."""
         ...
 
+    async def outbox_depth_by_notifier(self) -> dict[str, int]:
+        """Rows still to deliver, per notifier name (notifiers with none are left out)."""
+        ...
+
     async def prune(
         self,
         now: datetime,

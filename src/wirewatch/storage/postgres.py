@@ -61,6 +61,10 @@ from wirewatch.storage.base import (
 T = TypeVar("T")
 
 
+PROBE_TIMEOUT = 10.0
+"""Seconds the first connection may take before `open` gives up."""
+
+
 def _no_fault(point: str) -> None:
     return None
 
@@ -103,6 +107,7 @@ class PostgresStore:
     async def open(self) -> None:
         if self._pool is not None:
             return
+        await self._probe()
         pool: AsyncConnectionPool[db.Conn] = AsyncConnectionPool(
             self.url,
             min_size=1,
@@ -120,6 +125,20 @@ class PostgresStore:
             await pool.close()
             raise StoreError(f"{self.where}: cannot connect: {e}") from e
         self._pool = pool
+
+    async def _probe(self) -> None:
+        """One plain connection first: an unreachable or refusing server fails at once with one
+        line, instead of the pool retrying (and logging the driver's message) until `timeout`."""
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                self.url, connect_timeout=max(1, int(min(self._timeout, PROBE_TIMEOUT)))
+            )
+        except psycopg.Error as e:
+            reason = " ".join(str(e).split()) or type(e).__name__
+            raise StoreError(
+                f"{self.where}: cannot connect: {reason} (check storage.url and the server)"
+            ) from e
+        await conn.close()
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
@@ -331,6 +350,9 @@ class PostgresStore:
 
     async def outbox_depth(self) -> int:
         return await self._one(outbox.depth)
+
+    async def outbox_depth_by_notifier(self) -> dict[str, int]:
+        return await self._one(outbox.depth_by_notifier)
 
     async def prune(
         self,

@@ -60,12 +60,19 @@ def _no_fault(point: str) -> None:
 
 def _lock_file(path: str) -> IO[bytes] | None:
     """Open `<path>.lock` and wait for an exclusive lock on it; None for an in-memory store or
-    where `flock` does not exist."""
+    where `flock` does not exist. A lock file that cannot be opened or locked (a read-only or
+    full data directory) is a `StoreError` like any other failed write."""
     if fcntl is None or path in ("", ":memory:") or path.startswith("file:"):
         return None
-    handle = open(f"{path}.lock", "ab")  # noqa: SIM115 - closed by story_lock
+    try:
+        handle = open(f"{path}.lock", "ab")  # noqa: SIM115 - closed by story_lock
+    except OSError as e:
+        raise StoreError(f"SQLite {path}: cannot open {path}.lock: {e.strerror or e}") from e
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    except OSError as e:
+        handle.close()
+        raise StoreError(f"SQLite {path}: cannot lock {path}.lock: {e.strerror or e}") from e
     except BaseException:
         handle.close()
         raise
@@ -289,6 +296,9 @@ class SqliteStore:
 
     async def outbox_depth(self) -> int:
         return await self._run(outbox.depth)
+
+    async def outbox_depth_by_notifier(self) -> dict[str, int]:
+        return await self._run(outbox.depth_by_notifier)
 
     async def prune(
         self,

@@ -12,9 +12,13 @@ import asyncio
 import html
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from wirewatch.errors import InputError
 from wirewatch.plaintext import to_text
+
+if TYPE_CHECKING:
+    from wirewatch.fetch import FetchPolicy
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -26,31 +30,33 @@ _FURNITURE = re.compile(r"<(nav|header|footer|aside|form|figure|script|style)\b.
                         re.I | re.S)  # fmt: skip
 
 
-def read_source(source: str) -> str:
-    """The article text of `source` (a path, "-" or an http(s) URL), title on the first line."""
+def read_source(source: str, policy: FetchPolicy | None = None) -> str:
+    """The article text of `source` (a path, "-" or an http(s) URL), title on the first line;
+    a URL is fetched under `policy` (the defaults when None)."""
     if source == "-":
         data = sys.stdin.buffer.read()
     elif source.startswith(("http://", "https://")):
-        data = asyncio.run(_download(source))
+        data = asyncio.run(_download(source, policy))
     else:
         try:
             with open(source, "rb") as handle:
                 data = handle.read()
         except OSError as e:
             raise InputError(f"cannot read article {source}: {e.strerror or e}") from None
-    text = to_article_text(data, source)
+    text = to_article_text(data, source, policy)
     if not text.strip():
         raise InputError(f"{source}: no article text found (give plain text, HTML or a feed)")
     return text
 
 
-def to_article_text(data: bytes, source: str) -> str:
+def to_article_text(data: bytes, source: str, policy: FetchPolicy | None = None) -> str:
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     head = text.lstrip()[:500].lower()
     if head.startswith("<?xml") or "<rss" in head or "<feed" in head:
         found, link = _feed_text(data, source)
         if len(found) < _SHORT and link.startswith(("http://", "https://")):
-            return to_article_text(asyncio.run(_download(link)), link)  # the item's own page
+            page = asyncio.run(_download(link, policy))  # the item's own page
+            return to_article_text(page, link, policy)
         return found
     if head.startswith("<") or "<html" in head or "<p>" in head:
         return html_text(text)
@@ -82,11 +88,11 @@ def _feed_text(data: bytes, source: str) -> tuple[str, str]:
     return text, first.url
 
 
-async def _download(url: str) -> bytes:
+async def _download(url: str, policy: FetchPolicy | None) -> bytes:
     from wirewatch.fetch import Fetcher
     from wirewatch.model import FetchStatus
 
-    async with Fetcher() as fetcher:
+    async with Fetcher(policy) as fetcher:
         result = await fetcher.fetch(url, headers={"Accept": "text/html, text/plain, */*;q=0.8"})
     if result.status is not FetchStatus.OK:
         raise InputError(f"cannot fetch {url}: {result.error or result.status.value}")

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from wirewatch.fold import fold
-from wirewatch.observability.http import BadQuery, parse_since
+from wirewatch.observability.http import BadQuery
+from wirewatch.since import SinceError, parse_since
 from wirewatch.storage import AlertRecord
 
 PAGE_SIZE = 50
@@ -93,7 +94,10 @@ def parse_filter(params: Mapping[str, str], *, now: datetime) -> StoryFilter:
     if values.get("kind") and values["kind"] not in KINDS:
         raise BadQuery(f"kind must be one of {', '.join(KINDS)}")
     chosen = StoryFilter(**{k: v for k, v in values.items() if v}, offset=int(offset))
-    parse_since(chosen.since, now)  # raises BadQuery for a bad value
+    try:
+        parse_since(chosen.since, now)
+    except SinceError as e:
+        raise BadQuery(f"since: {e}") from None
     return chosen
 
 

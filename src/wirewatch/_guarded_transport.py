@@ -1,0 +1,96 @@
+"""The fetcher's HTTP transport: httpx's own, over a network backend that applies the guard.
+
+httpcore opens every connection through its network backend's `connect_tcp(host, port)`. Ours
+resolves `host` once, has `NetworkGuard` check every address, and connects to a checked address;
+the request's Host header and the TLS server name (SNI, certificate check) still name the host,
+because httpcore takes them from the URL, not from the socket. A redirect to another origin, or
+a new connection to the same name after its DNS answer changed, opens a new connection and is
+checked again, so DNS rebinding finds nothing to slip through. This is the only httpcore import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+import httpcore
+import httpx
+
+from wirewatch.netguard import NetworkGuard
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+"""Returns the addresses of `host` (numeric strings); raises OSError when it has none."""
+
+
+async def system_resolver(host: str, port: int) -> Sequence[str]:
+    """The operating system's answer (getaddrinfo), numeric spellings such as 127.1 included."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves, checks, then connects to the checked address (see the module docstring)."""
+
+    def __init__(self, guard: NetworkGuard, resolver: Resolver = system_resolver) -> None:
+        self._guard = guard
+        self._resolve = resolver
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = self._guard.check(host, await self._addresses(host, port, timeout))
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:  # every one was checked: try them in turn
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as e:
+                failure = e
+        raise failure or httpcore.ConnectError(f"no address for {host!r}")
+
+    async def _addresses(self, host: str, port: int, timeout: float | None) -> Sequence[str]:
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._resolve(host, port)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
+        except OSError as e:  # socket.gaierror among them: "host not found" for the user
+            raise httpcore.ConnectError(str(e)) from e
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("the fetcher does not use Unix sockets")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def guarded_transport(
+    guard: NetworkGuard, *, limits: httpx.Limits, resolver: Resolver = system_resolver
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with `GuardedBackend` underneath; TLS as httpx sets it up."""
+    tls = httpx.create_ssl_context()  # loading the CA certificates once, not twice
+    transport = httpx.AsyncHTTPTransport(verify=tls, limits=limits)
+    # httpx offers no argument for the network backend, so its pool is rebuilt with ours from
+    # the settings httpx itself would use. Should a new httpx stop reading `_pool`, the guard
+    # tests (tests/integration/test_fetch_guard.py) fail: nothing would be refused.
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=tls,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend(guard, resolver),
+    )
+    return transport

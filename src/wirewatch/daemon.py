@@ -148,9 +148,23 @@ class Daemon:
             check=self._check_silence,
             changed=self.pipeline.silences.forget,
         ).install(self.http.app)
+        self._mount_desk()
 
     def _check_silence(self, matchers: Sequence[Matcher]) -> list[str]:
         return matcher_problems(matchers, self.loaded.known)
+
+    def _mount_desk(self) -> None:
+        from wirewatch import web
+
+        sources = web.DeskSources(
+            store=self.store,
+            feeds=self._feeds,
+            notifiers=self._notifiers,
+            matchers=lambda: self.loaded.matchers,
+            clock=app.utc_now,
+            token=self.loaded.config.http.token,
+        )
+        self.http.mount(web.install(sources), public=web.PUBLIC, login=web.LOGIN)
 
     async def run(self) -> int:
         """Run until a signal; return the exit code."""

@@ -120,6 +120,8 @@ _FAMILY: Final[dict[str, str]] = {
     "kill": "kill",
 }
 _PRIORITY: Final[tuple[str, ...]] = tuple(_FAMILY)
+ACTIONS: Final[tuple[str, ...]] = tuple(dict.fromkeys(_FAMILY.values()))
+"""Every action family an alert's `action` can name (the desk's filter offers them)."""
 # Families that one event can be reported under: a rally fired on ("protest", "attack"), a
 # vote and the appointment it makes, a toll of a strike, a clash, a shooting or a quake.
 _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.storage.storecase import (
     FEED_A,
     FEED_B,
@@ -65,6 +67,28 @@ async def test_recent_alerts_show_delivery_state(store: Store) -> None:
     assert [("hook", DeliveryState.DELIVERED, T0 + 3 * HOUR)] == [
         (d.notifier, d.state, d.delivered_at) for d in delivered
     ]
+
+
+async def test_alert_by_id_as_recent_alerts_has_it(store: Store) -> None:
+    """One alert looked up by id equals its row in recent_alerts; an unknown id is None."""
+    await three_alerts(store)
+    listed = {r.alert.id: r for r in await store.recent_alerts(T0)}
+    some_id = next(iter(listed))
+    assert (listed[some_id], None) == (await store.alert(some_id), await store.alert("nope"))
+
+
+async def test_item_counts_per_feed_and_utc_day(store: Store) -> None:
+    """Items first seen since a time are counted per feed and UTC day."""
+    day = T0.date()
+    await store.ingest(batch(quiet(item("a1")), quiet(item("a2")), now=T0))
+    await store.ingest(batch(quiet(item("a3")), now=T0 + 24 * HOUR))
+    await store.ingest(batch(quiet(item("b1", feed=FEED_B)), feed=FEED_B, now=T0))
+    await store.ingest(batch(quiet(item("a0")), now=T0 - 48 * HOUR))
+    counts = await store.item_counts(T0 - HOUR)
+    assert {
+        FEED_A: {day: 2, day + timedelta(days=1): 1},
+        FEED_B: {day: 1},
+    } == counts
 
 
 async def test_stored_items_with_their_feed(store: Store) -> None:

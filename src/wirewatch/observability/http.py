@@ -11,7 +11,8 @@
     /api/silences      GET, POST and DELETE /api/silences/{id}: mounted by silences_api.py
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
-`Authorization: Bearer <token>` (compared in constant time). Errors are JSON too:
+`Authorization: Bearer <token>` (compared in constant time), or the HttpOnly cookie the desk's
+login page sets (`mount` adds the desk, see wirewatch.web). Errors are JSON too:
 `{"error": "<code>", "message": "<what to do>"}` with 400, 401, 404, 405, 500 or 503.
 
 The server knows no store: readiness checks, alerts and feeds come from callables passed in.
@@ -33,6 +34,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from multidict import MultiMapping
+from yarl import URL
 
 from wirewatch.errors import StoreError
 from wirewatch.geojson import PlaceIndex, feature_collection
@@ -55,6 +57,8 @@ _PATHS = (
     "/api/notifiers",
 )
 _ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
+
+TOKEN_COOKIE = "wirewatch_token"
 
 log = structlog.get_logger("wirewatch.http")
 
@@ -118,6 +122,8 @@ class HttpServer:
         self._clock = clock
         self._places = places
         self._runner: web.AppRunner | None = None
+        self._public: tuple[str, ...] = ("/healthz",)
+        self._login: str | None = None
         self.app = web.Application(middlewares=[self._errors, self._auth])
         handlers = (
             self._healthz,
@@ -130,6 +136,19 @@ class HttpServer:
         )
         for path, handler in zip(_PATHS, handlers, strict=True):
             self.app.router.add_get(path, handler)
+
+    def mount(
+        self,
+        install: Callable[[web.Application], None],
+        *,
+        public: Sequence[str] = (),
+        login: str | None = None,
+    ) -> None:
+        """Let `install` add routes (the desk). Paths starting with one of `public` need no
+        token; a browser asking for a page without one is sent to `login` (with `next`)."""
+        install(self.app)
+        self._public = (*self._public, *public)
+        self._login = login
 
     async def start(self, host: str = DEFAULT_HOST, port: int = 0) -> int:
         """Listen on `host:port` (port 0 picks a free one); return the bound port."""
@@ -172,8 +191,12 @@ class HttpServer:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if self._token is None or request.path == "/healthz" or self._authorized(request):
+        if self._token is None or request.path.startswith(self._public):
             return await handler(request)
+        if self._authorized(request):
+            return await handler(request)
+        if self._login and request.method == "GET" and _wants_page(request):
+            raise web.HTTPSeeOther(URL(self._login).with_query(next=request.path_qs))
         return _error(
             401,
             "unauthorized",
@@ -185,7 +208,10 @@ class HttpServer:
         scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
         # aiohttp decodes header bytes that are not UTF-8 as surrogates: take them back as bytes.
         given = credentials.strip().encode("utf-8", "surrogateescape")
-        return scheme.lower() == "bearer" and hmac.compare_digest(given, self._token or b"")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given, self._token or b""):
+            return True
+        cookie = request.cookies.get(TOKEN_COOKIE, "").encode("utf-8", "surrogateescape")
+        return bool(cookie) and hmac.compare_digest(cookie, self._token or b"")
 
     async def _healthz(self, _: web.Request) -> web.Response:
         return _json({"status": "ok"})
@@ -282,6 +308,10 @@ def _text(params: MultiMapping[str], name: str) -> str | None:
     if not value or len(value) > 200:
         raise BadQuery(f"{name} must be between 1 and 200 characters")
     return value
+
+
+def _wants_page(request: web.Request) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
 
 
 async def _run_check(check: CheckFunc) -> Check:

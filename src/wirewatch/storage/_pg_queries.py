@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from wirewatch.model import FeedItem, Source
+from wirewatch.model import Alert, FeedItem, Source
 from wirewatch.storage import _pg_outbox as outbox
 from wirewatch.storage._codec import alert_from_json
 from wirewatch.storage._pg_db import Conn, at, utc, utc_or_none
@@ -36,7 +36,17 @@ async def recent_alerts(
         " ORDER BY a.created_at DESC, a.id LIMIT %s OFFSET %s",
         (*params, limit, offset),
     )
-    alerts = [alert_from_json(row[0]) for row in await cur.fetchall()]
+    return await _records(conn, [alert_from_json(row[0]) for row in await cur.fetchall()])
+
+
+async def alert_record(conn: Conn, alert_id: str) -> AlertRecord | None:
+    """One alert by its id, as `recent_alerts` shows it; None when there is none."""
+    cur = await conn.execute("SELECT body::text FROM alerts WHERE id = %s", (alert_id,))
+    row = await cur.fetchone()
+    return (await _records(conn, [alert_from_json(row[0])]))[0] if row else None
+
+
+async def _records(conn: Conn, alerts: list[Alert]) -> list[AlertRecord]:
     ids = [a.id for a in alerts]
     entities = await _entities(conn, ids)
     sources = await story_sources(conn, [a.story_id for a in alerts])
@@ -83,6 +93,18 @@ async def stored_items(conn: Conn, since: datetime) -> list[StoredItem]:
         (at(since),),
     )
     return [StoredItem(_item(row), utc(row[10])) for row in await cur.fetchall()]
+
+
+async def item_counts(conn: Conn, since: datetime) -> dict[str, dict[date, int]]:
+    cur = await conn.execute(
+        "SELECT feed, (first_seen AT TIME ZONE 'UTC')::date, count(*) FROM items"
+        " WHERE first_seen >= %s GROUP BY 1, 2",
+        (at(since),),
+    )
+    found: dict[str, dict[date, int]] = {}
+    for feed, day, count in await cur.fetchall():
+        found.setdefault(feed, {})[day] = count
+    return found
 
 
 def _item(row: tuple[Any, ...]) -> FeedItem:

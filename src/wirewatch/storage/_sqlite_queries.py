@@ -6,10 +6,10 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from wirewatch.model import FeedItem, Source
+from wirewatch.model import Alert, FeedItem, Source
 from wirewatch.storage import _sqlite_outbox as outbox
 from wirewatch.storage._codec import alert_from_json, dt, dt_or_none, ts
 from wirewatch.storage._sqlite_db import select_in, write
@@ -44,7 +44,16 @@ def recent_alerts(
         " ORDER BY a.created_at DESC, a.id LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
-    alerts = [alert_from_json(body) for _, body in rows]
+    return _records(conn, [alert_from_json(body) for _, body in rows])
+
+
+def alert_record(conn: sqlite3.Connection, alert_id: str) -> AlertRecord | None:
+    """One alert by its id, as `recent_alerts` shows it; None when there is none."""
+    row = conn.execute("SELECT body FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    return _records(conn, [alert_from_json(row[0])])[0] if row else None
+
+
+def _records(conn: sqlite3.Connection, alerts: list[Alert]) -> list[AlertRecord]:
     ids = [a.id for a in alerts]
     entities = _entities(conn, ids)
     sources = story_sources(conn, [a.story_id for a in alerts])
@@ -88,6 +97,18 @@ def stored_items(conn: sqlite3.Connection, since: datetime) -> list[StoredItem]:
         (ts(since),),
     ).fetchall()
     return [StoredItem(_item(row), dt(row[10])) for row in rows]
+
+
+def item_counts(conn: sqlite3.Connection, since: datetime) -> dict[str, dict[date, int]]:
+    rows = conn.execute(
+        "SELECT feed, substr(first_seen, 1, 10), count(*) FROM items WHERE first_seen >= ?"
+        " GROUP BY 1, 2",
+        (ts(since),),
+    ).fetchall()
+    found: dict[str, dict[date, int]] = {}
+    for feed, day, count in rows:
+        found.setdefault(feed, {})[date.fromisoformat(day)] = count
+    return found
 
 
 def _item(row: tuple[Any, ...]) -> FeedItem:

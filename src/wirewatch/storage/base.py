@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
@@ -306,6 +306,14 @@ class Store(Protocol):
         offset: int = 0,
     ) -> list[AlertRecord]:
         """Alerts created since `since`, newest first."""
+        ...
+
+    async def alert(self, alert_id: str) -> AlertRecord | None:
+        """One alert by id, with its story's sources (as `recent_alerts` has it), or None."""
+        ...
+
+    async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
+        """Items first seen since `since`, per feed and UTC day."""
         ...
 
     async def stored_items(self, since: datetime) -> list[StoredItem]: ...

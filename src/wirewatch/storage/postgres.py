@@ -24,7 +24,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import TypeVar
 
@@ -270,6 +270,12 @@ class PostgresStore:
         return await self._one(
             lambda c: queries.recent_alerts(c, since, watchlist, entity, limit, offset)
         )
+
+    async def alert(self, alert_id: str) -> AlertRecord | None:
+        return await self._one(lambda c: queries.alert_record(c, alert_id))
+
+    async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
+        return await self._one(lambda c: queries.item_counts(c, since))
 
     async def stored_items(self, since: datetime) -> list[StoredItem]:
         return await self._one(lambda c: queries.stored_items(c, since))

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TypeVar
@@ -216,6 +216,12 @@ class SqliteStore:
         return await self._run(
             lambda c: queries.recent_alerts(c, since, watchlist, entity, limit, offset)
         )
+
+    async def alert(self, alert_id: str) -> AlertRecord | None:
+        return await self._run(lambda c: queries.alert_record(c, alert_id))
+
+    async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
+        return await self._run(lambda c: queries.item_counts(c, since))
 
     async def stored_items(self, since: datetime) -> list[StoredItem]:
         return await self._run(lambda c: queries.stored_items(c, since))

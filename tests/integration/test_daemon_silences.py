@@ -11,12 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import LOCAL_FETCH
 from tests.integration.test_daemon import (  # noqa: F401 - fixtures
     SECRET,
     Daemon,
     daemon_factory,
-    feeds,
-    receiver,
     wait_for,
 )
 from tests.notify.servers import Receiver
@@ -44,14 +43,15 @@ def alerts(daemon: Daemon) -> list[dict[str, Any]]:
 
 
 def test_a_silence_over_the_api_mutes_then_expires(
-    feeds: FeedServer,  # noqa: F811
-    receiver: Receiver,  # noqa: F811
+    feeds: FeedServer,
+    receiver: Receiver,
     daemon_factory: Callable[[dict[str, Any]], Daemon],  # noqa: F811
 ) -> None:
     feeds.add_feed("wire")
     config = {
         "feeds": [{"url": feeds.url("wire"), "name": "wire", "interval": 1}],
         "notifiers": [{"name": "hook", "type": "webhook", "url": receiver.url, "secret": SECRET}],
+        "fetch": LOCAL_FETCH,
         "daemon": {"grace": 5},
     }
     daemon = daemon_factory(config).start()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -211,3 +212,47 @@ def test_the_desk_in_a_browser(
 
     assert [] == dialogs, "a feed string ran as script"
     assert [] == [e for e in errors if "Content Security Policy" in e]
+
+
+def alert_titled(daemon: Daemon, title: str) -> dict[str, Any] | None:
+    """The stored alert whose title starts with `title`, read over the API with the token."""
+    rows = httpx.get(
+        daemon.url + "/api/alerts?since=1h&limit=200",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=5,
+    ).json()["alerts"]
+    return next((a for a in rows if a["title"].startswith(title)), None)
+
+
+def test_a_silence_from_a_chip_mutes_the_next_alert_until_it_is_expired(
+    browser: Browser, daemon: Daemon, feeds: FeedServer
+) -> None:
+    """'mute 6 h' on a story's entity chip adds a silence over /api/silences: the next alert
+    on that place is stored muted. Expired from the silences page, the one after is not."""
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    daemon.wait_polled(TOKEN)
+    page.goto(daemon.url + "/login?next=/")
+    page.fill("#token", TOKEN)
+    page.click("button[type=submit]")
+    expect(page.locator("#live-state")).to_have_text("live", timeout=15_000)
+    feeds.publish("wire", SampleItem("s1", "Rebels enter Hama", "Fighters reached Hama.", ""))
+    card = story(page, "Rebels enter Hama")
+    expect(card).to_be_visible(timeout=20_000)
+    mute = card.locator("button.mute[data-entity=hama]")
+    mute.click()
+    expect(mute).to_have_text("muted 6 h")
+
+    feeds.publish("wire", SampleItem("s2", "Air strike on Hama market kills 12", "", ""))
+    wait_for(lambda: alert_titled(daemon, "Air strike on Hama"), "the alert while muted")
+    muted = alert_titled(daemon, "Air strike on Hama")
+    assert muted is not None and muted["muted"], muted
+
+    page.goto(daemon.url + "/silences")
+    expire = page.locator("#silences button.expire")
+    expect(expire).to_have_count(1)
+    expire.click()
+    expect(page.locator("#silences button.expire")).to_have_count(0)
+    feeds.publish("wire", SampleItem("s3", "Aid convoy reaches Hama", "", ""))
+    wait_for(lambda: alert_titled(daemon, "Aid convoy reaches Hama"), "the alert after expiry")
+    after = alert_titled(daemon, "Aid convoy reaches Hama")
+    assert after is not None and not after["muted"], after

@@ -166,7 +166,8 @@ class Event:
     entities: frozenset[str] = frozenset()
     actions: frozenset[str] = frozenset()
     action: str | None = None
-    """The family of the action the item reports first (see `primary_action`)."""
+    """The family of the first action the title names, else the summary; None when neither
+    names one."""
     terms: frozenset[str] = frozenset()
     figures: frozenset[str] = frozenset()
 
@@ -186,11 +187,6 @@ def event_of(text: str, entities: Iterable[str] = (), named: Iterable[str] = ())
         terms=_terms(folded) - skip,
         figures=_figures(folded),
     )
-
-
-def primary_action(event: Event) -> str | None:
-    """The family of action an event reports, or None when its text names none."""
-    return event.action
 
 
 def compatible(a: str | None, b: str | None) -> bool:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wirewatch.events import Event, compatible, event_of, figures_conflict, primary_action
+from wirewatch.events import Event, compatible, event_of, figures_conflict
 from wirewatch.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
@@ -316,7 +316,7 @@ class StoryIndex:
         entities = tuple(sorted(a.entities & b.entities))
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
-        pa, pb = primary_action(a), primary_action(b)
+        pa, pb = a.action, b.action
         veto = _veto(gap, self.window, pa, pb, a, b)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from wirewatch.classify import Matcher
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import parse_watchlist
 from wirewatch.model import FeedItem
-from wirewatch.watchlist import parse_watchlist
 
 SYLLABLES = (
     "ba da ka la ma na ra sa ta za bi di ki li mi ni ri si ti zi bu du ku lu mu nu ru su".split()

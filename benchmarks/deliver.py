@@ -31,7 +31,7 @@ import httpx
 import structlog
 
 from wirewatch.app import webhook_transport
-from wirewatch.dispatch import DeliveryPolicy, Dispatcher
+from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings

@@ -35,7 +35,7 @@ import structlog
 
 from deliver import Receipts, batch_of
 from wirewatch.app import webhook_transport
-from wirewatch.dispatch import DeliveryPolicy, Dispatcher
+from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.storage import DeliveryState

@@ -22,7 +22,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from wirewatch.errors import ParseError
-from wirewatch.parse import ParsedFeed, parse_feed
+from wirewatch.ingest.parse import ParsedFeed, parse_feed
 
 ITEMS = 100
 CORPUS = Path(

@@ -32,7 +32,7 @@ from wirewatch.app import (  # noqa: E402
     story_index,
 )
 from wirewatch.demo import FeedServer, SampleItem  # noqa: E402
-from wirewatch.fetch import Fetcher  # noqa: E402
+from wirewatch.ingest.fetch import Fetcher  # noqa: E402
 from wirewatch.pipeline import Pipeline  # noqa: E402
 
 WORDS = (

@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from wirewatch._yaml import load
+from wirewatch.config.yamlfile import load
 from wirewatch.gazetteer import open_gazetteer
+from wirewatch.match.watchlist import Watchlist, load_watchlist, parse_watchlist
 from wirewatch.suggest import suggest_watchlist
 from wirewatch.suggest.score import score
-from wirewatch.watchlist import Watchlist, load_watchlist, parse_watchlist
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("WIREWATCH_SHARED", ROOT.parent / "shared"))

@@ -40,7 +40,7 @@ def eval_dir() -> Path:
 def gazetteer(_private_cache: None) -> Iterator[Gazetteer]:
     """The real gazetteer, its index built once per session in the session's cache folder
     (about half a minute), where the CLI tests' subprocesses find it too."""
-    from wirewatch.cachedir import cache_dir
+    from wirewatch.config.cachedir import cache_dir
     from wirewatch.gazetteer import open_gazetteer
 
     found = open_gazetteer(cache_dir())

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wirewatch.backoff import DEFAULT_CAP, Backoff, next_delay, parse_retry_after
+from wirewatch.ingest.backoff import DEFAULT_CAP, Backoff, next_delay, parse_retry_after
 
 NOW = datetime(2024, 12, 8, 6, 0, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO
-from wirewatch._charset import repair_utf8
-from wirewatch.classify import Matcher
-from wirewatch.parse import parse_feed
-from wirewatch.watchlist import load_watchlist
+from wirewatch.ingest._charset import repair_utf8
+from wirewatch.ingest.parse import parse_feed
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist
 
 ARABIC = "قوات المعارضة تدخل حماة"
 

@@ -7,10 +7,10 @@ import pickle
 
 import pytest
 
-from wirewatch.classify import Matcher
+from wirewatch.ingest.plaintext import to_text
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import parse_watchlist
 from wirewatch.model import FeedItem
-from wirewatch.plaintext import to_text
-from wirewatch.watchlist import parse_watchlist
 
 WATCHLIST = {
     "name": "test",

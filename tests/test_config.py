@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from wirewatch.config import load_config, sqlite_path
+from wirewatch.config.settings import load_config, sqlite_path
 from wirewatch.errors import ConfigError
 
 
@@ -202,7 +202,7 @@ def test_check_config_names_a_bad_watchlist(tmp_path: Path) -> None:
 def test_retry_policy_defaults_and_older_spellings(tmp_path: Path) -> None:
     """`retry` sets the probe cap and age limit; without it the defaults hold (60 s, 1 day, no
     attempt limit) and the older top-level `max_age`/`max_attempts` still apply."""
-    from wirewatch.config import NotifierConfig
+    from wirewatch.config.settings import NotifierConfig
 
     plain = NotifierConfig(name="a", type="console")
     assert (60.0, 86400.0, None) == (

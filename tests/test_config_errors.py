@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import REPO
 from wirewatch.cli import main
-from wirewatch.config import load_config
+from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from wirewatch.errors import ParseError
-from wirewatch.parse import ParsedFeed, parse_feed
-from wirewatch.plaintext import to_text
+from wirewatch.ingest.parse import ParsedFeed, parse_feed
+from wirewatch.ingest.plaintext import to_text
 
 CORPUS = Path(
     os.environ.get("WIREWATCH_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")

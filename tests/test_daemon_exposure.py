@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from tests.conftest import REPO
 from tests.sites import Site, feed
 from wirewatch import app
-from wirewatch.config import HttpConfig
+from wirewatch.config.settings import HttpConfig
 from wirewatch.daemon import Daemon, warn_if_exposed
 from wirewatch.demo import FeedServer, SampleItem
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.storage.storecase import T0, alerting, batch, item, verdict
-from wirewatch.destinations import read_destinations
+from wirewatch.delivery.destinations import read_destinations
 from wirewatch.storage import NotifierHealth
 from wirewatch.storage.sqlite import SqliteStore
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from tests.notify.scenarios import FixedClock
 from tests.storage.storecase import T0
 from tests.test_dispatch import HOOK, NO_DIGEST, clock, dispatcher, queue, rows, store
-from wirewatch.dispatch import DeliveryPolicy
+from wirewatch.delivery.dispatch import DeliveryPolicy
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.storage import DeliveryState, Store
@@ -188,7 +188,7 @@ async def test_another_instance_sees_the_destination_failing(
 async def test_a_scheduled_notifier_probes_with_its_digest(store: Store, clock: FixedClock) -> None:
     """A scheduled notifier that is failing is probed with the slot's digest, never with one
     of its alerts alone."""
-    from wirewatch._digest import Every
+    from wirewatch.delivery._digest import Every
 
     await queue(store, 2)
     policy = DeliveryPolicy(schedule=Every(timedelta(minutes=30)), max_backoff=30)
@@ -208,7 +208,7 @@ async def test_a_failing_scheduled_notifier_keeps_fresh_rows_for_their_slot(
 ) -> None:
     """Rows queued while a scheduled notifier fails are not sent alone as a probe before
     their slot: they wait for it, then go out as its digest."""
-    from wirewatch._digest import Every
+    from wirewatch.delivery._digest import Every
     from wirewatch.storage import NotifierHealth
 
     probe_at = T0 + timedelta(seconds=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wirewatch.events import actions_in, compatible, event_of, figures_conflict
+from wirewatch.stories.events import actions_in, compatible, event_of, figures_conflict
 
 
 @pytest.mark.parametrize(

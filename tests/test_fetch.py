@@ -20,7 +20,7 @@ import pytest
 import respx
 
 from wirewatch import USER_AGENT
-from wirewatch.fetch import MIB, Fetcher, FetchPolicy
+from wirewatch.ingest.fetch import MIB, Fetcher, FetchPolicy
 from wirewatch.model import FetchStatus
 
 FEED = "https://news.example/feed.xml"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wirewatch.gate import IngestGate
+from wirewatch.ingest.gate import IngestGate
 
 T0 = datetime(2024, 12, 7, tzinfo=UTC)
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.classify import Matcher
-from wirewatch.grouping import decide_stories, member_of
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist
 from wirewatch.model import FeedItem
 from wirewatch.storage import Verdict
-from wirewatch.stories import StoryIndex
-from wirewatch.watchlist import load_watchlist
+from wirewatch.stories.grouping import decide_stories, member_of
+from wirewatch.stories.index import StoryIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 DESK = ROOT / "tests" / "fixtures" / "stories" / "desk.jsonl"

@@ -13,13 +13,13 @@ from tests.conftest import REPO
 from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import Web
 from wirewatch.app import load_everything
+from wirewatch.delivery.inhibit import InhibitConfig, OpenAlert, inhibited_by, rules
+from wirewatch.delivery.matchers import Labels
 from wirewatch.demo import SampleItem
-from wirewatch.fetch import Fetcher
-from wirewatch.inhibit import InhibitConfig, OpenAlert, inhibited_by, rules
-from wirewatch.matchers import Labels
+from wirewatch.ingest.fetch import Fetcher
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories import StoryIndex
+from wirewatch.stories.index import StoryIndex
 
 T0 = datetime(2024, 12, 7, 12, 0, tzinfo=UTC)
 RULE = rules(

@@ -11,9 +11,9 @@ import pytest
 
 from tests.notify.scenarios import FixedClock
 from tests.test_dispatch import HOOK, dispatcher, queue, rows
-from wirewatch._digest import digest_id
-from wirewatch.dispatch import DeliveryPolicy
-from wirewatch.intervals import QuietHours, parse_quiet
+from wirewatch.delivery._digest import digest_id
+from wirewatch.delivery.dispatch import DeliveryPolicy
+from wirewatch.delivery.intervals import QuietHours, parse_quiet
 from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.storage import Store
 from wirewatch.storage.sqlite import SqliteStore

@@ -15,15 +15,15 @@ import pytest
 
 from tests.conftest import REPO
 from tests.notify.scenarios import make_alert, make_message
-from wirewatch.classify import Matcher
-from wirewatch.config import load_config
+from wirewatch.config.limits import DEFAULT, Limits, clip_item
+from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
-from wirewatch.limits import DEFAULT, Limits, clip_item
+from wirewatch.ingest.parse import parse_feed
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist
 from wirewatch.model import FeedItem, Match, Source
 from wirewatch.notify import payload
 from wirewatch.notify.webhook import encode
-from wirewatch.parse import parse_feed
-from wirewatch.watchlist import load_watchlist
 
 SYRIA = REPO / "config/watchlists/syria.yaml"
 

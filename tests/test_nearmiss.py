@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from wirewatch.classify import Matcher
 from wirewatch.commands.classify import unknown_fields
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import Watchlist
 from wirewatch.model import FeedItem
-from wirewatch.watchlist import Watchlist
 
 WATCHLIST = Watchlist.model_validate(
     {

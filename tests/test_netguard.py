@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.config import load_config
+from wirewatch.config.settings import load_config
 from wirewatch.errors import AddressRefused, ConfigError
-from wirewatch.netguard import NetworkGuard, parse_network, refusal
+from wirewatch.ingest.netguard import NetworkGuard, parse_network, refusal
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from wirewatch.commands.inputs import sniff
 from wirewatch.errors import ParseError
-from wirewatch.inputs import sniff
+from wirewatch.ingest.parse import ParsedFeed, parse_feed
+from wirewatch.ingest.plaintext import to_text
 from wirewatch.model import FeedItem
-from wirewatch.parse import ParsedFeed, parse_feed
-from wirewatch.plaintext import to_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 FEED_URL = "https://example.org/feeds/main.xml"

@@ -18,13 +18,13 @@ import pytest
 from tests.conftest import REPO
 from tests.notify.scenarios import FixedClock
 from wirewatch.app import Loaded, load_everything
-from wirewatch.config import FeedConfig
+from wirewatch.config.settings import FeedConfig
 from wirewatch.demo import SampleItem, render_rss
-from wirewatch.fetch import Fetcher
+from wirewatch.ingest.fetch import Fetcher
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage import FeedStatus
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories import StoryIndex
+from wirewatch.stories.index import StoryIndex
 
 Responder = Callable[[httpx.Request], httpx.Response]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wirewatch.parse import parse_feed
-from wirewatch.plaintext import to_text
+from wirewatch.ingest.parse import parse_feed
+from wirewatch.ingest.plaintext import to_text
 
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
 C1 = [chr(c) for c in range(0x80, 0xA0) if c != 0x85]
@@ -51,7 +51,7 @@ def test_a_json_feed_title_loses_its_c1_controls() -> None:
 
 def test_only_the_first_mebi_characters_are_read() -> None:
     """A 10 MB value costs no more than its first 1 Mi characters (the rest is never kept)."""
-    from wirewatch.plaintext import MAX_SOURCE
+    from wirewatch.ingest.plaintext import MAX_SOURCE
 
     text = to_text("<p>Homs </p>" * 1_000_000)
     assert text.startswith("Homs Homs") and len(text) <= MAX_SOURCE

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from wirewatch.app import load_everything
-from wirewatch.config import load_config
+from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
-from wirewatch.watchlist import load_watchlist
+from wirewatch.match.watchlist import load_watchlist
 
 
 def located(load: object, path: Path) -> list[str]:

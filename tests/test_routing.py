@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from wirewatch import matchers as m
 from wirewatch.app import load_everything
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery.matchers import Labels
+from wirewatch.delivery.routing import RouteConfig, Router, legacy_tree
 from wirewatch.errors import ConfigError
-from wirewatch.matchers import Labels
-from wirewatch.routing import RouteConfig, Router, legacy_tree
 
 HOMS = Labels(
     watchlist="syria",
@@ -240,11 +240,11 @@ async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path
     from tests.notify.scenarios import FixedClock
     from tests.test_pipeline import Web
     from wirewatch.demo import SampleItem
-    from wirewatch.fetch import Fetcher
+    from wirewatch.ingest.fetch import Fetcher
     from wirewatch.observability.metrics import Metrics
     from wirewatch.pipeline import Pipeline
     from wirewatch.storage.sqlite import SqliteStore
-    from wirewatch.stories import StoryIndex
+    from wirewatch.stories.index import StoryIndex
 
     (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"
@@ -284,10 +284,10 @@ async def test_routes_match_the_action_kind_story_grouping_finds(tmp_path: Path)
     from tests.notify.scenarios import FixedClock
     from tests.test_pipeline import Web
     from wirewatch.demo import SampleItem
-    from wirewatch.fetch import Fetcher
+    from wirewatch.ingest.fetch import Fetcher
     from wirewatch.pipeline import Pipeline
     from wirewatch.storage.sqlite import SqliteStore
-    from wirewatch.stories import StoryIndex
+    from wirewatch.stories.index import StoryIndex
 
     (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from structlog.testing import capture_logs
 
-from wirewatch.scheduling import FeedScheduler, JobSpec, misfire_grace, stagger
+from wirewatch.ingest.scheduling import FeedScheduler, JobSpec, misfire_grace, stagger
 
 FAR = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 """A clock this far ahead plans runs a day away: run times can be read, nothing runs."""

@@ -11,15 +11,15 @@ import pytest
 
 from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import ALEPPO, Web, feed, loaded, web  # noqa: F401 - fixtures
-from wirewatch import matchers as m
 from wirewatch.app import Loaded
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery.matchers import Labels
+from wirewatch.delivery.silences import Silence, matchers_from_json, muting, new_silence
 from wirewatch.demo import SampleItem
-from wirewatch.fetch import Fetcher
-from wirewatch.matchers import Labels
+from wirewatch.ingest.fetch import Fetcher
 from wirewatch.pipeline import Pipeline
-from wirewatch.silences import Silence, matchers_from_json, muting, new_silence
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories import StoryIndex
+from wirewatch.stories.index import StoryIndex
 
 T0 = datetime(2024, 12, 7, 12, 0, tzinfo=UTC)
 HOMS = Labels("syria", ("homs",), ("place",), "high", ("city",), ("BBC",))
@@ -147,7 +147,7 @@ class CountingStore:
 
 
 async def test_the_silence_cache_reads_at_most_once_a_second_unless_told() -> None:
-    from wirewatch.muting import SilenceCache
+    from wirewatch.delivery.muting import SilenceCache
 
     store, cache = CountingStore(), SilenceCache(ttl=1.0)
     for offset in (0.0, 0.5, 0.99):

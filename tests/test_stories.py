@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.plaintext import to_text
-from wirewatch.stories import Member, StoryIndex, item_text, jaccard, shingles
+from wirewatch.ingest.plaintext import to_text
+from wirewatch.stories.index import Member, StoryIndex, item_text, jaccard, shingles
 
 T0 = datetime(2024, 12, 1, 8, tzinfo=UTC)
 STEP = timedelta(minutes=5)

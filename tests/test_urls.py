@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wirewatch.urls import canonical_url, is_tracking_param
+from wirewatch.ingest.urls import canonical_url, is_tracking_param
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import REPO
 from wirewatch.errors import WatchlistError
-from wirewatch.watchlist import load_watchlist
+from wirewatch.match.watchlist import load_watchlist
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -93,8 +93,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_display_name_is_the_label_else_the_first_name() -> None:
     """An entity is shown by its `label`, or by its first name when it has none."""
+    from wirewatch.match.watchlist import Entity, Watchlist, entity_labels
     from wirewatch.model import Classification, Match
-    from wirewatch.watchlist import Entity, Watchlist, entity_labels
 
     russia = Entity(id="russia", kind="actor", names=("Moscow", "Russia"), label="Russia")
     homs = Entity(id="homs", kind="place", names=("Homs", "Hims"))

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.integration.processes import alive, wait_gone
-from wirewatch.workers import parse_pool
+from wirewatch.ingest.workers import parse_pool
 
 # A parent that starts a worker the way the daemon does, prints the worker's pid, then dies
 # with SIGKILL before it could stop anything.
 PARENT = textwrap.dedent(
     """
     import os, signal, sys
-    from wirewatch.workers import parse_pool
+    from wirewatch.ingest.workers import parse_pool
 
     if __name__ == "__main__":
         pool = parse_pool(1)
@@ -46,7 +46,7 @@ def test_a_worker_exits_when_its_parent_is_killed() -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux only")
 def test_die_with_parent_asks_linux_for_a_death_signal() -> None:
     """On Linux the kernel is asked to SIGKILL the worker when its parent dies."""
-    code = "from wirewatch.workers import die_with_parent; print(die_with_parent())"
+    code = "from wirewatch.ingest.workers import die_with_parent; print(die_with_parent())"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
@@ -57,7 +57,7 @@ def test_die_with_parent_asks_linux_for_a_death_signal() -> None:
 WATCHED = textwrap.dedent(
     """
     import os, signal
-    from wirewatch.workers import watch_parent
+    from wirewatch.ingest.workers import watch_parent
 
     parent = os.getpid()
     child = os.fork()

@@ -1,4 +1,4 @@
-"""`wirewatch._yaml.load` gives exactly what `yaml.safe_load` gives, only faster."""
+"""`wirewatch.config.yamlfile.load` gives exactly what `yaml.safe_load` gives, only faster."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from wirewatch._yaml import load
+from wirewatch.config.yamlfile import load
 
 DOCUMENTS = [
     "name: syria\nentities:\n  - {id: hama, kind: place, names: [Hama, 'Hamah', \"حماة\"]}\n",

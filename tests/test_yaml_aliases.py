@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wirewatch._yaml import load
-from wirewatch.config import _expand
+from wirewatch.config.settings import _expand
+from wirewatch.config.yamlfile import load
 
 
 def laughs(levels: int = 9, width: int = 9, head: str = "") -> str:

@@ -13,23 +13,23 @@ from typing import TYPE_CHECKING, TypeAlias
 import httpx
 
 from wirewatch import USER_AGENT
-from wirewatch import matchers as m
-from wirewatch._policy import DeliveryPolicy
-from wirewatch.classify import Matcher
-from wirewatch.config import Config, NotifierConfig, load_config, sqlite_path
+from wirewatch.config.settings import Config, NotifierConfig, load_config, sqlite_path
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery._policy import DeliveryPolicy
+from wirewatch.delivery.inhibit import Rule
+from wirewatch.delivery.inhibit import rules as inhibit_rules
+from wirewatch.delivery.routing import Known, Router, matcher_problems
+from wirewatch.delivery.routing import problems as routing_problems
 from wirewatch.errors import ConfigError, StoreError
-from wirewatch.fetch import FetchPolicy
-from wirewatch.inhibit import Rule
-from wirewatch.inhibit import rules as inhibit_rules
-from wirewatch.netguard import IPNetwork
+from wirewatch.ingest.fetch import FetchPolicy
+from wirewatch.ingest.netguard import IPNetwork
+from wirewatch.ingest.workers import parse_pool
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
-from wirewatch.routing import Known, Router, matcher_problems
-from wirewatch.routing import problems as routing_problems
-from wirewatch.stories import StoryIndex
-from wirewatch.watchlist import load_watchlist
-from wirewatch.workers import parse_pool
+from wirewatch.stories.index import StoryIndex
 
 if TYPE_CHECKING:
     from wirewatch.notify.apprise import AppriseSettings
@@ -102,7 +102,7 @@ def _located(
     config: Config, problems: list[str], elsewhere: list[str], own: list[str]
 ) -> ConfigError:
     """Every problem with its place: the watchlists' in their files, the rest in the config."""
-    from wirewatch._positions import locate
+    from wirewatch.config.positions import locate
 
     try:
         text = config.source.read_text(encoding="utf-8")
@@ -248,7 +248,7 @@ def build_notifiers(
     loaded: Loaded, *, client: httpx.AsyncClient
 ) -> tuple[dict[str, Notifier], dict[str, DeliveryPolicy]]:
     """The configured notifiers (a console one when there are none) and their policies."""
-    from wirewatch._digest import parse_schedule
+    from wirewatch.delivery._digest import parse_schedule
     from wirewatch.notify.console import ConsoleNotifier
     from wirewatch.notify.registry import build_notifier
 

@@ -28,24 +28,24 @@ import httpx
 import structlog
 
 from wirewatch import app, reloading
-from wirewatch._store_health import WriteHealth
 from wirewatch.app import Loaded
-from wirewatch.config import FeedConfig, HttpConfig
-from wirewatch.destinations import Destination, read_destinations
-from wirewatch.dispatch import Dispatcher
+from wirewatch.config.settings import FeedConfig, HttpConfig
+from wirewatch.delivery.destinations import Destination, read_destinations
+from wirewatch.delivery.dispatch import Dispatcher
+from wirewatch.delivery.matchers import Matcher
+from wirewatch.delivery.routing import matcher_problems
 from wirewatch.errors import ConfigError, StoreError, UserError
-from wirewatch.fetch import Fetcher
 from wirewatch.geojson import PlaceIndex, alert_places, place_index
-from wirewatch.matchers import Matcher
-from wirewatch.netguard import IPNetwork
+from wirewatch.ingest.fetch import Fetcher
+from wirewatch.ingest.netguard import IPNetwork
+from wirewatch.ingest.polling import FeedPoller
+from wirewatch.ingest.scheduling import FeedScheduler, JobSpec
 from wirewatch.observability.http import AlertQuery, Check, HttpServer
 from wirewatch.observability.logging import default_redactor, redact_log_url
 from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.silences_api import SilencesApi
+from wirewatch.observability.store_health import WriteHealth
 from wirewatch.pipeline import Pipeline
-from wirewatch.polling import FeedPoller
-from wirewatch.routing import matcher_problems
-from wirewatch.scheduling import FeedScheduler, JobSpec
 from wirewatch.stops import Stops
 from wirewatch.storage import Store, is_silent
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wirewatch.classify import Matcher
+    from wirewatch.match.classifier import Matcher
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,16 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from wirewatch.app import Loaded
-from wirewatch.backoff import next_delay
-from wirewatch.config import FeedConfig
+from wirewatch.config.settings import FeedConfig
+from wirewatch.delivery.muting import Muter, SilenceCache, item_action, prepare
+from wirewatch.delivery.routing import labels_of
 from wirewatch.errors import ParseError
-from wirewatch.fetch import Fetcher
-from wirewatch.gate import IngestGate
-from wirewatch.grouping import decide_stories, stored_member
+from wirewatch.ingest.backoff import next_delay
+from wirewatch.ingest.fetch import Fetcher
+from wirewatch.ingest.gate import IngestGate
+from wirewatch.ingest.parse import ParsedFeed, parse_feed
+from wirewatch.match.watchlist import entity_labels
 from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
-from wirewatch.muting import Muter, SilenceCache, item_action, prepare
-from wirewatch.parse import ParsedFeed, parse_feed
-from wirewatch.routing import labels_of
 from wirewatch.storage import (
     BatchItem,
     FeedState,
@@ -43,8 +43,8 @@ from wirewatch.storage import (
     StoryDecision,
     Verdict,
 )
-from wirewatch.stories import StoryIndex
-from wirewatch.watchlist import entity_labels
+from wirewatch.stories.grouping import decide_stories, stored_member
+from wirewatch.stories.index import StoryIndex
 
 log = structlog.get_logger("wirewatch.pipeline")
 

@@ -74,7 +74,7 @@ def test_invalid_watchlist_exits_2_with_one_clear_line(tmp_path: Path) -> None:
 
 def test_feed_input_is_recognised_by_content(tmp_path: Path) -> None:
     """An RSS document is read as a feed; ids are guids, else links."""
-    pytest.importorskip("wirewatch.parse")
+    pytest.importorskip("wirewatch.ingest.parse")
     feed = tmp_path / "feed.xml"
     feed.write_text(
         """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
@@ -93,7 +93,7 @@ def test_feed_input_is_recognised_by_content(tmp_path: Path) -> None:
 
 
 def test_unparseable_feed_is_one_clear_line(tmp_path: Path) -> None:
-    pytest.importorskip("wirewatch.parse")
+    pytest.importorskip("wirewatch.ingest.parse")
     feed = tmp_path / "broken.xml"
     feed.write_text("<html><body>not a feed", encoding="utf-8")
     result = wirewatch("classify", "--watchlist", SYRIA, "--input", str(feed))

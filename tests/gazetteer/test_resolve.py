@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.classify import Matcher
 from wirewatch.errors import WatchlistError
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.gazetteer.resolve import resolve_places
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist, parse_watchlist
 from wirewatch.model import FeedItem
-from wirewatch.watchlist import load_watchlist, parse_watchlist
 
 GOVERNORATE = {
     "name": "homs",

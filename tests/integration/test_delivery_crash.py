@@ -23,7 +23,7 @@ from tests.conftest import REPO
 from tests.notify.scenarios import SECRET
 from tests.notify.servers import Receiver
 from tests.storage.storecase import T0, alerting, batch, item, verdict
-from wirewatch.dispatch import DeliveryPolicy, Dispatcher
+from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.base import Message
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.testing import RecordingNotifier
@@ -41,7 +41,7 @@ DOOMED = """
 import asyncio, random, sys
 from datetime import UTC, datetime
 import httpx
-from wirewatch.dispatch import DeliveryPolicy, Dispatcher
+from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.storage.sqlite import SqliteStore

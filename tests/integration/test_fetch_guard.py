@@ -20,9 +20,9 @@ import pytest
 
 from tests.conftest import REPO
 from tests.sites import RSS_HAMA, Site, closed_port, feed, redirect
-from wirewatch.fetch import Fetcher, FetchPolicy
+from wirewatch.ingest.fetch import Fetcher, FetchPolicy
+from wirewatch.ingest.netguard import IPNetwork
 from wirewatch.model import FetchResult, FetchStatus
-from wirewatch.netguard import IPNetwork
 
 pytestmark = pytest.mark.integration
 LOOPBACK = (ip_network("127.0.0.0/8"),)

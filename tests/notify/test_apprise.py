@@ -13,7 +13,7 @@ import pytest
 from tests.notify.scenarios import FixedClock, hostile_alert, make_message
 from tests.notify.servers import Receiver, free_port
 from tests.storage.storecase import T0, alerting, batch, item, verdict
-from wirewatch.dispatch import DeliveryPolicy, Dispatcher
+from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.apprise import AppriseNotifier, AppriseSettings
 from wirewatch.storage import DeliveryState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import REGISTRY
 
 from wirewatch import __version__
-from wirewatch.destinations import Destination
+from wirewatch.delivery.destinations import Destination
 from wirewatch.observability.metrics import Metrics
 
 NAMES = [

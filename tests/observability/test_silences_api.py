@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wirewatch.matchers import Matcher
+from wirewatch.delivery.matchers import Matcher
 from wirewatch.observability.http import HttpServer
 from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.silences_api import SilencesApi

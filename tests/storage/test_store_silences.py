@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.storage.conftest import MakeStore
-from wirewatch import matchers as m
-from wirewatch.silences import Silence, new_silence
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery.silences import Silence, new_silence
 from wirewatch.storage import Store
 
 T0 = datetime(2024, 12, 7, 12, 0, tzinfo=UTC)

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO, SHARED
-from wirewatch._yaml import load
+from wirewatch.config.yamlfile import load
 from wirewatch.gazetteer import Gazetteer
+from wirewatch.match.watchlist import Watchlist, load_watchlist, parse_watchlist
 from wirewatch.suggest import suggest_watchlist
 from wirewatch.suggest.score import score
-from wirewatch.watchlist import Watchlist, load_watchlist, parse_watchlist
 
 FIXTURES = REPO / "tests" / "fixtures" / "suggest"
 

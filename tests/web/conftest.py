@@ -14,14 +14,14 @@ import pytest
 
 from tests.conftest import REPO
 from wirewatch import web
-from wirewatch.classify import Matcher
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist
 from wirewatch.model import FeedItem
 from wirewatch.observability.http import AlertQuery, HttpServer
 from wirewatch.observability.metrics import Metrics
 from wirewatch.storage import BatchItem, FeedState, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories import new_story_id
-from wirewatch.watchlist import load_watchlist
+from wirewatch.stories.index import new_story_id
 
 NOW = datetime(2024, 12, 8, 6, 0, tzinfo=UTC)
 WIRE = "https://wire.example/rss"

@@ -23,10 +23,11 @@ import tempfile
 from importlib.resources import files
 from pathlib import Path
 
-from wirewatch import __version__, _json
-from wirewatch.cachedir import cache_dir
-from wirewatch.classify import Matcher
-from wirewatch.watchlist import load_watchlist
+from wirewatch import __version__
+from wirewatch import fastjson as _json
+from wirewatch.config.cachedir import cache_dir
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.watchlist import load_watchlist
 
 FORMAT = "wirewatch-matcher/2"
 
@@ -52,9 +53,9 @@ def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
 # What a compiled matcher depends on besides the watchlist: the code that compiles it (so a
 # development checkout never loads a matcher saved by older code) and the common words.
 _DEPENDS_ON = (
-    "classify.py",
-    "fold.py",
-    "watchlist.py",
+    "match/classifier.py",
+    "match/fold.py",
+    "match/watchlist.py",
     "data/common_words.txt",
     "gazetteer/resolve.py",  # gazetteer-backed places are expanded when a watchlist loads
     "gazetteer/names.py",

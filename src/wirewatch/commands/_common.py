@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from wirewatch.config.since import SinceError, parse_since
 from wirewatch.errors import UserError
-from wirewatch.since import SinceError, parse_since
 
 if TYPE_CHECKING:
     from wirewatch.app import Loaded
@@ -30,7 +30,7 @@ async def opened_store(loaded: Loaded) -> AsyncIterator[Store]:
     not exist is refused rather than created: these commands read what a daemon stored, and
     an empty new database would only say "nothing" about a wrong `data_dir`."""
     from wirewatch.app import open_store
-    from wirewatch.config import sqlite_path
+    from wirewatch.config.settings import sqlite_path
 
     config = loaded.config
     if not config.storage.is_postgres and not sqlite_path(config).exists():

@@ -18,7 +18,7 @@ import httpx
 
 from wirewatch import app
 from wirewatch.app import Loaded
-from wirewatch.dispatch import Dispatcher
+from wirewatch.delivery.dispatch import Dispatcher
 from wirewatch.storage import DeliveryRecord, DeliveryState, Store
 
 OPEN = (DeliveryState.PENDING, DeliveryState.FAILED)

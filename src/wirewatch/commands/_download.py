@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from wirewatch.errors import FetchError, InputError
-from wirewatch.fetch import Fetcher, FetchPolicy
+from wirewatch.ingest.fetch import Fetcher, FetchPolicy
 from wirewatch.model import FetchResult, FetchStatus
 from wirewatch.observability.logging import redact_log_url
 
@@ -28,7 +28,7 @@ def fetch_settings(config: str | None) -> FetchPolicy:
     if config is None:
         return FetchPolicy()
     from wirewatch.app import fetch_policy
-    from wirewatch.config import load_config
+    from wirewatch.config.settings import load_config
 
     return fetch_policy(load_config(config))
 

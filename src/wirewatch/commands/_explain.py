@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING
 from wirewatch.model import Classification, FeedItem, Match
 
 if TYPE_CHECKING:
-    from wirewatch._nearmiss import NearMiss
+    from wirewatch.match.nearmiss import NearMiss
 
 _BOLD, _RESET, _GREEN, _DIM = "\033[1;33m", "\033[0m", "\033[32m", "\033[2m"
 

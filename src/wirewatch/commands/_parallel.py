@@ -9,8 +9,8 @@ from __future__ import annotations
 import multiprocessing
 from typing import IO
 
-from wirewatch.classify import Matcher
 from wirewatch.commands.classify import jsonl_items, render, write_bytes
+from wirewatch.match.classifier import Matcher
 
 _matcher: Matcher | None = None
 _lines: list[bytes] = []

@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
     from wirewatch.app import load_everything
-    from wirewatch.classify import Matcher
-    from wirewatch.watchlist import load_watchlist
+    from wirewatch.match.classifier import Matcher
+    from wirewatch.match.watchlist import load_watchlist
 
     loaded = load_everything(config_path(args))
     candidate = Matcher(load_watchlist(args.watchlist))

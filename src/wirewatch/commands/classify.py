@@ -15,13 +15,13 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from wirewatch import _json
-from wirewatch.classify import Matcher
+from wirewatch import fastjson as _json
+from wirewatch.commands.inputs import InputKind, sniff
+from wirewatch.config.limits import clip_item
 from wirewatch.errors import InputError
-from wirewatch.inputs import InputKind, sniff
-from wirewatch.limits import clip_item
+from wirewatch.ingest.plaintext import to_text
+from wirewatch.match.classifier import Matcher
 from wirewatch.model import Classification, FeedItem
-from wirewatch.plaintext import to_text
 
 
 def add_parser(subparsers: Any) -> None:
@@ -207,7 +207,7 @@ def _items(data: bytes, kind: InputKind, source: str, problems: list[str]) -> It
 
 
 def _feed_items(data: bytes, source: str) -> Iterator[FeedItem]:
-    from wirewatch.parse import parse_feed
+    from wirewatch.ingest.parse import parse_feed
 
     url = source if "://" in source else ""  # keep relative guids as written
     # A feed that cannot be parsed raises ParseError: one line on stderr, exit code 1.

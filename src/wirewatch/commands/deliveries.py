@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from wirewatch.commands.check_config import add_config_argument, config_path
 
 if TYPE_CHECKING:
-    from wirewatch.config import Config
+    from wirewatch.config.settings import Config
     from wirewatch.storage import DeliveryRecord, Store
 
 STATES = ("pending", "held", "failed", "dead", "delivered", "all")
@@ -75,7 +75,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.config import load_config
+    from wirewatch.config.settings import load_config
     from wirewatch.errors import UserError
 
     bulk = args.dead or args.failed
@@ -150,7 +150,7 @@ async def _retry(store: Store, args: argparse.Namespace) -> int:
 
 async def _health(store: Store, config: Config, as_json: bool) -> int:
     from wirewatch.app import utc_now
-    from wirewatch.destinations import read_destinations
+    from wirewatch.delivery.destinations import read_destinations
 
     names = [n.name for n in config.notifiers] or ["console"]
     found = (await read_destinations(store, names, utc_now())).values()
@@ -189,7 +189,7 @@ async def _probe_now(store: Store, notifier: str | None, now: datetime) -> None:
 def _redactor(config: Config) -> Callable[[str], str]:
     """Masks every secret any configured notifier holds."""
     from wirewatch.app import notifier_settings
-    from wirewatch.config import NotifierConfig
+    from wirewatch.config.settings import NotifierConfig
     from wirewatch.notify.redact import Redactor, secrets_of
 
     secrets: list[str] = []

@@ -100,8 +100,8 @@ async def _poll_stored(loaded: Any) -> tuple[Any, list[Any]]:
 
     from wirewatch.app import fetch_policy, open_store, story_index, utc_now
     from wirewatch.commands._poll_report import Progress
-    from wirewatch.fetch import Fetcher
-    from wirewatch.gate import IngestGate
+    from wirewatch.ingest.fetch import Fetcher
+    from wirewatch.ingest.gate import IngestGate
     from wirewatch.pipeline import Pipeline
 
     feeds = [f for f in loaded.config.feeds if f.enabled]

@@ -23,8 +23,8 @@ from wirewatch.severity import SCALE
 
 if TYPE_CHECKING:
     from wirewatch.app import Loaded
-    from wirewatch.matchers import Labels
-    from wirewatch.routing import Route, Routed
+    from wirewatch.delivery.matchers import Labels
+    from wirewatch.delivery.routing import Route, Routed
 
 
 def add_parser(subparsers: Any) -> None:
@@ -95,7 +95,7 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 def _given_case(loaded: Loaded, args: argparse.Namespace) -> Labels:
-    from wirewatch.matchers import Labels
+    from wirewatch.delivery.matchers import Labels
     from wirewatch.severity import rank
 
     if not args.entity:
@@ -131,7 +131,7 @@ def _only_watchlist(loaded: Loaded) -> str:
 
 def _item_cases(loaded: Loaded, args: argparse.Namespace) -> Iterator[Labels]:
     from wirewatch.commands.classify import jsonl_items
-    from wirewatch.routing import labels_of
+    from wirewatch.delivery.routing import labels_of
 
     try:
         data = Path(args.item).read_bytes()

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 async def _main(loaded: Any, path: str, stops: Any, *, demo: bool, every: float) -> int:
     import asyncio
 
-    from wirewatch.config import FeedConfig
+    from wirewatch.config.settings import FeedConfig
     from wirewatch.daemon import Daemon
     from wirewatch.demo import DemoPublisher, FeedServer
 

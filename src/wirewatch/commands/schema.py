@@ -29,12 +29,12 @@ def schema(kind: str) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(text)
         return loaded
     if kind == "watchlist":
-        from wirewatch.watchlist import Watchlist
+        from wirewatch.match.watchlist import Watchlist
 
         found = Watchlist.model_json_schema()
         title = "wirewatch watchlist"
     else:
-        from wirewatch.config import Config
+        from wirewatch.config.settings import Config
 
         found = Config.model_json_schema()
         found["properties"].pop("source", None)  # set by the loader, never written

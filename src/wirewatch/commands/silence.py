@@ -62,7 +62,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _matchers(args: argparse.Namespace) -> list[Any]:
-    from wirewatch import matchers as m
+    from wirewatch.delivery import matchers as m
 
     found = [m.make(key, "=", v) for key in _EQUALITIES for v in getattr(args, key)]
     found += [m.make("action", "=", v) for v in args.action_kind]
@@ -70,9 +70,9 @@ def _matchers(args: argparse.Namespace) -> list[Any]:
 
 
 def _silence(args: argparse.Namespace, now: datetime, loaded: Any) -> Any:
-    from wirewatch.durations import duration
-    from wirewatch.routing import matcher_problems
-    from wirewatch.silences import new_silence
+    from wirewatch.config.durations import duration
+    from wirewatch.delivery.routing import matcher_problems
+    from wirewatch.delivery.silences import new_silence
 
     try:
         found = _matchers(args)
@@ -128,7 +128,7 @@ def run_list(args: argparse.Namespace) -> int:
     import asyncio
 
     from wirewatch.app import load_everything
-    from wirewatch.silences import to_json
+    from wirewatch.delivery.silences import to_json
 
     loaded = load_everything(config_path(args))
 

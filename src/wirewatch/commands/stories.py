@@ -102,7 +102,7 @@ async def _explain(loaded: Any, story_id: str, *, as_json: bool) -> str:
 
 def _members(loaded: Any, records: list[Any], story_id: str) -> list[dict[str, Any]]:
     """Each source of the story with how it joined, replaying the reports in seen order."""
-    from wirewatch.grouping import replay, stored_member
+    from wirewatch.stories.grouping import replay, stored_member
 
     index = replay(loaded, [])
     explained = []
@@ -123,7 +123,7 @@ def _members(loaded: Any, records: list[Any], story_id: str) -> list[dict[str, A
 
 def _near_misses(loaded: Any, records: list[Any], story_id: str) -> list[dict[str, Any]]:
     """The reports of other stories closest to this one, with why they stayed out."""
-    from wirewatch.grouping import replay, stored_member
+    from wirewatch.stories.grouping import replay, stored_member
 
     index = replay(loaded, records)
     threshold = index.threshold_score

@@ -44,7 +44,7 @@ def add_parser(subparsers: Any) -> None:
 def run_suggest(args: argparse.Namespace) -> int:
     import re
 
-    from wirewatch.cachedir import cache_dir
+    from wirewatch.config.cachedir import cache_dir
     from wirewatch.errors import InputError, UserError
     from wirewatch.gazetteer import open_gazetteer
     from wirewatch.suggest import suggest_watchlist

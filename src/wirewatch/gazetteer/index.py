@@ -24,7 +24,12 @@ _DATA_FILES = (
     ("pycountry", "databases/iso3166-1.json"),
     ("pycountry", "databases/iso3166-2.json"),
 )
-_DEPENDS_ON = ("gazetteer/_build.py", "gazetteer/_sources.py", "gazetteer/spelling.py", "fold.py")
+_DEPENDS_ON = (
+    "gazetteer/_build.py",
+    "gazetteer/_sources.py",
+    "gazetteer/spelling.py",
+    "match/fold.py",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
-from wirewatch.fold import fold_name
 from wirewatch.gazetteer._skeleton import arabic_skeletons, transliterates
 from wirewatch.gazetteer.spelling import plain_arabic, script
+from wirewatch.match.fold import fold_name
 
 if TYPE_CHECKING:
     from wirewatch.gazetteer.index import Gazetteer, Place

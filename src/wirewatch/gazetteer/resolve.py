@@ -16,12 +16,12 @@ analyst's own entity for that town wins), short names, and names that are common
 
 from __future__ import annotations
 
-from wirewatch.cachedir import cache_dir
+from wirewatch.config.cachedir import cache_dir
 from wirewatch.errors import WatchlistError
-from wirewatch.fold import fold_name
 from wirewatch.gazetteer.index import Gazetteer, Place, open_gazetteer
 from wirewatch.gazetteer.names import ascii_latin, pick_aliases, unambiguous
-from wirewatch.watchlist import Entity, Watchlist
+from wirewatch.match.fold import fold_name
+from wirewatch.match.watchlist import Entity, Watchlist
 
 _TOWN_ALIASES = {"latin": 4, "other": 2}
 
@@ -81,7 +81,7 @@ def admin_path(gazetteer: Gazetteer, place: Place) -> tuple[str, ...]:
 
 
 def _towns(gazetteer: Gazetteer, area: Place, taken: set[str]) -> list[str]:
-    from wirewatch.classify import COMMON_WORDS as common
+    from wirewatch.match.classifier import COMMON_WORDS as common
 
     names: list[str] = []
     for town in gazetteer.within(area):

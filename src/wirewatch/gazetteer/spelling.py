@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from wirewatch.fold import fold_name
+from wirewatch.match.fold import fold_name
 
 Script = Literal["latin", "arabic", "other"]
 _ARTICLE = re.compile(r"(?:(?<=\s)|^)(?:al|el|al|as|ash|az|ad|an|ar|at|es|esh|ez|ed|en|er|et)\s")

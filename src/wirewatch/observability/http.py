@@ -7,7 +7,7 @@
     GET /api/alerts    ?limit=50&offset=0&since=24h|<ISO time>&watchlist=..&entity=..
     GET /api/feeds     feed health
     GET /api/alerts.geojson  the same alerts (same parameters) at their places, as GeoJSON
-    GET /api/notifiers delivery health by destination (see wirewatch.destinations)
+    GET /api/notifiers delivery health by destination (see wirewatch.delivery.destinations)
     /api/silences      GET, POST and DELETE /api/silences/{id}: mounted by silences_api.py
 
 Bound to 127.0.0.1 by default. With a bearer token set, every path but /healthz needs
@@ -36,11 +36,11 @@ from aiohttp.typedefs import Handler
 from multidict import MultiMapping
 from yarl import URL
 
+from wirewatch.config.since import SinceError, parse_since
 from wirewatch.errors import StoreError
 from wirewatch.geojson import PlaceIndex, feature_collection
 from wirewatch.observability.logging import default_redactor
 from wirewatch.observability.metrics import Metrics
-from wirewatch.since import SinceError, parse_since
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_LIMIT = 50

@@ -48,7 +48,7 @@ from prometheus_client import (
 from wirewatch import __version__
 
 if TYPE_CHECKING:
-    from wirewatch.destinations import Destination
+    from wirewatch.delivery.destinations import Destination
 
 PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]

@@ -21,10 +21,10 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from wirewatch.durations import duration
-from wirewatch.matchers import Matcher
+from wirewatch.config.durations import duration
+from wirewatch.delivery.matchers import Matcher
+from wirewatch.delivery.silences import Silence, matchers_from_json, new_silence, to_json
 from wirewatch.observability.http import BadQuery
-from wirewatch.silences import Silence, matchers_from_json, new_silence, to_json
 
 _FIELDS = ("matchers", "duration", "ends_at", "comment", "author")
 MAX_BODY = 64 * 1024

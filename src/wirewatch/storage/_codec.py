@@ -12,8 +12,8 @@ import operator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from wirewatch import _json
-from wirewatch.limits import clip
+from wirewatch import fastjson as _json
+from wirewatch.config.limits import clip
 from wirewatch.model import Alert, FeedItem, Match, Source
 from wirewatch.storage.base import Event
 

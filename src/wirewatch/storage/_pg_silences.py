@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wirewatch.silences import Silence
+from wirewatch.delivery.silences import Silence
 from wirewatch.storage import _silence_rows as rows
 from wirewatch.storage._pg_db import NATIVE_TIMES, Conn
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wirewatch.silences import Silence, decode_matchers, encode_matchers
+from wirewatch.delivery.silences import Silence, decode_matchers, encode_matchers
 from wirewatch.storage._rows import Times
 
 COLUMNS = ("id", "matchers", "starts_at", "ends_at", "created_at", "comment", "author")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from wirewatch.silences import Silence
+from wirewatch.delivery.silences import Silence
 from wirewatch.storage import _silence_rows as rows
 from wirewatch.storage._sqlite_db import TEXT_TIMES, write
 

@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from wirewatch.delivery.silences import Silence
 from wirewatch.model import Alert, Classification, FeedItem
-from wirewatch.silences import Silence
 
 Event = Literal["alert.created", "alert.updated"]
 FaultHook = Callable[[str], None]

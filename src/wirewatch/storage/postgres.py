@@ -32,9 +32,9 @@ import psycopg
 from psycopg.errors import LockNotAvailable
 from psycopg_pool import AsyncConnectionPool
 
+from wirewatch.delivery.silences import Silence
 from wirewatch.errors import StoreError
 from wirewatch.model import FeedItem
-from wirewatch.silences import Silence
 from wirewatch.storage import _pg_db as db
 from wirewatch.storage import _pg_feeds as feeds
 from wirewatch.storage import _pg_ingest as ingesting

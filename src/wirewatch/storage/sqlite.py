@@ -20,9 +20,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TypeVar
 
+from wirewatch.delivery.silences import Silence
 from wirewatch.errors import StoreError
 from wirewatch.model import FeedItem
-from wirewatch.silences import Silence
 from wirewatch.storage import _sqlite_db as db
 from wirewatch.storage import _sqlite_feeds as feeds
 from wirewatch.storage import _sqlite_ingest as ingesting

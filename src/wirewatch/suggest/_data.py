@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from importlib.resources import files
 
-from wirewatch.fold import fold_name
+from wirewatch.match.fold import fold_name
 
 
 def _lines(name: str) -> list[list[str]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from wirewatch.fold import fold_name
 from wirewatch.gazetteer import Gazetteer, Place
+from wirewatch.match.fold import fold_name
 from wirewatch.suggest import _data
 from wirewatch.suggest.acronyms import pairs
 from wirewatch.suggest.model import Suggestion, slug

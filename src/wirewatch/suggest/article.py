@@ -1,6 +1,6 @@
 """An article's text from a file, stdin or a URL, whether plain text, an HTML page or a feed.
 
-URLs are fetched through `wirewatch.fetch.Fetcher`, so every limit and guard of feed fetching
+URLs are fetched through `wirewatch.ingest.fetch.Fetcher`, so every limit and guard of feed fetching
 (body cap, timeouts, redirects, address checks) applies. An HTML page is reduced to its title
 and the paragraphs of its `<article>` (else of its `<body>`); a feed gives its first item's
 title and text, or, when that is only a teaser, the page its link points to.
@@ -15,10 +15,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from wirewatch.errors import InputError
-from wirewatch.plaintext import to_text
+from wirewatch.ingest.plaintext import to_text
 
 if TYPE_CHECKING:
-    from wirewatch.fetch import FetchPolicy
+    from wirewatch.ingest.fetch import FetchPolicy
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -78,7 +78,7 @@ def html_text(page: str) -> str:
 
 def _feed_text(data: bytes, source: str) -> tuple[str, str]:
     """The first item's title and text, and its link."""
-    from wirewatch.parse import parse_feed
+    from wirewatch.ingest.parse import parse_feed
 
     items = parse_feed(data, feed_url=source if "://" in source else "", feed_name=source).items
     if not items:
@@ -89,7 +89,7 @@ def _feed_text(data: bytes, source: str) -> tuple[str, str]:
 
 
 async def _download(url: str, policy: FetchPolicy | None) -> bytes:
-    from wirewatch.fetch import Fetcher
+    from wirewatch.ingest.fetch import Fetcher
     from wirewatch.model import FetchStatus
 
     async with Fetcher(policy) as fetcher:

@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 from wirewatch.errors import InputError
-from wirewatch.fold import fold_name
+from wirewatch.match.fold import fold_name
+from wirewatch.match.watchlist import Watchlist, load_watchlist, parse_watchlist
 from wirewatch.suggest.model import Suggestion
 from wirewatch.suggest.propose import ACTIVE
 from wirewatch.suggest.render import _scalar, entity_lines
-from wirewatch.watchlist import Watchlist, load_watchlist, parse_watchlist
 
 _TOP_KEY = re.compile(r"^[A-Za-z_]+:")
 
@@ -85,7 +85,7 @@ def _end_of_entities(lines: list[str]) -> int:
 
 
 def _check(text: str, path: str) -> Watchlist:
-    from wirewatch._yaml import load
+    from wirewatch.config.yamlfile import load
 
     try:
         return parse_watchlist(load(text), source=path)

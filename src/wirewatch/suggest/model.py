@@ -36,7 +36,7 @@ class Suggestion:
     note: str = ""
 
     def add_name(self, name: str) -> None:
-        from wirewatch.fold import fold_name
+        from wirewatch.match.fold import fold_name
 
         if fold_name(name) not in {fold_name(n) for n in self.names}:
             self.names.append(name)

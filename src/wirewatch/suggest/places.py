@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from wirewatch.fold import fold_name
 from wirewatch.gazetteer import Gazetteer, Place
+from wirewatch.match.fold import fold_name
 from wirewatch.suggest.text import Article, bare, capitalised
 
 MAX_WORDS = 5

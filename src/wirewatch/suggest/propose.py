@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from wirewatch.fold import fold_name
 from wirewatch.gazetteer import Gazetteer, Place
 from wirewatch.gazetteer.names import ascii_latin, pick_aliases, unambiguous
+from wirewatch.match.fold import fold_name
 from wirewatch.suggest import _data, actors
 from wirewatch.suggest.model import Suggestion, slug
 from wirewatch.suggest.places import Hit, choose, country_weights, find_hits

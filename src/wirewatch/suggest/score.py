@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wirewatch.fold import fold_name
 from wirewatch.gazetteer.spelling import script
-from wirewatch.watchlist import Entity, Watchlist
+from wirewatch.match.fold import fold_name
+from wirewatch.match.watchlist import Entity, Watchlist
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
-from wirewatch._nearmiss import NearMiss
-from wirewatch.classify import Matcher
+from wirewatch.match.classifier import Matcher
+from wirewatch.match.nearmiss import NearMiss
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.observability.http import BadQuery
 from wirewatch.web._render import page

@@ -12,9 +12,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from wirewatch.fold import fold
+from wirewatch.config.since import SinceError, parse_since
+from wirewatch.match.fold import fold
 from wirewatch.observability.http import BadQuery
-from wirewatch.since import SinceError, parse_since
 from wirewatch.storage import AlertRecord
 
 PAGE_SIZE = 50

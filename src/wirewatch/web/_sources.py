@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from wirewatch.classify import Matcher
+from wirewatch.match.classifier import Matcher
 from wirewatch.storage import Store
 
 FeedRows = Callable[[], Awaitable[Sequence[Mapping[str, Any]]]]

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from wirewatch.events import ACTIONS
 from wirewatch.storage import AlertRecord
+from wirewatch.stories.events import ACTIONS
 from wirewatch.web._filters import (
     KINDS,
     PAGE_SIZE,

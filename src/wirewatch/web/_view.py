@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from wirewatch.classify import Matcher
+from wirewatch.match.classifier import Matcher
 from wirewatch.model import Match
 from wirewatch.storage import AlertRecord
 

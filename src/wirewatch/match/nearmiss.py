@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from wirewatch.fold import fold
+from wirewatch.match.fold import fold
 from wirewatch.model import FIELDS, FeedItem
 
 if TYPE_CHECKING:
-    from wirewatch.classify import Matcher, _Name
+    from wirewatch.match.classifier import Matcher, _Name
 
 
 class NearMiss(NamedTuple):
@@ -61,7 +61,7 @@ def _scan(
     common: dict[str, str],
     kept: list[tuple[NearMiss, str]],
 ) -> list[NearMiss]:
-    from wirewatch import classify as c
+    from wirewatch.match import classifier as c
 
     folded, positions = fold(text)
     found: list[NearMiss] = []

@@ -33,8 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wirewatch.events import Event, compatible, event_of, figures_conflict
-from wirewatch.wording import Rewrites
+from wirewatch.stories.events import Event, compatible, event_of, figures_conflict
+from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
 DEFAULT_THRESHOLD = 0.5

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from wirewatch._store_health import WriteHealth
-from wirewatch.config import FeedConfig
+from wirewatch.config.settings import FeedConfig
 from wirewatch.errors import StoreError
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.store_health import WriteHealth
 from wirewatch.pipeline import Pipeline, PollReport
 from wirewatch.storage import Store
 

@@ -55,9 +55,9 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from wirewatch._lanes import Health, Job, Lane, Plan, by_notifier
-from wirewatch._policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
-from wirewatch._settle import DispatchStats, Observer, Outcome, Settler
+from wirewatch.delivery._lanes import Health, Job, Lane, Plan, by_notifier
+from wirewatch.delivery._policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
+from wirewatch.delivery._settle import DispatchStats, Observer, Outcome, Settler
 from wirewatch.errors import DeliveryError, StoreError
 from wirewatch.notify.base import Clock, Notifier
 from wirewatch.storage.base import Store

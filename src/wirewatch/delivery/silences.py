@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from wirewatch import matchers as m
-from wirewatch.matchers import Labels, Matcher
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery.matchers import Labels, Matcher
 
 State = Literal["pending", "active", "expired"]
 MAX_COMMENT = 1000

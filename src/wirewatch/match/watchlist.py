@@ -21,10 +21,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from wirewatch._validation import describe_errors
-from wirewatch._yaml import load as load_yaml
+from wirewatch.config.validation import describe_errors
+from wirewatch.config.yamlfile import load as load_yaml
 from wirewatch.errors import WatchlistError
-from wirewatch.fold import fold_name
+from wirewatch.match.fold import fold_name
 from wirewatch.model import Classification
 from wirewatch.severity import Severity
 
@@ -145,7 +145,7 @@ def load_watchlist(path: str | Path) -> Watchlist:
     try:
         watchlist = parse_watchlist(raw, source=str(path))
     except WatchlistError as e:
-        from wirewatch._positions import locate
+        from wirewatch.config.positions import locate
 
         raise WatchlistError(e.source, e.problems, locate(e.source, text, e.problems)) from None
     if any(e.geonames or e.iso3166 for e in watchlist.entities):

@@ -24,15 +24,24 @@ from typing import Any
 
 import feedparser
 
-from wirewatch import _jsonfeed
-from wirewatch._charset import charset, repair_utf8
-from wirewatch._cut import first_entries
-from wirewatch._entry import Document, Entry, FeedKind, NotAFeed, describe, plain, unique, without
+from wirewatch.config.limits import DEFAULT as DEFAULT_LIMITS
+from wirewatch.config.limits import Limits, clip, clip_item
 from wirewatch.errors import ParseError
-from wirewatch.limits import DEFAULT as DEFAULT_LIMITS
-from wirewatch.limits import Limits, clip, clip_item
+from wirewatch.ingest import _jsonfeed
+from wirewatch.ingest._charset import charset, repair_utf8
+from wirewatch.ingest._cut import first_entries
+from wirewatch.ingest._entry import (
+    Document,
+    Entry,
+    FeedKind,
+    NotAFeed,
+    describe,
+    plain,
+    unique,
+    without,
+)
+from wirewatch.ingest.urls import canonical_url
 from wirewatch.model import FeedItem
-from wirewatch.urls import canonical_url
 
 FUTURE_TOLERANCE = timedelta(days=1)
 _BENIGN = (feedparser.CharacterEncodingOverride,)

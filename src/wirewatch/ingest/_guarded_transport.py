@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 import httpcore
 import httpx
 
-from wirewatch.netguard import NetworkGuard
+from wirewatch.ingest.netguard import NetworkGuard
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Returns the addresses of `host` (numeric strings); raises OSError when it has none."""

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from wirewatch.inhibit import OpenAlert, Rule, inhibited_by, longest_window
-from wirewatch.matchers import Labels
+from wirewatch.delivery.inhibit import OpenAlert, Rule, inhibited_by, longest_window
+from wirewatch.delivery.matchers import Labels
+from wirewatch.delivery.routing import Router
+from wirewatch.delivery.silences import Silence, muting
 from wirewatch.model import Classification, FeedItem
-from wirewatch.routing import Router
-from wirewatch.silences import Silence, muting
 from wirewatch.storage.base import AlertRecord, Store, Verdict
 
 if TYPE_CHECKING:
@@ -96,8 +96,8 @@ async def prepare(
 def item_action(item: FeedItem) -> str | None:
     """The action kind an item reports, as story grouping finds it (`events.Event.action`):
     what route, silence and inhibition matchers on `action` compare."""
-    from wirewatch.events import event_of
-    from wirewatch.stories import item_text
+    from wirewatch.stories.events import event_of
+    from wirewatch.stories.index import item_text
 
     return event_of(item_text(item.title, item.summary)).action
 

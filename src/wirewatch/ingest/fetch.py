@@ -37,12 +37,12 @@ from urllib.request import url2pathname
 import httpx
 
 from wirewatch import USER_AGENT
-from wirewatch._fetch_body import MIB, FetchFailure, one_line, read_body, read_local_file
-from wirewatch._guarded_transport import Resolver, guarded_transport, system_resolver
-from wirewatch.backoff import parse_retry_after
 from wirewatch.errors import AddressRefused
+from wirewatch.ingest._fetch_body import MIB, FetchFailure, one_line, read_body, read_local_file
+from wirewatch.ingest._guarded_transport import Resolver, guarded_transport, system_resolver
+from wirewatch.ingest.backoff import parse_retry_after
+from wirewatch.ingest.netguard import IPNetwork, NetworkGuard
 from wirewatch.model import FetchResult, FetchStatus
-from wirewatch.netguard import IPNetwork, NetworkGuard
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "

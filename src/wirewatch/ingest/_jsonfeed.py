@@ -12,8 +12,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from wirewatch._charset import repair_utf8
-from wirewatch._entry import Document, Entry, NotAFeed, describe, plain, unique, without
+from wirewatch.ingest._charset import repair_utf8
+from wirewatch.ingest._entry import Document, Entry, NotAFeed, describe, plain, unique, without
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from wirewatch.plaintext import to_text
+from wirewatch.ingest.plaintext import to_text
 
 FeedKind = Literal["rss", "atom", "rdf", "json", "unknown"]
 _MAX_EXTRA_PASSES = 2

@@ -23,17 +23,17 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from wirewatch import _env as env_overrides
-from wirewatch._validation import describe_errors
-from wirewatch._yaml import load as load_yaml
-from wirewatch.durations import Seconds
+from wirewatch.config import _env as env_overrides
+from wirewatch.config.durations import Seconds
+from wirewatch.config.limits import Limits
+from wirewatch.config.validation import describe_errors
+from wirewatch.config.yamlfile import load as load_yaml
+from wirewatch.delivery.inhibit import InhibitConfig
+from wirewatch.delivery.routing import RouteConfig, legacy_tree
 from wirewatch.errors import ConfigError
-from wirewatch.inhibit import InhibitConfig
-from wirewatch.limits import Limits
-from wirewatch.netguard import IPNetwork, parse_network
+from wirewatch.ingest.netguard import IPNetwork, parse_network
+from wirewatch.match.watchlist import yaml_located, yaml_problem
 from wirewatch.observability.logging import redact_log_url
-from wirewatch.routing import RouteConfig, legacy_tree
-from wirewatch.watchlist import yaml_located, yaml_problem
 
 _HINT = "config/wirewatch.yaml"
 
@@ -186,11 +186,11 @@ class NotifierConfig(_Strict):
         if self.retry is not None and (self.max_attempts or self.max_age):
             raise ValueError("set max_attempts and max_age inside retry, not beside it")
         if self.schedule:
-            from wirewatch._digest import parse_schedule
+            from wirewatch.delivery._digest import parse_schedule
 
             parse_schedule(self.schedule)  # raises ValueError with the reason
         if self.quiet:
-            from wirewatch.intervals import parse_quiet
+            from wirewatch.delivery.intervals import parse_quiet
 
             parse_quiet(self.quiet)
         return self
@@ -319,7 +319,7 @@ def _env_problem(error: SettingsError) -> str:
 def located_error(file: str, text: str, problems: list[str]) -> ConfigError:
     """A ConfigError whose problems also carry their line and column in `text`; those that
     came from `WIREWATCH_...` variables name the variable instead."""
-    from wirewatch._positions import locate
+    from wirewatch.config.positions import locate
 
     problems = env_overrides.blame(problems, os.environ, Config)
     located = [

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from wirewatch.fold import fold, fold_name
-from wirewatch.limits import DEFAULT as _LIMITS
-from wirewatch.limits import cap_matches
+from wirewatch.config.limits import DEFAULT as _LIMITS
+from wirewatch.config.limits import cap_matches
+from wirewatch.match.fold import fold, fold_name
+from wirewatch.match.watchlist import Entity, Watchlist
 from wirewatch.model import Classification, EntityKind, FeedItem, Match
-from wirewatch.watchlist import Entity, Watchlist
 
 if TYPE_CHECKING:
-    from wirewatch._nearmiss import NearMiss
+    from wirewatch.match.nearmiss import NearMiss
 
 Case = Literal["any", "upper", "capital"]
 MATCHES_PER_ENTITY = _LIMITS.matches_per_entity
@@ -220,13 +220,13 @@ class Matcher:
 
     def near_misses(self, item: FeedItem) -> list[NearMiss]:
         """Names in `item` that did not count, and why (for `classify --explain`)."""
-        from wirewatch._nearmiss import near_misses
+        from wirewatch.match.nearmiss import near_misses
 
         return near_misses(self, item)
 
     def rule_problem(self, result: Classification) -> str | None:
         """For matches that raised no alert: the part of the alert rule they miss."""
-        from wirewatch._nearmiss import rule_problem
+        from wirewatch.match.nearmiss import rule_problem
 
         kinds: set[str] = {m.kind for m in result.matches}
         return rule_problem(self, len(result.entities), kinds) if result.matches else None

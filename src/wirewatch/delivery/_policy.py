@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from wirewatch._digest import Schedule
-from wirewatch.backoff import Backoff
+from wirewatch.delivery._digest import Schedule
+from wirewatch.delivery.intervals import QuietHours, parse_quiet
 from wirewatch.errors import DeliveryError
-from wirewatch.intervals import QuietHours, parse_quiet
+from wirewatch.ingest.backoff import Backoff
 from wirewatch.storage.base import DeliveryRecord
 
 if TYPE_CHECKING:
-    from wirewatch.config import NotifierConfig
+    from wirewatch.config.settings import NotifierConfig
 
 DEFAULT_MAX_BACKOFF = 60.0
 DEFAULT_MAX_AGE = 86400.0

@@ -24,9 +24,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from wirewatch import matchers as m
-from wirewatch.durations import Seconds
-from wirewatch.matchers import Labels, Matcher
+from wirewatch.config.durations import Seconds
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery.matchers import Labels, Matcher
 
 EqualKey = Literal["watchlist", "entity", "kind", "severity", "tag", "action", "feed"]
 

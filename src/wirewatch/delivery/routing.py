@@ -33,11 +33,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from wirewatch import matchers as m
 from wirewatch import severity as scale
-from wirewatch.matchers import Labels, Matcher
+from wirewatch.delivery import matchers as m
+from wirewatch.delivery.matchers import Labels, Matcher
+from wirewatch.match.watchlist import Watchlist
 from wirewatch.model import Classification
-from wirewatch.watchlist import Watchlist
 
 _SHORTHANDS = {
     "watchlists": "watchlist",

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from wirewatch._positions import path_of
+from wirewatch.config.positions import path_of
 
 PREFIX = "WIREWATCH_"
 OTHERS = frozenset(

@@ -66,7 +66,7 @@ def test_every_problem_is_listed_with_its_path(tmp_path: Path) -> None:
     assert [
         "feeds[0].intervall: unknown key; did you mean 'interval'? (see config/wirewatch.yaml)",
         "feeds[1].url: 'ftp://example.org/b' is not an http, https or file URL",
-        "fetch.timeout: 'soon' is not a duration (use seconds or 30s, 5m, 6h, 2d)",
+        "fetch.timeout: 'soon' is not a duration (use seconds or 30s, 5m, 1.5h, 1h30m, 2d, 2w)",
         "notifiers[0] (name 'hook'): a webhook notifier needs url (or url_file)",
     ] == problems(path)
 
@@ -182,7 +182,7 @@ def test_check_config_reports_problems_in_one_block_without_a_traceback(tmp_path
     assert [
         f"{path.resolve()}: 2 problem(s)",
         f"  {path.resolve()}:1:18: fetch.timeout: 'soon' is not a duration"
-        " (use seconds or 30s, 5m, 6h, 2d)",
+        " (use seconds or 30s, 5m, 1.5h, 1h30m, 2d, 2w)",
         f"  {path.resolve()}:1:24: fetch.colour: unknown key"
         " (check the spelling; see config/wirewatch.yaml)",
     ] == result.stderr.splitlines()

@@ -32,7 +32,7 @@ def located(path: Path) -> list[str]:
             "WIREWATCH_FETCH__INTERVAL",
             "2x",
             "environment variable WIREWATCH_FETCH__INTERVAL: fetch.interval: '2x' is not a"
-            " duration (use seconds or 30s, 5m, 6h, 2d)",
+            " duration (use seconds or 30s, 5m, 1.5h, 1h30m, 2d, 2w)",
         ),
         (
             "WIREWATCH_FETCH__INTERVL",

@@ -188,7 +188,7 @@ async def test_another_instance_sees_the_destination_failing(
 async def test_a_scheduled_notifier_probes_with_its_digest(store: Store, clock: FixedClock) -> None:
     """A scheduled notifier that is failing is probed with the slot's digest, never with one
     of its alerts alone."""
-    from wirewatch.delivery._digest import Every
+    from wirewatch.delivery.digest import Every
 
     await queue(store, 2)
     policy = DeliveryPolicy(schedule=Every(timedelta(minutes=30)), max_backoff=30)
@@ -208,7 +208,7 @@ async def test_a_failing_scheduled_notifier_keeps_fresh_rows_for_their_slot(
 ) -> None:
     """Rows queued while a scheduled notifier fails are not sent alone as a probe before
     their slot: they wait for it, then go out as its digest."""
-    from wirewatch.delivery._digest import Every
+    from wirewatch.delivery.digest import Every
     from wirewatch.storage import NotifierHealth
 
     probe_at = T0 + timedelta(seconds=10)

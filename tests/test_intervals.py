@@ -11,7 +11,7 @@ import pytest
 
 from tests.notify.scenarios import FixedClock
 from tests.test_dispatch import HOOK, dispatcher, queue, rows
-from wirewatch.delivery._digest import digest_id
+from wirewatch.delivery.digest import digest_id
 from wirewatch.delivery.dispatch import DeliveryPolicy
 from wirewatch.delivery.intervals import QuietHours, parse_quiet
 from wirewatch.notify.testing import RecordingNotifier

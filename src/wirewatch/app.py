@@ -15,7 +15,7 @@ import httpx
 from wirewatch import USER_AGENT
 from wirewatch.config.settings import Config, NotifierConfig, load_config, sqlite_path
 from wirewatch.delivery import matchers as m
-from wirewatch.delivery._policy import DeliveryPolicy
+from wirewatch.delivery.policy import DeliveryPolicy
 from wirewatch.delivery.inhibit import Rule
 from wirewatch.delivery.inhibit import rules as inhibit_rules
 from wirewatch.delivery.routing import Known, Router, matcher_problems
@@ -248,7 +248,7 @@ def build_notifiers(
     loaded: Loaded, *, client: httpx.AsyncClient
 ) -> tuple[dict[str, Notifier], dict[str, DeliveryPolicy]]:
     """The configured notifiers (a console one when there are none) and their policies."""
-    from wirewatch.delivery._digest import parse_schedule
+    from wirewatch.delivery.digest import parse_schedule
     from wirewatch.notify.console import ConsoleNotifier
     from wirewatch.notify.registry import build_notifier
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from wirewatch.ingest._jsonfeed import is_json_feed
+from wirewatch.ingest.jsonfeed import is_json_feed
 
 InputKind = Literal["json", "xml", "jsonl", "unknown"]
 

@@ -3,7 +3,8 @@
 Loaded once by `load_config(path)` into a frozen `Config` and passed down explicitly. Rules:
 unknown keys are errors; a missing file is an error; relative paths resolve against the config
 file's folder; secrets come from the environment (`${VAR}` in a value, or `WIREWATCH_...`
-overrides nested with `__`) or from `*_file` keys; durations are seconds or `30s`, `5m`, `6h`, `2d`.
+overrides nested with `__`) or from `*_file` keys; durations are seconds or `30s`, `1h30m`, `2w`
+(the grammar of `wirewatch.config.durations`).
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class NotifierConfig(_Strict):
         if self.retry is not None and (self.max_attempts or self.max_age):
             raise ValueError("set max_attempts and max_age inside retry, not beside it")
         if self.schedule:
-            from wirewatch.delivery._digest import parse_schedule
+            from wirewatch.delivery.digest import parse_schedule
 
             parse_schedule(self.schedule)  # raises ValueError with the reason
         if self.quiet:

@@ -1,17 +1,17 @@
-"""`--since` and `?since=`: a duration back from now ("90m", "24h", "7d", "2w") or an ISO time.
+"""`--since` and `?since=`: a duration back from now, or an ISO 8601 time.
 
-One parser for the command line and the HTTP API, so the two never disagree. A duration too
+One reading for the command line, the HTTP API and the desk, built on the one duration grammar
+(`wirewatch.config.durations`: `90`, `30m`, `1.5h`, `1h30m`, `7d`, `2w`). An ISO time is tried
+first, so a text that was a time before (`2024-12-08`, `20241208`) stays one. A duration too
 long to subtract from now (`999999w` reaches before year 1) is a clear error, not an
 `OverflowError`.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"(\d{1,12})([smhdw])")
+from wirewatch.config.durations import FORMS, DurationError, parse_duration, shown
 
 
 class SinceError(ValueError):
@@ -25,18 +25,23 @@ def parse_since(value: str, now: datetime) -> datetime:
     '2024-12-07T00:00:00+00:00'
     """
     text = value.strip()
-    if found := _DURATION.fullmatch(text):
-        amount, unit = found.groups()
-        try:
-            return now - timedelta(**{_UNITS[unit]: int(amount)})
-        except OverflowError:
-            raise SinceError(
-                f"{value!r} reaches back before year 1; give a shorter duration such as 52w"
-            ) from None
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise SinceError(
-            f"{value!r} is neither a duration (30m, 24h, 7d) nor an ISO 8601 time"
-        ) from None
+        return _back(value, now)
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _back(value: str, now: datetime) -> datetime:
+    try:
+        seconds = parse_duration(value)
+    except DurationError:
+        raise SinceError(
+            f"{shown(value)} is neither a duration ({FORMS}) nor an ISO 8601 time"
+        ) from None
+    try:
+        return now - timedelta(seconds=seconds)
+    except OverflowError:
+        raise SinceError(
+            f"{shown(value)} reaches back before year 1; give a shorter duration such as 52w"
+        ) from None

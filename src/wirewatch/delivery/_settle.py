@@ -12,7 +12,7 @@ from typing import Literal
 import structlog
 
 from wirewatch.delivery._lanes import Job, Lane
-from wirewatch.delivery._policy import DeliveryPolicy, dead_reason
+from wirewatch.delivery.policy import DeliveryPolicy, dead_reason
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Clock
 from wirewatch.storage.base import DeliveryRecord, Store

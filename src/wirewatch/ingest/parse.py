@@ -27,7 +27,7 @@ import feedparser
 from wirewatch.config.limits import DEFAULT as DEFAULT_LIMITS
 from wirewatch.config.limits import Limits, clip, clip_item
 from wirewatch.errors import ParseError
-from wirewatch.ingest import _jsonfeed
+from wirewatch.ingest import jsonfeed as _jsonfeed
 from wirewatch.ingest._charset import charset, repair_utf8
 from wirewatch.ingest._cut import first_entries
 from wirewatch.ingest._entry import (

@@ -27,14 +27,14 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wirewatch.config.durations import DurationError, parse_duration
 from wirewatch.storage.base import DeliveryRecord
 
 Hold = tuple[DeliveryRecord, datetime]
 """A row to postpone, and until when."""
 
-_EVERY = re.compile(r"every\s+(\d+(?:\.\d+)?)\s*([smhd]?)", re.IGNORECASE)
+_EVERY = re.compile(r"every\s+(\S.*)", re.IGNORECASE)
 _DAILY = re.compile(r"daily\s+(?:at\s+)?(\d{1,2}):(\d{2})(?:\s+(\S+))?", re.IGNORECASE)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def digest_id(member_ids: Iterable[str]) -> str:
@@ -82,10 +82,14 @@ class DailyAt:
 
 
 def parse_schedule(text: str) -> Schedule:
-    """Read `every 30m` (s, m, h, d or seconds) or `daily 07:00 [Europe/Berlin]`."""
+    """Read `every DURATION` (the one grammar: `every 30m`, `every 1h30m`, `every 90`) or
+    `daily 07:00 [Europe/Berlin]`."""
     spec = text.strip()
     if every := _EVERY.fullmatch(spec):
-        return Every(timedelta(seconds=float(every[1]) * _UNITS[(every[2] or "s").lower()]))
+        try:
+            return Every(timedelta(seconds=parse_duration(every[1])))
+        except DurationError as e:
+            raise ValueError(f"{text!r}: {e}") from None
     if daily := _DAILY.fullmatch(spec):
         hour, minute, zone = int(daily[1]), int(daily[2]), daily[3]
         if hour > 23 or minute > 59:

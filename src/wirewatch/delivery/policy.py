@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from wirewatch.delivery._digest import Schedule
+from wirewatch.delivery.digest import Schedule
 from wirewatch.delivery.intervals import QuietHours, parse_quiet
 from wirewatch.errors import DeliveryError
 from wirewatch.ingest.backoff import Backoff
@@ -42,7 +42,7 @@ class DeliveryPolicy:
     max_attempts: int | None = None
     """Give up after this many attempts of one row as well (default: only by age)."""
     schedule: Schedule | None = None
-    """Send only scheduled digests (see `_digest.parse_schedule`), e.g. for email."""
+    """Send only scheduled digests (see `digest.parse_schedule`), e.g. for email."""
     quiet: QuietHours | None = None
     """Hold deliveries during these hours, then send what was held as one digest."""
 

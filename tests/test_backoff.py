@@ -119,10 +119,15 @@ def test_backoff_rejects_nonsense(base: float, cap: float) -> None:
         ("-5", None),
         ("9" * 400, None),
         ("Sun, 99 Dec 2024 06:01:30 GMT", None),
+        ("Sunday, 08-Dec-24 06:01:30 GMT", 90.0),
+        ("Sun Dec  8 06:01:30 2024", 90.0),
+        ("+5", None),
+        ("1e3", None),
     ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    """Seconds and HTTP-date forms are read; past dates mean 0; junk means None."""
+    """Seconds and the three HTTP-date formats (IMF, RFC 850, asctime) are read; past dates
+    mean 0; junk, signs and exponents mean None."""
     assert expected == parse_retry_after(value, NOW)
 
 

@@ -64,6 +64,17 @@ async def test_retry_after_http_date_is_honoured(
     assert (True, 90.0) == (error.retryable, error.retry_after)
 
 
+async def test_retry_after_asctime_date_is_read_as_utc(
+    router: respx.MockRouter, client: httpx.AsyncClient, message: Message
+) -> None:
+    """An asctime HTTP-date writes no zone; RFC 9110 makes every HTTP-date UTC, as the fetcher
+    reads it (one parser for both)."""
+    when = (NOW + timedelta(seconds=90)).strftime("%a %b %d %H:%M:%S %Y")
+    router.post(URL).respond(503, headers={"Retry-After": when})
+
+    assert 90.0 == (await failure(client, message)).retry_after
+
+
 async def test_retry_after_in_the_past_means_now(
     router: respx.MockRouter, client: httpx.AsyncClient, message: Message
 ) -> None:
@@ -74,11 +85,12 @@ async def test_retry_after_in_the_past_means_now(
     assert 0.0 == (await failure(client, message)).retry_after
 
 
+@pytest.mark.parametrize("value", ["soon", "-5", "1e3"])
 async def test_unreadable_retry_after_is_ignored(
-    router: respx.MockRouter, client: httpx.AsyncClient, message: Message
+    router: respx.MockRouter, client: httpx.AsyncClient, message: Message, value: str
 ) -> None:
     """A garbled Retry-After leaves the wait to the dispatcher's backoff."""
-    router.post(URL).respond(429, headers={"Retry-After": "soon"})
+    router.post(URL).respond(429, headers={"Retry-After": value})
 
     error = await failure(client, message)
 

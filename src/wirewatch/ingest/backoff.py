@@ -87,8 +87,11 @@ def _jittered(ceiling: float, jitter: Jitter, rng: random.Random) -> float:
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait according to a Retry-After header, or None when absent or unreadable.
 
-    Both forms are read: delay-seconds ("120") and an HTTP-date ("Wed, 21 Oct 2015 07:28:00
-    GMT"); a date in the past means 0. A naive `now` is taken as UTC.
+    The one reading, for the feed fetcher and every notifier. Both forms of RFC 9110 section
+    10.2.3 are read: delay-seconds ("120"; a decimal fraction is tolerated, a sign is not) and
+    an HTTP-date in any of its three formats ("Sun, 06 Nov 1994 08:49:37 GMT", the obsolete RFC
+    850 and asctime ones). An HTTP-date is always UTC (RFC 9110 section 5.6.7), so a date that
+    writes no zone (asctime) is read as UTC, as is a naive `now`. A date in the past means 0.
     """
     if value is None or not value.strip():
         return None

@@ -18,12 +18,12 @@ import json
 import math
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import cast
 
 import httpx
 
 from wirewatch.errors import DeliveryError
+from wirewatch.ingest.backoff import parse_retry_after
 from wirewatch.notify.redact import redact_url
 from wirewatch.notify.render import one_line, truncate
 
@@ -87,27 +87,12 @@ def is_retryable(status: int) -> bool:
 
 
 def retry_after(response: httpx.Response, now: datetime, body: bytes) -> float | None:
-    """Seconds to wait, from `Retry-After` (seconds or HTTP date) or a JSON `retry_after`."""
+    """Seconds to wait, from `Retry-After` (read as the fetcher reads it: `parse_retry_after`)
+    or, without that header, a JSON body's `retry_after`."""
     header = response.headers.get("retry-after", "").strip()
     if header:
-        return _parse_retry_after(header, now)
+        return parse_retry_after(header, now)
     return _body_retry_after(response, body)
-
-
-def _parse_retry_after(value: str, now: datetime) -> float | None:
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return max(seconds, 0.0) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max((when - now).total_seconds(), 0.0)
 
 
 def _body_retry_after(response: httpx.Response, body: bytes) -> float | None:

@@ -18,8 +18,8 @@ from structlog.testing import capture_logs
 
 from tests.notify.scenarios import FixedClock, make_message
 from tests.storage.storecase import T0, alerting, batch, item, verdict
-from wirewatch.delivery.digest import DailyAt, Every, digest_id, parse_schedule
 from wirewatch.delivery._lanes import UNKNOWN_NOTIFIER_WAIT
+from wirewatch.delivery.digest import DailyAt, Every, digest_id, parse_schedule
 from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message, Notifier

@@ -15,9 +15,9 @@ import httpx
 from wirewatch import USER_AGENT
 from wirewatch.config.settings import Config, NotifierConfig, load_config, sqlite_path
 from wirewatch.delivery import matchers as m
-from wirewatch.delivery.policy import DeliveryPolicy
 from wirewatch.delivery.inhibit import Rule
 from wirewatch.delivery.inhibit import rules as inhibit_rules
+from wirewatch.delivery.policy import DeliveryPolicy
 from wirewatch.delivery.routing import Known, Router, matcher_problems
 from wirewatch.delivery.routing import problems as routing_problems
 from wirewatch.errors import ConfigError, StoreError

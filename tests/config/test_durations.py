@@ -56,7 +56,7 @@ def test_a_duration_too_long_for_a_float_is_an_error_with_the_text_cut() -> None
 
 def test_duration_must_be_positive() -> None:
     """`duration` (silence --for, the API) refuses zero, with the same list of forms."""
-    with pytest.raises(DurationError, match="'0s' is not a positive duration .use seconds or"):
+    with pytest.raises(DurationError, match=r"'0s' is not a positive duration \(use seconds or"):
         duration("0s")
     assert 5400.0 == duration("1h30m")
 

@@ -1,6 +1,6 @@
 """Where in a YAML file a problem is: `file:line:column` for problems named by key path.
 
-Used on the error path only: the fast loader (_yaml.py) keeps no positions, so when a config or
+Used on the error path only: the fast loader (yamlfile.py) keeps no positions, so when a config or
 watchlist is wrong its text is composed again here, with PyYAML's node marks, and each problem
 ("feeds[0] (name 'x').interval: ...") is looked up by its key path. Also spots the YAML 1.1
 traps: a plain `NO`, `on` or `yes` is a boolean, `1948` or `1e3` a number, `~` nothing, where
@@ -13,10 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from wirewatch.config.yamlfile import MappingNode, Node, ScalarNode, SequenceNode, compose
 
-_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PATH = re.compile(
     r"^((?:[A-Za-z_][\w-]*|\[\d+\])(?:\.[A-Za-z_][\w-]*|\[\d+\]|\s\((?:id|name)\s'[^']*'\))*)"
     r"(?=: )"
@@ -31,13 +29,6 @@ _TRAPS = {
     "tag:yaml.org,2002:timestamp": "a date",
 }
 _TRUE = {"yes", "y", "true", "on"}
-
-
-def compose(text: str) -> Node | None:
-    try:
-        return yaml.compose(text, Loader=_LOADER)
-    except yaml.YAMLError:
-        return None
 
 
 def path_of(problem: str) -> tuple[int | str, ...] | None:

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -28,12 +27,11 @@ from wirewatch.config import _env as env_overrides
 from wirewatch.config.durations import Seconds
 from wirewatch.config.limits import Limits
 from wirewatch.config.validation import describe_errors
-from wirewatch.config.yamlfile import load as load_yaml
+from wirewatch.config.yamlfile import read_file
 from wirewatch.delivery.inhibit import InhibitConfig
 from wirewatch.delivery.routing import RouteConfig, legacy_tree
 from wirewatch.errors import ConfigError
 from wirewatch.ingest.netguard import IPNetwork, parse_network
-from wirewatch.match.watchlist import yaml_located, yaml_problem
 from wirewatch.observability.logging import redact_log_url
 
 _HINT = "config/wirewatch.yaml"
@@ -331,16 +329,7 @@ def located_error(file: str, text: str, problems: list[str]) -> ConfigError:
 
 
 def _read_yaml(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = load_yaml(text)
-    except FileNotFoundError:
-        raise ConfigError(str(path), ["file not found (pass --config FILE)"]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(str(path), [f"cannot read: {e}"]) from None
-    except yaml.YAMLError as e:
-        problem = f"not valid YAML: {yaml_problem(e)}"
-        raise ConfigError(str(path), [problem], [yaml_located(str(path), e)]) from None
+    text, raw = read_file(path, missing="file not found (pass --config FILE)")
     if raw is None:
         return text, {}
     if not isinstance(raw, dict):

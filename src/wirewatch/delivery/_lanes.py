@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from wirewatch.delivery._ratelimit import TokenBucket
 from wirewatch.delivery.digest import FloodGate, Group, digest_id
 from wirewatch.delivery.policy import RETRY_AFTER_LIMIT, DeliveryPolicy
-from wirewatch.delivery._ratelimit import TokenBucket
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message, Notifier
 from wirewatch.storage.base import DeliveryRecord, NotifierHealth

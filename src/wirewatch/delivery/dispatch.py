@@ -56,8 +56,8 @@ from datetime import datetime, timedelta
 import structlog
 
 from wirewatch.delivery._lanes import Health, Job, Lane, Plan, by_notifier
-from wirewatch.delivery.policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
 from wirewatch.delivery._settle import DispatchStats, Observer, Outcome, Settler
+from wirewatch.delivery.policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
 from wirewatch.errors import DeliveryError, StoreError
 from wirewatch.notify.base import Clock, Notifier
 from wirewatch.storage.base import Store

@@ -18,11 +18,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wirewatch.config.validation import describe_errors
-from wirewatch.config.yamlfile import load as load_yaml
+from wirewatch.config.yamlfile import read_file
 from wirewatch.errors import WatchlistError
 from wirewatch.match.fold import fold_name
 from wirewatch.model import Classification
@@ -132,16 +131,7 @@ class Watchlist(_Strict):
 def load_watchlist(path: str | Path) -> Watchlist:
     """Read and validate a watchlist file; every problem is named with its place in the file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = load_yaml(text)
-    except FileNotFoundError:
-        raise WatchlistError(str(path), ["file not found"]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise WatchlistError(str(path), [f"cannot read: {e}"]) from None
-    except yaml.YAMLError as e:
-        problem = f"not valid YAML: {yaml_problem(e)}"
-        raise WatchlistError(str(path), [problem], [yaml_located(str(path), e)]) from None
+    text, raw = read_file(path, error=WatchlistError)
     try:
         watchlist = parse_watchlist(raw, source=str(path))
     except WatchlistError as e:
@@ -162,28 +152,6 @@ def parse_watchlist(raw: Any, *, source: str) -> Watchlist:
         return Watchlist.model_validate(raw)
     except ValidationError as e:
         raise WatchlistError(source, describe_errors(e, raw, hint=_HINT, model=Watchlist)) from None
-
-
-def yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
-
-
-def yaml_located(file: str, error: yaml.YAMLError) -> str:
-    """`file:line:column: not valid YAML: ...`. When PyYAML names the construct it was reading
-    (an unclosed quote), the place is where that construct starts, not where the file ends."""
-    mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error)
-    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
-    if context and start is not None and mark is not None and start.line != mark.line:
-        hint = "; a quote is not closed" if "quoted scalar" in context else ""
-        return (
-            f"{file}:{start.line + 1}:{start.column + 1}: not valid YAML: {context}, {problem}"
-            f" at line {mark.line + 1}, column {mark.column + 1}{hint}"
-        )
-    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
-    return f"{where}: not valid YAML: {problem}"
 
 
 def entity_labels(watchlist: Watchlist, result: Classification) -> tuple[tuple[str, str], ...]:

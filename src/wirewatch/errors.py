@@ -1,16 +1,23 @@
 """The exception tree of wirewatch.
 
-    WirewatchError                 base of everything we raise on purpose
-    ├── UserError                  the user's input is wrong: one clear line, exit 2, no traceback
-    │   ├── ConfigError            config file: missing, malformed, invalid (carries every problem)
-    │   ├── WatchlistError         a watchlist file is invalid
-    │   └── InputError             a classify input cannot be read at all
-    ├── FeedError                  a feed could not be fetched or parsed (retryable unless gone)
-    │   ├── FetchError
-    │   │   └── AddressRefused     the resolved address is not public (netguard); nothing was sent
-    │   └── ParseError
+    WirewatchError                 base of everything we raise on purpose: one line, exit 1
+    ├── UserError                  the user's input is wrong: one clear line, exit 2
+    │   ├── ConfigError            a config file: missing, malformed, invalid (every problem)
+    │   │   └── WatchlistError     a watchlist file is missing, malformed or invalid
+    │   └── InputError             a command's input cannot be read at all
+    ├── FetchError                 a command's URL input could not be fetched
+    │   └── AddressRefused         a connection would go to a non-public address; nothing sent
+    ├── ParseError                 a feed document is not a feed
     ├── StoreError                 the database failed
     └── DeliveryError              a notifier failed; `retryable` tells the dispatcher what to do
+
+Where each one ends: `cli.main` prints a `UserError` as `wirewatch: error: ...` with exit
+code 2 and any other `WirewatchError` as `wirewatch: ...` with exit code 1, never a traceback.
+The daemon's fetcher never raises for a feed: it catches `AddressRefused` from the network
+guard and returns a failed `FetchResult`, as for every network problem; the pipeline catches
+`ParseError` and records the feed as failing; a `StoreError` fails one pass or one claim, and
+the next one tries again. Only a `DeliveryError` carries `retryable` (with `retry_after` and
+`disable`), read by the dispatcher. Packages add their own leaves (`suggest.NothingFound`).
 
 Each error reads as "what, where, what to do". Library exceptions are translated at the edges
 with `raise ... from e`.
@@ -21,8 +28,6 @@ from __future__ import annotations
 
 class WirewatchError(Exception):
     """Base of every error wirewatch raises on purpose."""
-
-    retryable: bool = False
 
 
 class UserError(WirewatchError):
@@ -48,35 +53,30 @@ class WatchlistError(ConfigError):
 
 
 class InputError(UserError):
-    """A classify input cannot be read."""
+    """A command's input (a file, stdin, or a URL that names nothing) cannot be read."""
 
 
-class FeedError(WirewatchError):
-    """A feed could not be fetched or parsed."""
+class FetchError(WirewatchError):
+    """A command's URL input (`classify --input URL`) could not be fetched (exit code 1).
 
-    retryable = True
-
-
-class FetchError(FeedError):
-    """Fetching a feed failed."""
+    The daemon's fetcher reports failures as a failed `FetchResult`, not with this error."""
 
 
 class AddressRefused(FetchError):
     """The fetcher would have connected to a non-public address; it sent nothing."""
 
 
-class ParseError(FeedError):
+class ParseError(WirewatchError):
     """A feed document could not be parsed into items."""
 
 
 class StoreError(WirewatchError):
-    """The store failed."""
-
-    retryable = True
+    """The store failed; the pass or claim that met it is tried again later."""
 
 
 class DeliveryError(WirewatchError):
-    """A notifier failed to deliver; `retryable` says whether to try again."""
+    """A notifier failed to deliver; `retryable` says whether to try again, `retry_after` how
+    many seconds the receiver asked for, `disable` that the endpoint is gone."""
 
     def __init__(
         self,

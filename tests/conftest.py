@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the repository, the shared eval data and the corpus."""
+"""Fixtures every test can take: paths to the repository and the shared eval data, the real
+gazetteer, and the one webhook `receiver` (a real HTTP server on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.notify.servers import Receiver
     from wirewatch.gazetteer import Gazetteer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,3 +48,13 @@ def gazetteer(_private_cache: None) -> Iterator[Gazetteer]:
     found = open_gazetteer(cache_dir())
     yield found
     found.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 that records requests and answers `reply()`s in turn
+    (204 when none is queued); stopped, thread and socket, after the test."""
+    from tests.notify.servers import Receiver
+
+    with Receiver() as receiver:
+        yield receiver

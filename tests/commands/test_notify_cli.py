@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ from tests.notify.scenarios import SECRET
 from tests.notify.servers import Receiver
 from wirewatch.cli import main
 from wirewatch.commands.notify import TEST_TITLE
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-    receiver.thread.join()
 
 
 def config(tmp_path: Path, url: str, fmt: str = "json") -> Path:

@@ -78,5 +78,5 @@ def test_config_and_watchlist_fail_in_the_same_form(tmp_path: Path) -> None:
     assert config.value.located == watchlist.value.located == failure(bad).located
     with pytest.raises(ConfigError, match=r"file not found \(pass --config FILE\)"):
         load_config(tmp_path / "nope.yaml")
-    with pytest.raises(WatchlistError, match="file not found$"):
+    with pytest.raises(WatchlistError, match=r"file not found$"):
         load_watchlist(tmp_path / "nope.yaml")

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.notify.servers import Receiver
 from wirewatch.demo import FeedServer
 
 
@@ -15,13 +14,3 @@ def feeds() -> Iterator[FeedServer]:
     server = FeedServer().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-    receiver.thread.join()

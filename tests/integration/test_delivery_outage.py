@@ -75,16 +75,12 @@ def serve() -> Iterator[Callable[[Callable[[Received], Reply]], Receiver]]:
     started: list[Receiver] = []
 
     def start(respond: Callable[[Received], Reply]) -> Receiver:
-        receiver = Receiver(respond)
-        receiver.thread.start()
-        started.append(receiver)
-        return receiver
+        started.append(Receiver(respond).start())
+        return started[-1]
 
     yield start
     for receiver in started:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-        receiver.thread.join()
+        receiver.stop()
 
 
 async def queue(store: Store, first: int, count: int) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO
+from tests.notify.servers import Receiver
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -144,52 +145,45 @@ def test_a_fifo_feed_fails_with_one_line_instead_of_hanging(tmp_path: Path) -> N
     }
 
 
-def test_deliver_sends_what_the_poll_queued_and_says_so(server: FeedServer, tmp_path: Path) -> None:
+def test_deliver_sends_what_the_poll_queued_and_says_so(
+    server: FeedServer, receiver: Receiver, tmp_path: Path
+) -> None:
     """Without --deliver the last line says how many deliveries wait for the daemon; with it
     they reach a real receiver before the command exits (the new alert's, and those already
     due), named by the configured feed."""
-    from tests.notify.servers import Receiver
+    url = server.add_feed(
+        "desk", items=[SampleItem("d1", "Clashes in Deir ez-Zor", "SDF advance.", "")]
+    )
+    config = write_config(tmp_path, [{"url": url, "name": "Desk wire", "backfill": True}])
+    text = json.loads(config.read_text(encoding="utf-8"))
+    text["notifiers"] = [{"name": "hook", "type": "webhook", "url": receiver.url}]
+    config.write_text(json.dumps(text), encoding="utf-8")
+    queued = poll(config)
+    assert 0 == queued.returncode, queued.stderr
+    assert queued.stderr.splitlines()[-1].startswith("1 deliveries queued for the daemon")
+    assert [] == receiver.received()
 
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
-        url = server.add_feed(
-            "desk", items=[SampleItem("d1", "Clashes in Deir ez-Zor", "SDF advance.", "")]
-        )
-        config = write_config(tmp_path, [{"url": url, "name": "Desk wire", "backfill": True}])
-        text = json.loads(config.read_text(encoding="utf-8"))
-        text["notifiers"] = [{"name": "hook", "type": "webhook", "url": receiver.url}]
-        config.write_text(json.dumps(text), encoding="utf-8")
-        queued = poll(config)
-        assert 0 == queued.returncode, queued.stderr
-        assert queued.stderr.splitlines()[-1].startswith("1 deliveries queued for the daemon")
-        assert [] == receiver.received()
-
-        server.publish("desk", SampleItem("d2", "HTS fighters enter Hama", "Withdrawal.", ""))
-        sent = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "wirewatch",
-                "poll",
-                "--once",
-                "--deliver",
-                "--config",
-                str(config),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert 0 == sent.returncode, sent.stderr
-        # the row queued by the first run goes too: the dispatcher sends whatever is due
-        assert "delivered 2, dead-lettered 0, still queued 0" == sent.stderr.splitlines()[-1]
-        bodies = [json.loads(r.body) for r in receiver.received()]
-        assert [("Desk wire", url)] * 2 == [
-            (b["items"][0]["feed"], b["items"][0]["feed_url"]) for b in bodies
-        ]
-    finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-        receiver.thread.join()
+    server.publish("desk", SampleItem("d2", "HTS fighters enter Hama", "Withdrawal.", ""))
+    sent = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wirewatch",
+            "poll",
+            "--once",
+            "--deliver",
+            "--config",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert 0 == sent.returncode, sent.stderr
+    # the row queued by the first run goes too: the dispatcher sends whatever is due
+    assert "delivered 2, dead-lettered 0, still queued 0" == sent.stderr.splitlines()[-1]
+    bodies = [json.loads(r.body) for r in receiver.received()]
+    assert [("Desk wire", url)] * 2 == [
+        (b["items"][0]["feed"], b["items"][0]["feed_url"]) for b in bodies
+    ]

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.notify.scenarios import FixedClock, make_message
-from tests.notify.servers import Receiver, SmtpHandler, SmtpServer, authenticate, free_port
+from tests.notify.servers import SmtpHandler, SmtpServer, authenticate, free_port
 from wirewatch.notify.base import Message
 
 
@@ -35,16 +35,6 @@ def tls() -> ssl.SSLContext:
 async def client(tls: ssl.SSLContext) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(verify=tls) as client:
         yield client
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-    receiver.thread.join()
 
 
 @pytest.fixture

@@ -36,7 +36,10 @@ class Reply:
 
 
 class Receiver:
-    """A real HTTP server on 127.0.0.1 that records requests and answers queued replies."""
+    """A real HTTP server on 127.0.0.1 that records requests and answers queued replies.
+
+    `with Receiver() as receiver:` serves while the block runs (or `start()` and `stop()`);
+    tests take the `receiver` fixture of tests/conftest.py, the one place that starts one."""
 
     def __init__(self, respond: Callable[[Received], Reply] | None = None) -> None:
         """`respond`, when given, chooses each reply instead of the queue of `reply()`."""
@@ -49,6 +52,23 @@ class Receiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/wirewatch"
+
+    def start(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the socket and wait for the thread (none is left behind)."""
+        if self.thread.is_alive():
+            self.server.shutdown()
+            self.thread.join()
+        self.server.server_close()
+
+    def __enter__(self) -> Receiver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def reply(self, status: int = 204, **kwargs: Any) -> None:
         self.replies.put(Reply(status, **kwargs))

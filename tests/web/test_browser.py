@@ -51,14 +51,10 @@ def feeds() -> Iterator[FeedServer]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A webhook receiver that refuses the first delivery with a 400 (a dead letter)."""
-    receiver = Receiver()
+def receiver(receiver: Receiver) -> Receiver:
+    """The shared receiver, refusing the first delivery with a 400 (a dead letter)."""
     receiver.reply(400)
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    return receiver
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """Fixtures every test can take: paths to the repository and the shared eval data, the real
-gazetteer, and the one webhook `receiver` (a real HTTP server on 127.0.0.1)."""
+gazetteer, a migrated SQLite `store`, and the one webhook `receiver` (a real HTTP server on
+127.0.0.1). Helpers that are not fixtures are in tests/support.py."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ import pytest
 if TYPE_CHECKING:
     from tests.notify.servers import Receiver
     from wirewatch.gazetteer import Gazetteer
+    from wirewatch.storage import Store
 
 REPO = Path(__file__).resolve().parent.parent
 LOCAL_FETCH: dict[str, object] = {"allow_networks": ["127.0.0.0/8"]}
@@ -58,3 +60,13 @@ def receiver() -> Iterator[Receiver]:
 
     with Receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A migrated SQLite store in the test's folder (tests/storage/ runs every store instead)."""
+    from wirewatch.storage.sqlite import SqliteStore
+
+    async with SqliteStore(tmp_path / "wirewatch.db") as store:
+        await store.migrate()
+        yield store

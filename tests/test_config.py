@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.support import wirewatch
 from wirewatch.config.settings import load_config, sqlite_path
 from wirewatch.errors import ConfigError
 
@@ -27,14 +27,7 @@ def problems(path: Path) -> list[str]:
 
 
 def check_config(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", "check-config", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
+    return wirewatch("check-config", *args, env=env)
 
 
 def test_the_shipped_config_is_valid() -> None:

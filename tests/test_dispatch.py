@@ -6,7 +6,7 @@ import asyncio
 import io
 import json
 import random
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,13 +31,6 @@ from wirewatch.storage.sqlite import SqliteStore
 
 HOOK = "hook"
 NO_DIGEST = DeliveryPolicy(digest_threshold=1000)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with SqliteStore(tmp_path / "wirewatch.db") as store:
-        await store.migrate()
-        yield store
 
 
 @pytest.fixture

@@ -421,47 +421,43 @@ async def test_connection_refused() -> None:
     assert (FetchStatus.FAILED, "connection refused") == (result.status, result.error)
 
 
-async def test_per_host_limit_caps_requests_in_flight(router: respx.MockRouter) -> None:
-    """At most `per_host` requests run at once against one host, and the rest wait their turn."""
-    in_flight = peak = 0
+class InFlight:
+    """A respx side effect that answers RSS after 20 ms and counts the most requests at once."""
 
-    async def counting(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
+    def __init__(self) -> None:
+        self.now = self.peak = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
         await asyncio.sleep(0.02)
-        in_flight -= 1
+        self.now -= 1
         return httpx.Response(200, content=RSS)
 
+
+async def test_per_host_limit_caps_requests_in_flight(router: respx.MockRouter) -> None:
+    """At most `per_host` requests run at once against one host, and the rest wait their turn."""
+    counting = InFlight()
     router.get(url__regex=r"https://news\.example/\d+").mock(side_effect=counting)
 
     async with make_fetcher(per_host=2) as fetcher:
         urls = [f"https://news.example/{n}" for n in range(8)]
         results = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
 
-    assert 2 == peak
+    assert 2 == counting.peak
     assert [FetchStatus.OK] * 8 == [r.status for r in results]
 
 
 async def test_global_limit_caps_requests_across_hosts(router: respx.MockRouter) -> None:
     """At most `max_concurrency` requests run at once over all hosts."""
-    in_flight = peak = 0
-
-    async def counting(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await asyncio.sleep(0.02)
-        in_flight -= 1
-        return httpx.Response(200, content=RSS)
-
+    counting = InFlight()
     router.get(url__regex=r"https://h\d+\.example/feed").mock(side_effect=counting)
 
     async with make_fetcher(per_host=2, max_concurrency=3) as fetcher:
         urls = [f"https://h{n}.example/feed" for n in range(10)]
         await asyncio.gather(*(fetcher.fetch(url) for url in urls))
 
-    assert 3 == peak
+    assert 3 == counting.peak
 
 
 async def test_file_url_is_read_and_then_not_modified(tmp_path: Path, fetcher: Fetcher) -> None:

@@ -3,9 +3,7 @@ holding deliveries through them and sending what was held as one digest."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,6 @@ from wirewatch.delivery.dispatch import DeliveryPolicy
 from wirewatch.delivery.intervals import QuietHours, parse_quiet
 from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.storage import Store
-from wirewatch.storage.sqlite import SqliteStore
 
 LONDON = parse_quiet("22:00-07:00 Europe/London")
 TOKYO = parse_quiet("22:00-07:00 Asia/Tokyo")  # UTC+9, no daylight saving
@@ -70,13 +67,6 @@ def test_bad_quiet_hours_say_why(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_quiet(text)
     assert message in str(caught.value)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with SqliteStore(tmp_path / "wirewatch.db") as store:
-        await store.migrate()
-        yield store
 
 
 async def test_deliveries_wait_out_quiet_hours_then_go_as_one_digest(store: Store) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.notify.scenarios import make_alert, make_message
+from tests.support import wirewatch
 from wirewatch.config.limits import DEFAULT, Limits, clip_item
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
@@ -124,14 +123,7 @@ def test_clip_item_returns_the_item_itself_when_within_the_caps() -> None:
 def test_classify_obeys_the_caps_on_json_lines() -> None:
     """`classify` makes its items through the same caps: a 5 MB summary, 20 matches shown."""
     line = json.dumps({"id": "1", "title": "x", "summary": "Homs " * 1_000_000})
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "classify", "--watchlist", str(SYRIA)],
-        input=line,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = wirewatch("classify", "--watchlist", str(SYRIA), stdin=line)
     assert 0 == result.returncode, result.stderr
     out = json.loads(result.stdout)
     assert 20 == len(out["matches"])
@@ -226,13 +218,7 @@ def test_poll_once_obeys_the_configured_caps(tmp_path: Path) -> None:
             }
         )
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "poll", "--once", "--json", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = wirewatch("poll", "--once", "--json", "--config", str(config), timeout=120)
     assert 0 == result.returncode, result.stderr
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert 5 == row["items"]

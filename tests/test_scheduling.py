@@ -174,8 +174,9 @@ async def test_stop_waits_for_in_flight_work_within_grace() -> None:
     assert frozenset() == sched.in_flight
 
 
-async def test_stop_cancels_work_that_outlasts_grace() -> None:
-    """A run still going when the grace period ends is cancelled, and stop returns promptly."""
+async def running_a_long_job() -> tuple[FeedScheduler, asyncio.Event]:
+    """A started scheduler whose one job has begun a 30 s run; the event is set if the run is
+    cancelled."""
     sched = FeedScheduler()
     started, cancelled = asyncio.Event(), asyncio.Event()
 
@@ -190,6 +191,12 @@ async def test_stop_cancels_work_that_outlasts_grace() -> None:
     sched.start()
     sched.set_jobs({"feed": JobSpec(60, job, first_delay=0)})
     await asyncio.wait_for(started.wait(), 2)
+    return sched, cancelled
+
+
+async def test_stop_cancels_work_that_outlasts_grace() -> None:
+    """A run still going when the grace period ends is cancelled, and stop returns promptly."""
+    sched, cancelled = await running_a_long_job()
     began = time.monotonic()
 
     await sched.stop(grace=0.1)
@@ -218,20 +225,7 @@ async def test_stopped_scheduler_starts_no_new_runs() -> None:
 
 async def test_a_second_stop_cuts_the_grace_short() -> None:
     """A second stop(grace=0) while the first waits cancels the run; both calls return."""
-    sched = FeedScheduler()
-    started, cancelled = asyncio.Event(), asyncio.Event()
-
-    async def job() -> None:
-        started.set()
-        try:
-            await asyncio.sleep(30)
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-
-    sched.start()
-    sched.set_jobs({"feed": JobSpec(60, job, first_delay=0)})
-    await asyncio.wait_for(started.wait(), 2)
+    sched, cancelled = await running_a_long_job()
     patient = asyncio.create_task(sched.stop(grace=30))
     await asyncio.sleep(0.05)
 

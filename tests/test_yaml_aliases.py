@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.support import wirewatch as run_cli
 from wirewatch.config.settings import _expand
 from wirewatch.config.yamlfile import load
 
@@ -76,15 +76,7 @@ def _capped() -> None:
 
 
 def wirewatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        preexec_fn=_capped,
-    )
+    return run_cli(*args, stdin=stdin, preexec_fn=_capped)
 
 
 def test_classify_refuses_a_bomb_watchlist_in_one_line(tmp_path: Path) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import LOCAL_FETCH
+from tests.support import wirewatch
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -40,11 +39,11 @@ def test_alerts_geojson_has_a_point_per_located_place(tmp_path: Path) -> None:
             "data_dir": str(tmp_path / "data"), "watchlists": ["located.yaml"],
             "feeds": [{"url": feed, "name": "wire", "backfill": True}], "fetch": LOCAL_FETCH,
         }), encoding="utf-8")  # fmt: skip
-        polled = _wirewatch("poll", "--once", "--config", str(config))
+        polled = wirewatch("poll", "--once", "--config", str(config))
         assert 0 == polled.returncode, polled.stderr
     finally:
         server.stop()
-    done = _wirewatch("alerts", "--geojson", "--config", str(config))
+    done = wirewatch("alerts", "--geojson", "--config", str(config))
     assert 0 == done.returncode, done.stderr
     found = json.loads(done.stdout)
     assert "FeatureCollection" == found["type"]
@@ -53,10 +52,4 @@ def test_alerts_geojson_has_a_point_per_located_place(tmp_path: Path) -> None:
     assert ("Rebels enter Homs", ["Syria", "Homs"]) == (
         feature["properties"]["title"],
         feature["properties"]["admin"],
-    )
-
-
-def _wirewatch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args], capture_output=True, text=True, timeout=60
     )

@@ -14,19 +14,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO
+from tests.support import wirewatch
 
 SYRIA = str(REPO / "config/watchlists/syria.yaml")
-
-
-def wirewatch(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_jsonl_in_jsonl_out_in_order() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,19 +10,10 @@ import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO
 from tests.notify.servers import free_port
+from tests.support import wirewatch
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
-
-
-def wirewatch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import wirewatch
 from wirewatch.errors import WatchlistError
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.gazetteer.resolve import resolve_places
@@ -93,19 +94,13 @@ def test_gazetteer_keys_are_checked_at_load(entity: dict[str, object], problem: 
 def test_check_config_shows_how_many_names_each_gazetteer_place_expanded_to(
     gazetteer: Gazetteer, tmp_path: Path
 ) -> None:
-    import subprocess
-    import sys
-
     (tmp_path / "watchlists").mkdir()
     (tmp_path / "watchlists" / "homs.yaml").write_text(
         "name: homs\nentities:\n"
         "  - {id: homs_gov, kind: place, iso3166: SY-HI, include: within, names: [Homs area]}\n"
     )
     (tmp_path / "wirewatch.yaml").write_text("watchlists: [watchlists/homs.yaml]\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "check-config", "--config",
-         str(tmp_path / "wirewatch.yaml")], capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = wirewatch("check-config", "--config", str(tmp_path / "wirewatch.yaml"), timeout=120)
     assert 0 == done.returncode, done.stderr
     [line] = [x for x in done.stdout.splitlines() if "gazetteer:" in x]
     count = int(line.rsplit(": ", 1)[1].split()[0])

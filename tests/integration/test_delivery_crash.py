@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.storage import DeliveryState, Store
-from wirewatch.storage.sqlite import SqliteStore
 
 pytestmark = pytest.mark.integration
 
@@ -64,13 +62,6 @@ async def queue(store: Store, count: int, at: datetime = T0) -> list[str]:
     items = [alerting(item(f"c{n:03}"), verdict(destinations=(HOOK,))) for n in range(count)]
     await store.ingest(batch(*items, now=at, backfill=True))
     return sorted(r.id for r in await store.list_deliveries())
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with SqliteStore(tmp_path / "wirewatch.db") as store:
-        await store.migrate()
-        yield store
 
 
 class Stalling:

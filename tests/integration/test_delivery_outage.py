@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,7 +29,6 @@ from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.storage import DeliveryState, Store
-from wirewatch.storage.sqlite import SqliteStore
 
 pytestmark = pytest.mark.integration
 
@@ -61,13 +59,6 @@ class Log:
             for alert in alerts if 200 <= status < 300 else ():
                 first.setdefault(alert, at)
         return first
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with SqliteStore(tmp_path / "wirewatch.db") as store:
-        await store.migrate()
-        yield store
 
 
 @pytest.fixture

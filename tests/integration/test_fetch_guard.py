@@ -10,7 +10,6 @@ import socket
 import sqlite3
 import ssl
 import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from ipaddress import ip_network
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.sites import RSS_HAMA, Site, closed_port, feed, redirect
+from tests.support import wirewatch
 from wirewatch.ingest.fetch import Fetcher, FetchPolicy
 from wirewatch.ingest.netguard import IPNetwork
 from wirewatch.model import FetchResult, FetchStatus
@@ -204,13 +204,7 @@ def test_poll_stores_nothing_of_a_refused_redirect(
         encoding="utf-8",
     )
 
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "poll", "--once", "--json", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = wirewatch("poll", "--once", "--json", "--config", str(config))
 
     [row] = [json.loads(line) for line in result.stdout.splitlines()]
     assert (1, "failed", refused("127.0.0.2", redirect=302)) == (

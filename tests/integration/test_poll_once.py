@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO
 from tests.notify.servers import Receiver
+from tests.support import wirewatch
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -42,13 +43,7 @@ def write_config(tmp_path: Path, feeds: list[dict[str, object]]) -> Path:
 
 
 def poll(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", "poll", "--once", "--json", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return wirewatch("poll", "--once", "--json", "--config", str(config))
 
 
 def rows(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
@@ -87,13 +82,7 @@ def test_backfill_alerts_on_first_poll_and_table_shows_matches(
         "desk", items=[SampleItem("d1", "Clashes in Deir ez-Zor", "SDF advance.", "http://x/1")]
     )
     config = write_config(tmp_path, [{"url": url, "name": "desk", "backfill": True}])
-    result = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "poll", "--once", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = wirewatch("poll", "--once", "--config", str(config))
     assert 0 == result.returncode, result.stderr
     assert "1 alerts" in result.stdout
     assert "Clashes in Deir ez-Zor" in result.stdout and "deir_ezzor" in result.stdout

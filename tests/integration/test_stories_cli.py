@@ -4,8 +4,6 @@ stories read back with `alerts --json` and explained with `stories explain`."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO
+from tests.support import wirewatch as run_cli
 from wirewatch.demo import FeedServer, SampleItem
 
 pytestmark = pytest.mark.integration
@@ -70,13 +69,7 @@ def config(tmp_path: Path, server: FeedServer, feeds: tuple[str, ...], name: str
 
 
 def wirewatch(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_cli(*args, timeout=120)
     assert 0 == done.returncode, done.stderr
     return done.stdout
 
@@ -153,14 +146,7 @@ def test_explain_of_an_unknown_story_is_one_line(tmp_path: Path, server: FeedSer
     """A story id that is not stored: one clear line, exit 2, no traceback."""
     path = config(tmp_path, server, FEEDS, "unknown")
     # A database that exists (read-only commands refuse a missing one, before any id is read)
-    migrate = [sys.executable, "-m", "wirewatch", "db", "migrate", "--config", str(path)]
-    subprocess.run(migrate, capture_output=True, timeout=60, check=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "wirewatch", "stories", "explain", "st_nope", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    assert 0 == run_cli("db", "migrate", "--config", str(path)).returncode
+    done = run_cli("stories", "explain", "st_nope", "--config", str(path))
     assert (2, 1) == (done.returncode, len(done.stderr.strip().splitlines())), done.stderr
     assert "st_nope" in done.stderr

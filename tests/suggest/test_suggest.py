@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LOCAL_FETCH, REPO, SHARED
+from tests.support import wirewatch
 from wirewatch.config.yamlfile import load
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.match.watchlist import Watchlist, load_watchlist, parse_watchlist
@@ -206,7 +206,4 @@ def page_server() -> Iterator[str]:
 
 
 def _wirewatch(*args: str, input: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wirewatch", *args], input=input, capture_output=True,
-        text=True, timeout=120,
-    )  # fmt: skip
+    return wirewatch(*args, stdin=input, timeout=120)

@@ -1,5 +1,5 @@
 """Fixtures every test can take: paths to the repository and the shared eval data, the real
-gazetteer, a migrated SQLite `store`, and the one webhook `receiver` (a real HTTP server on
+gazetteer, a fixed `clock`, a migrated SQLite `store`, and the one webhook `receiver` (a real HTTP server on
 127.0.0.1). Helpers that are not fixtures are in tests/support.py."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from tests.notify.scenarios import FixedClock
     from tests.notify.servers import Receiver
     from wirewatch.gazetteer import Gazetteer
     from wirewatch.storage import Store
@@ -70,3 +71,11 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with SqliteStore(tmp_path / "wirewatch.db") as store:
         await store.migrate()
         yield store
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock that stands still at `tests.notify.scenarios.NOW` until a test sets `now`."""
+    from tests.notify.scenarios import FixedClock
+
+    return FixedClock()

@@ -55,6 +55,12 @@ async def one(store: Store) -> DeliveryRecord:
     return row
 
 
+async def outcome(store: Store) -> tuple[DeliveryState, str | None]:
+    """The state and last error of the one row."""
+    row = await one(store)
+    return row.state, row.last_error
+
+
 def dispatcher(
     store: Store,
     clock: FixedClock,
@@ -149,11 +155,7 @@ async def test_the_last_attempt_dead_letters(store: Store, clock: FixedClock) ->
     await worker.run_once()
     clock.now = (await one(store)).due_at
     await worker.run_once()
-    row = await one(store)
-    assert (DeliveryState.DEAD, "gave up after 2 attempts: HTTP 503") == (
-        row.state,
-        row.last_error,
-    )
+    assert (DeliveryState.DEAD, "gave up after 2 attempts: HTTP 503") == await outcome(store)
 
 
 async def test_a_row_older_than_max_age_is_dead_lettered_on_failure(
@@ -165,11 +167,7 @@ async def test_a_row_older_than_max_age_is_dead_lettered_on_failure(
     policy = DeliveryPolicy(digest_threshold=1000, max_age=3600.0)
     error = DeliveryError("HTTP 502", retryable=True)
     await dispatcher(store, clock, RecordingNotifier(HOOK, [error]), policy).run_once()
-    row = await one(store)
-    assert (DeliveryState.DEAD, "gave up after 2.0 h (max_age): HTTP 502") == (
-        row.state,
-        row.last_error,
-    )
+    assert (DeliveryState.DEAD, "gave up after 2.0 h (max_age): HTTP 502") == await outcome(store)
 
 
 async def test_an_expired_lease_lets_another_owner_send_the_same_delivery_id(

@@ -73,11 +73,6 @@ def web() -> Web:
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
-
-
-@pytest.fixture
 async def pipeline(
     loaded: Loaded, web: Web, clock: FixedClock, tmp_path: Path
 ) -> AsyncIterator[Pipeline]:

@@ -10,14 +10,9 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.notify.scenarios import FixedClock, make_message
+from tests.notify.scenarios import make_message
 from tests.notify.servers import SmtpHandler, SmtpServer, authenticate, free_port
 from wirewatch.notify.base import Message
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()
 
 
 @pytest.fixture

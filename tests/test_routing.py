@@ -1,4 +1,5 @@
-"""The routing tree (routing.py) and the label matchers it uses (matchers.py): table tests."""
+"""The routing tree (routing.py), the labels an alert carries into it and the label matchers
+it uses (matchers.py): table tests, then config problems and the pipeline."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ import pytest
 from wirewatch.app import load_everything
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
-from wirewatch.delivery.routing import RouteConfig, Router, legacy_tree
+from wirewatch.delivery.routing import (
+    RouteConfig,
+    Router,
+    labels_of,
+    legacy_tree,
+    severity_and_tags,
+)
 from wirewatch.errors import ConfigError
+from wirewatch.match.watchlist import parse_watchlist
+from wirewatch.model import Classification, EntityKind, Match
 
 HOMS = Labels(
     watchlist="syria",
@@ -25,47 +34,58 @@ HOMS = Labels(
 QUIET = Labels(watchlist="syria", entities=("un",), kinds=("actor",), severity=None)
 
 
-@pytest.mark.parametrize(
-    ("text", "labels", "expected"),
-    [
-        ("entity = homs", HOMS, True),
-        ("entity = hama", HOMS, False),
-        ("entity != hama", HOMS, True),
-        ("entity != assad", HOMS, False),
-        ("tag =~ 'reg.*'", HOMS, True),
-        ("tag =~ reg", HOMS, False),  # the whole value must match
-        ("tag !~ 'c.*'", HOMS, False),
-        ("kind = place", QUIET, False),
-        ("severity >= high", HOMS, True),
-        ("severity > high", HOMS, False),
-        ("severity < critical", HOMS, True),
-        ("severity = normal", QUIET, True),  # no severity counts as normal
-        ("severity >= low", QUIET, True),
-        ("feed = BBC", HOMS, True),
-        ("feed = 'https://bbc.example/rss'", HOMS, True),
-        ("action = advance", HOMS, True),
-        ("action = advance", QUIET, False),
-        ("action != advance", QUIET, True),
-        ("watchlist =~ 'sy.*'", QUIET, True),
+MATCHED = {
+    HOMS: [
+        "entity = homs",
+        "entity != hama",
+        "tag =~ 'reg.*'",
+        "severity >= high",
+        "severity < critical",
+        "feed = BBC",
+        "feed = 'https://bbc.example/rss'",
+        "action = advance",
     ],
+    QUIET: [
+        "severity = normal",  # no severity counts as normal
+        "severity >= low",
+        "action != advance",
+        "watchlist =~ 'sy.*'",
+    ],
+}
+MISSED = {
+    HOMS: [
+        "entity = hama",
+        "entity != assad",  # != holds only when no value is equal
+        "tag =~ reg",  # the whole value must match
+        "tag !~ 'c.*'",
+        "severity > high",
+    ],
+    QUIET: ["kind = place", "action = advance"],
+}
+
+
+@pytest.mark.parametrize(
+    ("labels", "text", "expected"),
+    [(labels, text, True) for labels, texts in MATCHED.items() for text in texts]
+    + [(labels, text, False) for labels, texts in MISSED.items() for text in texts],
 )
-def test_matchers(text: str, labels: Labels, expected: bool) -> None:
+def test_matchers(labels: Labels, text: str, expected: bool) -> None:
     """Each operator, on single and many-valued labels."""
     assert expected == m.parse(text).matches(labels)
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("entity homs", "is not a matcher; write KEY OP VALUE"),
-        ("place = homs", "unknown matcher key 'place'; use one of watchlist, entity"),
-        ("severity = hihg", "unknown severity 'hihg'; use one of info, low, normal, high"),
-        ("tag >= x", ">= compares severities only"),
-        ("kind = plac", "unknown kind 'plac'; use place or actor"),
-        ("entity =~ '('", "is not a regular expression"),
-        ("entity = ", "'entity =' needs a value"),
-    ],
-)
+BAD_MATCHERS = {
+    "entity homs": "is not a matcher; write KEY OP VALUE",
+    "place = homs": "unknown matcher key 'place'; use one of watchlist, entity",
+    "severity = hihg": "unknown severity 'hihg'; use one of info, low, normal, high",
+    "tag >= x": ">= compares severities only",
+    "kind = plac": "unknown kind 'plac'; use place or actor",
+    "entity =~ '('": "is not a regular expression",
+    "entity = ": "'entity =' needs a value",
+}
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_MATCHERS.items())
 def test_bad_matchers_say_why(text: str, message: str) -> None:
     with pytest.raises(ValueError) as caught:
         m.parse(text)
@@ -150,6 +170,107 @@ def test_the_old_routes_list_keeps_its_meaning(
 
 def test_no_routes_means_every_notifier() -> None:
     assert ("a", "b") == Router(legacy_tree(()), ("a", "b")).route(QUIET).notifiers
+
+
+def test_continue_routes_add_up_and_each_notifier_is_named_once() -> None:
+    """Every matching route with `continue` takes the alert; the notifiers are their union,
+    in the order of the routes, without repeats."""
+    router = tree(
+        {
+            "notifiers": "all",
+            "routes": [
+                {"entities": ["homs"], "notifiers": ["slack"], "continue": True},
+                {"tags": ["city"], "notifiers": ["hook", "slack"], "continue": True},
+                {"severities": ["high"], "notifiers": ["mail"]},
+            ],
+        }
+    )
+    routed = router.route(HOMS)
+
+    assert ("slack", "hook", "mail") == routed.notifiers
+    assert ["route.routes[0]", "route.routes[1]", "route.routes[2]"] == [
+        p[-1].path for p in routed.taken
+    ]
+
+
+def test_a_child_of_a_dropping_route_inherits_the_drop() -> None:
+    """A route without notifiers inherits its parent's, and a drop has none to give."""
+    router = tree(
+        {
+            "notifiers": "all",
+            "routes": [{"name": "mute", "drop": True, "routes": [{"tags": ["city"]}]}],
+        }
+    )
+    routed = router.route(HOMS)
+
+    assert ((), "drop: route.routes[0].routes[0]") == (routed.notifiers, routed.muted)
+
+
+def test_compiled_routes_show_their_receivers_and_labels() -> None:
+    """What `routes show` prints per route: the path with the name, and where it sends."""
+    root = tree(TREE).root
+
+    assert [
+        ("route.routes[0] (noise)", "drop"),
+        ("route.routes[1] (desk)", "slack"),
+        ("route.routes[2] (places)", "mail"),
+        ("route.routes[3] (never)", "hook"),
+    ] == [(r.label, r.receiver) for r in root.children]
+    assert ("route", "slack, mail, hook") == (root.label, root.receiver)
+
+
+LABELLED = parse_watchlist(
+    {
+        "name": "syria",
+        "severity": "low",
+        "tags": ["country"],
+        "entities": [
+            {"id": "homs", "kind": "place", "names": ["Homs"], "tags": ["city"]},
+            {"id": "hts", "kind": "actor", "names": ["HTS"], "severity": "high", "tags": ["rebel"]},
+            {"id": "un", "kind": "actor", "names": ["UN"], "severity": "critical"},
+        ],
+    },
+    source="test",
+)
+
+
+def matched(*pairs: tuple[str, EntityKind]) -> Classification:
+    found = tuple(Match(e, kind, e, "title", 0, 1, e) for e, kind in pairs)
+    return Classification("syria", "1", True, found)
+
+
+@pytest.mark.parametrize(
+    ("result", "severity", "tags"),
+    [
+        (matched(("homs", "place")), "low", ("country", "city")),  # the watchlist's severity
+        (matched(("homs", "place"), ("hts", "actor")), "high", ("country", "city", "rebel")),
+        (matched(("hts", "actor"), ("homs", "place")), "high", ("country", "rebel", "city")),
+    ],
+)
+def test_an_alert_takes_its_highest_entity_severity_and_every_matched_tag(
+    result: Classification, severity: str, tags: tuple[str, ...]
+) -> None:
+    """Unmatched entities (un, critical) add nothing; tags keep their first order, once."""
+    assert (severity, tags) == severity_and_tags(LABELLED, result)
+
+
+def test_labels_of_an_alert_name_each_kind_and_feed_once() -> None:
+    result = matched(("homs", "place"), ("hts", "actor"), ("homs", "place"))
+    labels = labels_of(LABELLED, result, feed=("BBC", "", "BBC"), action="attack")
+
+    assert (
+        Labels(
+            "syria",
+            ("homs", "hts"),
+            ("place", "actor"),
+            "high",
+            ("country", "city", "rebel"),
+            ("BBC",),
+            "attack",
+        )
+        == labels
+    )
+    assert m.parse("severity >= high").matches(labels)
 
 
 WATCHLIST = """\

@@ -6,8 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from tests.notify.scenarios import FixedClock
+from tests.test_pipeline import Web
 from wirewatch.app import load_everything
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
@@ -18,9 +21,16 @@ from wirewatch.delivery.routing import (
     legacy_tree,
     severity_and_tags,
 )
+from wirewatch.demo import SampleItem
 from wirewatch.errors import ConfigError
+from wirewatch.ingest.fetch import Fetcher
 from wirewatch.match.watchlist import parse_watchlist
-from wirewatch.model import Classification, EntityKind, Match
+from wirewatch.model import Alert, Classification, EntityKind, Match
+from wirewatch.observability.metrics import Metrics
+from wirewatch.pipeline import Pipeline
+from wirewatch.storage.base import DeliveryRecord
+from wirewatch.storage.sqlite import SqliteStore
+from wirewatch.stories.index import StoryIndex
 
 HOMS = Labels(
     watchlist="syria",
@@ -353,42 +363,44 @@ def test_a_broken_watchlist_adds_no_second_error_on_routes(tmp_path: Path) -> No
     assert [] == [p for p in caught.value.problems if "route" in p]
 
 
-async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path: Path) -> None:
-    """Through the pipeline: the drop is stored on the alert, no outbox row is written, and
-    the metric counts it under its reason."""
-    import httpx
-
-    from tests.notify.scenarios import FixedClock
-    from tests.test_pipeline import Web
-    from wirewatch.demo import SampleItem
-    from wirewatch.ingest.fetch import Fetcher
-    from wirewatch.observability.metrics import Metrics
-    from wirewatch.pipeline import Pipeline
-    from wirewatch.storage.sqlite import SqliteStore
-    from wirewatch.stories.index import StoryIndex
-
+async def poll_once(
+    tmp_path: Path, notifiers: str, route: str, *items: SampleItem
+) -> tuple[list[Alert], list[DeliveryRecord]]:
+    """Poll one feed of `items` through the real pipeline with this routing; the alerts made
+    and the outbox rows written."""
     (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"
     config.write_text(
         "watchlists: [syria.yaml]\n"
         "feeds: [{url: 'http://a.test/feed', name: a, backfill: true}]\n"
-        "notifiers: [{name: slack, type: console}]\n"
-        "route: {notifiers: all, routes: [{name: cities, tags: [city], drop: true}]}\n",
+        f"notifiers: {notifiers}\nroute: {route}\n",
         encoding="utf-8",
     )
     loaded = load_everything(config)
     web = Web()
-    web.feed("http://a.test/feed", SampleItem("1", "Shelling in Homs", "", "http://a.test/1"))
+    web.feed("http://a.test/feed", *items)
     async with SqliteStore(tmp_path / "w.db") as store:
         await store.migrate()
-        fetcher = Fetcher(transport=httpx.MockTransport(web.handle))
-        pipeline = Pipeline(
-            loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=FixedClock()
-        )
-        [alert] = (await pipeline.poll(loaded.config.feeds[0])).alerts
-        await fetcher.aclose()
-        assert "drop: route.routes[0] (cities)" == alert.muted
-        assert [] == await store.list_deliveries()
+        async with Fetcher(transport=httpx.MockTransport(web.handle)) as fetcher:
+            pipeline = Pipeline(
+                loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=FixedClock()
+            )
+            alerts = (await pipeline.poll(loaded.config.feeds[0])).alerts
+        return list(alerts), await store.list_deliveries()
+
+
+async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path: Path) -> None:
+    """Through the pipeline: the drop is stored on the alert, no outbox row is written, and
+    the metric counts it under its reason."""
+    [alert], deliveries = await poll_once(
+        tmp_path,
+        "[{name: slack, type: console}]",
+        "{notifiers: all, routes: [{name: cities, tags: [city], drop: true}]}",
+        SampleItem("1", "Shelling in Homs", "", "http://a.test/1"),
+    )
+
+    assert "drop: route.routes[0] (cities)" == alert.muted
+    assert [] == deliveries
     metrics = Metrics()
     metrics.muted(alert.muted)
     metrics.muted("silence sil_1: x")
@@ -400,40 +412,15 @@ async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path
 
 async def test_routes_match_the_action_kind_story_grouping_finds(tmp_path: Path) -> None:
     """`action = attack` reads the same action kind that the stored alert carries."""
-    import httpx
-
-    from tests.notify.scenarios import FixedClock
-    from tests.test_pipeline import Web
-    from wirewatch.demo import SampleItem
-    from wirewatch.ingest.fetch import Fetcher
-    from wirewatch.pipeline import Pipeline
-    from wirewatch.storage.sqlite import SqliteStore
-    from wirewatch.stories.index import StoryIndex
-
-    (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
-    config = tmp_path / "wirewatch.yaml"
-    config.write_text(
-        "watchlists: [syria.yaml]\n"
-        "feeds: [{url: 'http://a.test/feed', name: a, backfill: true}]\n"
-        "notifiers: [{name: slack, type: console}, {name: mail, type: console}]\n"
-        "route: {notifiers: [mail], routes: [{matchers: ['action = attack'], notifiers: [slack]}]}\n",
-        encoding="utf-8",
-    )
-    loaded = load_everything(config)
-    web = Web()
-    web.feed(
-        "http://a.test/feed",
+    alerts, deliveries = await poll_once(
+        tmp_path,
+        "[{name: slack, type: console}, {name: mail, type: console}]",
+        "{notifiers: [mail], routes: [{matchers: ['action = attack'], notifiers: [slack]}]}",
         SampleItem("1", "Shelling in Homs", "", "http://a.test/1"),
         SampleItem("2", "Talks on Hama open", "", "http://a.test/2"),
     )
-    async with SqliteStore(tmp_path / "w.db") as store:
-        await store.migrate()
-        fetcher = Fetcher(transport=httpx.MockTransport(web.handle))
-        pipeline = Pipeline(
-            loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=FixedClock()
-        )
-        alerts = (await pipeline.poll(loaded.config.feeds[0])).alerts
-        await fetcher.aclose()
-        sent = {(d.alert.item.title, d.notifier) for d in await store.list_deliveries()}
+
     assert {"attack"} & {a.action for a in alerts}
-    assert {("Shelling in Homs", "slack"), ("Talks on Hama open", "mail")} == sent
+    assert {("Shelling in Homs", "slack"), ("Talks on Hama open", "mail")} == {
+        (d.alert.item.title, d.notifier) for d in deliveries
+    }

@@ -1,6 +1,7 @@
 """Fixtures every test can take: paths to the repository and the shared eval data, the real
-gazetteer, a fixed `clock`, a migrated SQLite `store`, and the one webhook `receiver` (a real HTTP server on
-127.0.0.1). Helpers that are not fixtures are in tests/support.py."""
+gazetteer, a fixed `clock`, a migrated SQLite `store`, and real local servers on 127.0.0.1:
+`feeds` (wirewatch.demo's feed server) and the one webhook `receiver`. Helpers that are not
+fixtures are in tests/support.py."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 if TYPE_CHECKING:
     from tests.notify.scenarios import FixedClock
     from tests.notify.servers import Receiver
+    from wirewatch.demo import FeedServer
     from wirewatch.gazetteer import Gazetteer
     from wirewatch.storage import Store
 
@@ -79,3 +81,13 @@ def clock() -> FixedClock:
     from tests.notify.scenarios import FixedClock
 
     return FixedClock()
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    """A feed server on 127.0.0.1 with no feeds yet (`add_feed`, `publish`); stopped after."""
+    from wirewatch.demo import FeedServer
+
+    server = FeedServer().start()
+    yield server
+    server.stop()

@@ -21,28 +21,22 @@ entities:
 """
 
 
-def test_alerts_geojson_has_a_point_per_located_place(tmp_path: Path) -> None:
-    server = FeedServer().start()
-    try:
-        feed = server.add_feed(
-            "wire",
-            items=[
-                SampleItem(
-                    "w1", "Rebels enter Homs", "HTS fighters downtown.", "https://a.example/1"
-                ),
-                SampleItem("w2", "HTS statement", "No place named.", "https://a.example/2"),
-            ],
-        )
-        (tmp_path / "located.yaml").write_text(WATCHLIST, encoding="utf-8")
-        config = tmp_path / "wirewatch.yaml"
-        config.write_text(json.dumps({
-            "data_dir": str(tmp_path / "data"), "watchlists": ["located.yaml"],
-            "feeds": [{"url": feed, "name": "wire", "backfill": True}], "fetch": LOCAL_FETCH,
-        }), encoding="utf-8")  # fmt: skip
-        polled = wirewatch("poll", "--once", "--config", str(config))
-        assert 0 == polled.returncode, polled.stderr
-    finally:
-        server.stop()
+ITEMS = (
+    SampleItem("w1", "Rebels enter Homs", "HTS fighters downtown.", "https://a.example/1"),
+    SampleItem("w2", "HTS statement", "No place named.", "https://a.example/2"),
+)
+
+
+def test_alerts_geojson_has_a_point_per_located_place(tmp_path: Path, feeds: FeedServer) -> None:
+    feed = feeds.add_feed("wire", items=list(ITEMS))
+    (tmp_path / "located.yaml").write_text(WATCHLIST, encoding="utf-8")
+    config = tmp_path / "wirewatch.yaml"
+    config.write_text(json.dumps({
+        "data_dir": str(tmp_path / "data"), "watchlists": ["located.yaml"],
+        "feeds": [{"url": feed, "name": "wire", "backfill": True}], "fetch": LOCAL_FETCH,
+    }), encoding="utf-8")  # fmt: skip
+    polled = wirewatch("poll", "--once", "--config", str(config))
+    assert 0 == polled.returncode, polled.stderr
     done = wirewatch("alerts", "--geojson", "--config", str(config))
     assert 0 == done.returncode, done.stderr
     found = json.loads(done.stdout)

@@ -11,9 +11,10 @@ Choices, with the facts from DESIGN.md behind them:
   thousand feeds never fire in the same second. A `JobSpec.first_delay` overrides that.
 - `max_instances=1` (a slow feed is never polled twice at once), `coalesce=True` (missed runs
   collapse into one) and `misfire_grace_time` of half the interval (the default is 1 s).
-- Backoff: `reschedule_once(key, delay)` moves the job's next run to now + delay. The interval
-  trigger counts the following run from that one, so after a backoff run the feed returns to
-  its interval by itself. A job may call it on itself while it runs.
+- Backoff is not done here: a failing feed keeps its interval job, and each run first asks
+  whether the feed is due (`Pipeline.is_due`, from the `next_due` stored with the feed's state),
+  so a backoff outlives restarts and holds for every instance sharing the store. The daemon
+  never calls `reschedule_once(key, delay)`, which moves one job's next run to now + delay.
 - Stop: `shutdown(wait=True)` would still cancel running coroutines, so `stop(grace)` pauses
   the scheduler, awaits in-flight runs up to `grace` seconds, cancels the rest, then shuts down.
   Each run's coroutine is a child task tracked here; cancelling that child (not the executor's

@@ -142,6 +142,7 @@ _COMMON: Final = 4.5
 _RARE: Final = 3.5
 _ARABIC_COMMON: Final = 4.0
 _WORD: Final = re.compile(r"[\w'’-]+")
+_POSSESSIVE: Final = re.compile(r"['’]s$")
 _NUMBER: Final = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w]|[.,]\d)")
 _ARABIC_CLITICS: Final = ("وال", "بال", "لل", "فال", "كال", "ال", "و", "ب", "ل", "ف")
 _ARABIC_STOP: Final = frozenset(
@@ -159,11 +160,18 @@ _LATIN_STOP: Final = frozenset(
 )
 
 
+_CREDIT_WORDS: Final = 4
+_CREDIT_HEAD: Final = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s+\S")
+_CREDIT_TAIL: Final = re.compile(r"\s[-\u2013\u2014]{1,2}\s+([^-\u2013\u2014\n]{2,40}?)\s*$")
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """The parts of an item that story grouping compares (see the module docstring)."""
 
     entities: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    """The entities among `entities` that are places."""
     actions: frozenset[str] = frozenset()
     action: str | None = None
     """The family of the first action the title names, else the summary; None when neither
@@ -172,7 +180,12 @@ class Event:
     figures: frozenset[str] = frozenset()
 
 
-def event_of(text: str, entities: Iterable[str] = (), named: Iterable[str] = ()) -> Event:
+def event_of(
+    text: str,
+    entities: Iterable[str] = (),
+    named: Iterable[str] = (),
+    places: Iterable[str] = (),
+) -> Event:
     """The event an item's text reports, given the canonical entities found in it and the text
     of the names that matched them (those names are not counted again as terms)."""
     folded = unicodedata.normalize("NFKC", text)
@@ -180,13 +193,23 @@ def event_of(text: str, entities: Iterable[str] = (), named: Iterable[str] = ())
     title_actions = actions_in(lines[0])
     rest_actions = actions_in(lines[1]) if len(lines) > 1 else frozenset()
     skip = frozenset().union(*(_terms(n, names=True) for n in named)) if named else frozenset()
+    found = frozenset(entities)
     return Event(
-        entities=frozenset(entities),
+        entities=found,
+        places=found & frozenset(places),
         actions=title_actions | rest_actions,
         action=_family(title_actions) or _family(rest_actions),
         terms=_terms(folded) - skip,
         figures=_figures(folded),
     )
+
+
+def attribution(title: str) -> tuple[tuple[int, int], ...]:
+    """The span of `title` that names who reports rather than what happened: a short credit
+    before a colon ("SOHR: 26 killed ...") or after a closing dash ("... toll rises - SOHR"),
+    or nothing. An actor named only there is the report's source, not a party to the event."""
+    found = (_CREDIT_HEAD.match(title), _CREDIT_TAIL.search(title))
+    return tuple(m.span(1) for m in found if m and len(m.group(1).split()) <= _CREDIT_WORDS)
 
 
 def compatible(a: str | None, b: str | None) -> bool:
@@ -260,13 +283,13 @@ def _term(token: str, *, first: bool, shouting: bool) -> str | None:
     token = token.strip("'’-")
     if _is_arabic(token):
         stem = _arabic_stem(token)
-        if len(stem) < 3 or stem in _ARABIC_STOP or zipf(token, "ar") >= _ARABIC_COMMON:
+        if len(stem) < 3 or stem in _ARABIC_STOP or _arabic_common(token):
             return None
         return stem
     if not token[:1].isupper() or len(token) < 3 or token.isdigit():
         return None
     key = re.sub(r"^(al|el|ad|as|ar|ash|az)[-’']", "", token.casefold())
-    key = key.replace("'", "").replace("’", "")
+    key = _POSSESSIVE.sub("", key).replace("'", "").replace("’", "")
     if key in _LATIN_STOP or len(key) < 3:
         return None
     if zipf(key, "en") >= (_RARE if first or shouting else _COMMON):
@@ -299,14 +322,25 @@ def _is_arabic(word: str) -> bool:
     return any("\u0600" <= ch <= "\u06ff" for ch in word)
 
 
+def _arabic_common(token: str) -> bool:
+    """Whether an Arabic word is common in the language, with or without its clitic
+    ("للحرية" is rare as written, but it is "for the freedom")."""
+    bare = _without_clitic(token.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا"))
+    forms = (token, bare, "ال" + bare)
+    return max(zipf(f, "ar") for f in forms) >= _ARABIC_COMMON
+
+
+def _without_clitic(word: str) -> str:
+    for clitic in _ARABIC_CLITICS:
+        if word.startswith(clitic) and len(word) - len(clitic) >= 3:
+            return word[len(clitic) :]
+    return word
+
+
 def _arabic_stem(word: str) -> str:
     """Remove one leading clitic (and, with, for, the) and the feminine/plural endings that
     vary between reports, keeping at least three letters."""
-    word = word.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا")
-    for clitic in _ARABIC_CLITICS:
-        if word.startswith(clitic) and len(word) - len(clitic) >= 3:
-            word = word[len(clitic) :]
-            break
+    word = _without_clitic(word.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا"))
     for ending in ("ات", "ون", "ين", "ة", "ه"):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             return word[: -len(ending)]

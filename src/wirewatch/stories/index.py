@@ -134,10 +134,12 @@ class Member:
         entities: Iterable[str] = (),
         named: Iterable[str] = (),
         title: str = "",
+        places: Iterable[str] = (),
     ) -> Member:
         """Build a member from an item's text, the entities found in it and the text that named
         them (names already counted as entities are not counted again as names)."""
-        return cls(feed, item_id, at, event_of(text, entities, named), shingles(text), title)
+        event = event_of(text, entities, named, places)
+        return cls(feed, item_id, at, event, shingles(text), title)
 
     @property
     def key(self) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wirewatch.stories.events import actions_in, attribution, compatible, event_of, figures_conflict
+from wirewatch.stories.actions import actions_in, compatible
+from wirewatch.stories.events import attribution, event_of, figures_conflict
 
 
 @pytest.mark.parametrize(

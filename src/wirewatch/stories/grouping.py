@@ -15,7 +15,8 @@ from wirewatch.app import Loaded
 from wirewatch.model import FeedItem, Match
 from wirewatch.storage import StoryDecision, StoryMemberRecord, Verdict
 from wirewatch.stories.events import attribution
-from wirewatch.stories.index import Member, StoryIndex, item_text, new_story_id
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import Member, item_text, new_story_id
 
 
 def member_of(feed: str, item: FeedItem, matches: Iterable[Match], seen: datetime) -> Member:

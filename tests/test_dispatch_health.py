@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from tests.notify.scenarios import FixedClock
 from tests.storage.storecase import T0
-from tests.test_dispatch import HOOK, NO_DIGEST, clock, dispatcher, queue, rows, store
+from tests.test_dispatch import HOOK, NO_DIGEST, clock, dispatcher, queue, rows
 from wirewatch.delivery.dispatch import DeliveryPolicy
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.storage import DeliveryState, Store
 
-__all__ = ["clock", "store"]  # fixtures
+__all__ = ["clock"]  # a fixture
 
 DOWN = DeliveryError("HTTP 503", retryable=True)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.commands.test_classify_cli import SYRIA, wirewatch
+from tests.commands.test_classify_cli import SYRIA
 from tests.sites import Site, endless, feed, gzip_bomb, redirect, trickle
+from tests.support import wirewatch
 
 pytestmark = pytest.mark.integration
 

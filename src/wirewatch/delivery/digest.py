@@ -28,6 +28,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wirewatch.config.durations import DurationError, parse_duration
+from wirewatch.delivery.intervals import next_at
 from wirewatch.storage.base import DeliveryRecord
 
 Hold = tuple[DeliveryRecord, datetime]
@@ -74,11 +75,7 @@ class DailyAt:
     zone: tzinfo = UTC
 
     def next_after(self, moment: datetime) -> datetime:
-        local = moment.astimezone(self.zone)
-        slot = datetime.combine(local.date(), self.at, tzinfo=self.zone)
-        if slot <= local:
-            slot = datetime.combine(local.date() + timedelta(days=1), self.at, tzinfo=self.zone)
-        return slot.astimezone(UTC)
+        return next_at(self.at, self.zone, moment)
 
 
 def parse_schedule(text: str) -> Schedule:

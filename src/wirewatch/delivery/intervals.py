@@ -35,11 +35,17 @@ class QuietHours:
 
     def ends_after(self, moment: datetime) -> datetime:
         """The first end of quiet hours strictly after `moment` (UTC)."""
-        local = moment.astimezone(self.zone)
-        end = datetime.combine(local.date(), self.end, tzinfo=self.zone)
-        if end <= local:
-            end = datetime.combine(local.date() + timedelta(days=1), self.end, tzinfo=self.zone)
-        return end.astimezone(UTC)
+        return next_at(self.end, self.zone, moment)
+
+
+def next_at(at: time, zone: tzinfo, moment: datetime) -> datetime:
+    """The first moment strictly after `moment` when the clock in `zone` reads `at`, in UTC
+    (the zone's own clock: daylight saving moves it). Quiet hours and daily digests use it."""
+    local = moment.astimezone(zone)
+    slot = datetime.combine(local.date(), at, tzinfo=zone)
+    if slot <= local:
+        slot = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=zone)
+    return slot.astimezone(UTC)
 
 
 def parse_quiet(text: str) -> QuietHours:

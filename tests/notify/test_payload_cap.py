@@ -4,6 +4,7 @@ bodies are built (the webhook `format: json` and the console notifier)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,3 +148,19 @@ def test_the_configured_cap_reaches_the_console(
     [line] = capsys.readouterr().out.splitlines()
     assert len(line.encode()) <= 20_000
     assert json.loads(line)["truncated"] is True
+
+
+@pytest.mark.parametrize("alert", [make_alert(), big_alert()], ids=["scenario", "big"])
+def test_the_body_sent_is_the_documented_compact_json(alert: Alert) -> None:
+    """`encode` (orjson) gives exactly the bytes of `json.dumps(..., ensure_ascii=False,
+    separators=(",", ":"))`, Arabic, quotes and controls included; the json format's bytes
+    are the payload `build` returns, encoded once."""
+    from tests.notify.scenarios import hostile_alert
+
+    tricky = make_alert(item=dataclasses.replace(
+        hostile_alert().item, title='الثوار "يدخلون" حمص\\\u2028\x01\u202e'))  # fmt: skip
+    for one in (alert, tricky):
+        message = make_message(one)
+        document = payload.build(message)
+        plain = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        assert plain == encode(document) == payload.FORMAT.body(message)

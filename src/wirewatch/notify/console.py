@@ -8,7 +8,6 @@ alert. Logs go to stderr, never here.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TextIO
 
@@ -51,5 +50,4 @@ class ConsoleNotifier:
         )
 
     def _line(self, message: Message) -> str:
-        body = self._payloads.build(message)
-        return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return self._payloads.encoded(message).decode() + "\n"

@@ -198,7 +198,8 @@ def _fill(words: list[str], first: int, rest: int) -> list[str]:
 
 
 def _encoded_words(text: str) -> list[str]:
-    chunks, current = [], ""
+    chunks: list[str] = []
+    current = ""
     for char in text:
         limit = _WORD_BYTES[1 if chunks else 0]
         if current and len((current + char).encode()) > limit:

@@ -48,18 +48,25 @@ class Payloads:
 
     def build(self, message: Message) -> JSONObject:
         """The payload: one alert's fields at the top level, or `alerts` for a digest."""
+        return self._sized(message)[0]
+
+    def encoded(self, message: Message) -> bytes:
+        """The payload as the UTF-8 bytes a webhook sends (encoded once)."""
+        return self._sized(message)[1]
+
+    def _sized(self, message: Message) -> tuple[JSONObject, bytes]:
         body = _build(message, None, self.places)
-        if len(encode(body)) <= self.max_bytes:
-            return body
+        data = encode(body)
         for cut in _CUTS:
-            body = _build(message, cut, self.places) | {"truncated": True}
-            if len(encode(body)) <= self.max_bytes:
+            if len(data) <= self.max_bytes:
                 break
-        return body
+            body = _build(message, cut, self.places) | {"truncated": True}
+            data = encode(body)
+        return body, data
 
     def format(self) -> WebhookFormat:
         """`format: json` with this cap and these places."""
-        return WebhookFormat("json", self.build)
+        return WebhookFormat("json", self.build, encoded=self.encoded)
 
 
 DEFAULT = Payloads()

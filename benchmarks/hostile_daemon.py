@@ -10,7 +10,6 @@ largest body received, and 20 timed `GET /api/alerts?limit=50`. Then the daemon 
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from hostile import SYRIA, MiB, free_port
+from hostile import SYRIA, MiB, free_port, stop
 
 WAIT = 300.0  # seconds for a feed to be polled and delivered
 
@@ -141,12 +140,7 @@ def measure_one(name: str, body: bytes, folder: Path, environ: dict[str, str]) -
         main = peak_mb(daemon.pid)
         times = api_times(f"http://127.0.0.1:{port}") if done else []
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        stop(daemon)
         receiver.close()
     report(name, len(body), done, wall, main, workers, receiver.sizes, times)
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.notify.scenarios import make_alert, make_message
-from wirewatch.app import build_notifiers, load_everything
+from wirewatch.app import Loaded, build_notifiers, load_everything
 from wirewatch.config.limits import Limits
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
@@ -112,10 +112,12 @@ def config_with_cap(tmp_path: Path, notifiers: list[dict[str, object]]) -> Path:
     return path
 
 
-def test_the_configured_cap_reaches_the_json_webhook(tmp_path: Path) -> None:
-    """The daemon's notifiers (app.build_notifiers) build bodies under the config's cap."""
-    hook = {"name": "ops", "type": "webhook", "url": "https://ops.example/hook"}
-    loaded = load_everything(config_with_cap(tmp_path, [hook]))
+HOOK = {"name": "ops", "type": "webhook", "url": "https://ops.example/hook"}
+"""A `format: json` webhook notifier named ops."""
+
+
+def bodies_sent(loaded: Loaded, message: Message) -> list[bytes]:
+    """The bodies the daemon's notifier `ops` (from app.build_notifiers) POSTs for `message`."""
     bodies: list[bytes] = []
 
     def receive(request: httpx.Request) -> httpx.Response:
@@ -125,10 +127,16 @@ def test_the_configured_cap_reaches_the_json_webhook(tmp_path: Path) -> None:
     async def send() -> None:
         async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as client:
             notifiers, _ = build_notifiers(loaded, client=client)
-            await notifiers["ops"].send(make_message(big_alert()))
+            await notifiers["ops"].send(message)
 
     asyncio.run(send())
-    [body] = bodies
+    return bodies
+
+
+def test_the_configured_cap_reaches_the_json_webhook(tmp_path: Path) -> None:
+    """The daemon's notifiers (app.build_notifiers) build bodies under the config's cap."""
+    loaded = load_everything(config_with_cap(tmp_path, [HOOK]))
+    [body] = bodies_sent(loaded, make_message(big_alert()))
     assert len(body) <= 20_000
     assert json.loads(body)["truncated"] is True
 

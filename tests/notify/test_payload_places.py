@@ -3,19 +3,18 @@ town an `include: within` match named, taken from the loaded watchlists (nothing
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
 import yaml
 
 from tests.gazetteer.test_towns import WATCHLIST as GOVERNORATE
 from tests.notify.scenarios import make_alert, make_message
-from wirewatch.app import build_notifiers, load_everything
+from tests.notify.test_payload_cap import HOOK, bodies_sent
+from wirewatch.app import load_everything
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.gazetteer.resolve import resolve_places
 from wirewatch.geojson import Places
@@ -109,22 +108,8 @@ def test_the_daemons_webhook_carries_the_places_of_its_watchlists(tmp_path: Path
     """app.build_notifiers gives the json format the loaded watchlists' places."""
     (tmp_path / "syria.yaml").write_text(LOCATED, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"
-    hook = {"name": "ops", "type": "webhook", "url": "https://ops.example/hook"}
     config.write_text(json.dumps({"data_dir": str(tmp_path / "data"),
-                                  "watchlists": ["syria.yaml"], "notifiers": [hook]}))  # fmt: skip
-    loaded = load_everything(config)
-    bodies: list[bytes] = []
-
-    def receive(request: httpx.Request) -> httpx.Response:
-        bodies.append(request.content)
-        return httpx.Response(204)
-
-    async def send() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(receive)) as client:
-            notifiers, _ = build_notifiers(loaded, client=client)
-            await notifiers["ops"].send(make_message())
-
-    asyncio.run(send())
-    [body] = bodies
+                                  "watchlists": ["syria.yaml"], "notifiers": [HOOK]}))  # fmt: skip
+    [body] = bodies_sent(load_everything(config), make_message())
     [homs] = [e for e in json.loads(body)["entities"] if e["id"] == "homs"]
     assert [34.724, 36.726] == homs["coordinates"]

@@ -95,11 +95,9 @@ class Places:
         index = place_index(matchers)
         if not any(point.area for point in index.values()):
             return cls(index)
-        from wirewatch.config.cachedir import cache_dir
-        from wirewatch.gazetteer import open_gazetteer
         from wirewatch.gazetteer.towns import TownFinder
 
-        return cls(index, TownFinder(lambda: open_gazetteer(cache_dir())))
+        return cls(index, TownFinder())
 
     @property
     def index(self) -> PlaceIndex:

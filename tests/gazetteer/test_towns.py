@@ -135,3 +135,18 @@ async def test_api_alerts_shows_places_and_the_rolled_up_town(
     [town] = places["homs_governorate"]["towns"]
     assert "rastan" in town["name"].lower() and town["geonames"] > 0
     assert 34.7 == pytest.approx(places["homs"]["coordinates"][0], abs=0.05)
+
+
+def test_without_an_index_no_town_is_found_and_none_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send never waits half a minute for the index to be built: no index, no town."""
+    monkeypatch.setenv("WIREWATCH_CACHE_DIR", str(tmp_path))
+    assert None is TownFinder().town("SY-HI", "Rastan")
+    assert [] == list(tmp_path.iterdir())
+
+
+def test_a_broken_index_leaves_the_town_out(tmp_path: Path) -> None:
+    broken = tmp_path / "gazetteer.sqlite3"
+    broken.write_bytes(b"not a database " * 1000)
+    assert None is TownFinder(lambda: Gazetteer(broken)).town("SY-HI", "Rastan")

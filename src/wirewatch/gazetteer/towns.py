@@ -8,12 +8,18 @@ name that matched (`Match.name`), among the area's towns, when an alert is shown
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wirewatch.gazetteer.index import Gazetteer, Place
+import structlog
+
+from wirewatch.config.cachedir import cache_dir
+from wirewatch.gazetteer.index import Gazetteer, Place, index_path
 from wirewatch.match.fold import fold_name
+
+log = structlog.get_logger("wirewatch.gazetteer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +39,13 @@ class TownFinder:
     """Finds the town of an area (ISO 3166-2 code) that a name names; answers are remembered.
 
     The index is opened for a lookup not made before, and closed after it, so a config without
-    `include: within` never opens it and no connection outlives a reload.
+    `include: within` never opens it and no connection outlives a reload. `open_gazetteer`
+    returns None when there is no index: a send never waits for one to be built. A missing or
+    unreadable index only leaves the town out; it never fails a delivery or a request.
     """
 
-    def __init__(self, open_gazetteer: Callable[[], Gazetteer]) -> None:
-        self._open = open_gazetteer
+    def __init__(self, open_gazetteer: Callable[[], Gazetteer | None] | None = None) -> None:
+        self._open = open_gazetteer or existing_index
         self._found: dict[tuple[str, str], Town | None] = {}
 
     def town(self, area_code: str, name: str) -> Town | None:
@@ -49,11 +57,23 @@ class TownFinder:
         return self._found[key]
 
     def _look_up(self, area_code: str, name: str) -> Town | None:
-        gazetteer = self._open()
         try:
-            return _town_in(gazetteer, area_code, name)
-        finally:
-            gazetteer.close()
+            gazetteer = self._open()
+            if gazetteer is None:
+                return None
+            try:
+                return _town_in(gazetteer, area_code, name)
+            finally:
+                gazetteer.close()
+        except (sqlite3.Error, OSError) as e:
+            log.warning("town_lookup_failed", area=area_code, error=f"{type(e).__name__}: {e}")
+            return None
+
+
+def existing_index() -> Gazetteer | None:
+    """The gazetteer of the cache folder if its index is built, else None (never builds)."""
+    path = index_path(cache_dir())
+    return Gazetteer(path) if path.exists() else None
 
 
 def _town_in(gazetteer: Gazetteer, area_code: str, name: str) -> Town | None:

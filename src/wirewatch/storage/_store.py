@@ -22,24 +22,8 @@ from wirewatch.storage import _ingest as ingesting
 from wirewatch.storage import _outbox as outbox
 from wirewatch.storage import _queries as queries
 from wirewatch.storage import _silences as silences
-from wirewatch.storage.base import (
-    DEFAULT_MAX_AGE,
-    DEFAULT_SEEN_MAX_AGE,
-    AlertRecord,
-    DeliveryRecord,
-    DeliveryState,
-    FaultHook,
-    FeedState,
-    IngestBatch,
-    IngestOutcome,
-    NotifierHealth,
-    Novelty,
-    OutboxSummary,
-    PruneOutcome,
-    StoredItem,
-    StoryMemberRecord,
-    StoryRecord,
-)
+from wirewatch.storage import base
+from wirewatch.storage.base import DEFAULT_MAX_AGE, DEFAULT_SEEN_MAX_AGE, DeliveryState, FaultHook
 from wirewatch.storage.schema import Name, current_version, latest_version
 from wirewatch.storage.sql import Dialect, Steps, count
 
@@ -95,13 +79,13 @@ class SqlStore(ABC):
         if version < latest_version(self.name):
             raise StoreError(f"{self.where}: schema {version} needs `wirewatch db migrate`")
 
-    async def get_feed_state(self, key: str) -> FeedState | None:
+    async def get_feed_state(self, key: str) -> base.FeedState | None:
         return await self._read(feeds.get(self.codec, key))
 
-    async def save_feed_state(self, state: FeedState) -> None:
+    async def save_feed_state(self, state: base.FeedState) -> None:
         await self._write(feeds.save(self.codec, state))
 
-    async def list_feed_states(self) -> list[FeedState]:
+    async def list_feed_states(self) -> list[base.FeedState]:
         return await self._read(feeds.list_all(self.codec))
 
     async def claim_feed(self, key: str, *, now: datetime, until: datetime, owner: str) -> bool:
@@ -110,10 +94,10 @@ class SqlStore(ABC):
     async def feed_owners(self) -> dict[str, tuple[str, datetime]]:
         return await self._read(feeds.owners(self.codec))
 
-    async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, Novelty]:
+    async def novelty(self, feed: str, items: Sequence[FeedItem]) -> dict[str, base.Novelty]:
         return await self._read(ingesting.novelty(feed, items))
 
-    async def ingest(self, batch: IngestBatch) -> IngestOutcome:
+    async def ingest(self, batch: base.IngestBatch) -> base.IngestOutcome:
         return await self._transaction(ingesting.ingest(self.dialect, batch, self._fault))
 
     async def recent_alerts(
@@ -124,30 +108,30 @@ class SqlStore(ABC):
         entity: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[AlertRecord]:
+    ) -> list[base.AlertRecord]:
         steps = queries.recent_alerts(self.codec, since, watchlist, entity, limit, offset)
         return await self._read(steps)
 
-    async def alert(self, alert_id: str) -> AlertRecord | None:
+    async def alert(self, alert_id: str) -> base.AlertRecord | None:
         return await self._read(queries.alert_record(self.codec, alert_id))
 
     async def item_counts(self, since: datetime) -> dict[str, dict[date, int]]:
         return await self._read(queries.item_counts(self.dialect, since))
 
-    async def stored_items(self, since: datetime) -> list[StoredItem]:
+    async def stored_items(self, since: datetime) -> list[base.StoredItem]:
         return await self._read(queries.stored_items(self.codec, since))
 
-    async def recent_stories(self, since: datetime) -> list[StoryRecord]:
+    async def recent_stories(self, since: datetime) -> list[base.StoryRecord]:
         return await self._read(queries.recent_stories(self.codec, since))
 
     async def story_members(
         self, since: datetime, *, story_id: str | None = None
-    ) -> list[StoryMemberRecord]:
+    ) -> list[base.StoryMemberRecord]:
         return await self._read(queries.story_members(self.codec, since, story_id))
 
     async def claim_deliveries(
         self, now: datetime, *, limit: int, lease_seconds: float, owner: str
-    ) -> list[DeliveryRecord]:
+    ) -> list[base.DeliveryRecord]:
         return await self._write(outbox.claim(self.dialect, now, limit, lease_seconds, owner))
 
     async def mark_delivered(self, delivery_id: str, now: datetime) -> None:
@@ -174,13 +158,13 @@ class SqlStore(ABC):
     async def expire_deliveries(self, notifier: str, created_before: datetime, reason: str) -> int:
         return await self._write(outbox.expire(self.codec, notifier, created_before, reason))
 
-    async def save_notifier_health(self, health: NotifierHealth) -> None:
+    async def save_notifier_health(self, health: base.NotifierHealth) -> None:
         await self._write(outbox.save_health(self.codec, health))
 
-    async def notifier_health(self) -> list[NotifierHealth]:
+    async def notifier_health(self) -> list[base.NotifierHealth]:
         return await self._read(outbox.list_health(self.codec))
 
-    async def outbox_summary(self) -> list[OutboxSummary]:
+    async def outbox_summary(self) -> list[base.OutboxSummary]:
         return await self._read(outbox.summary(self.codec))
 
     async def postpone(self, delivery_id: str, *, due_at: datetime, note: str) -> None:
@@ -193,7 +177,7 @@ class SqlStore(ABC):
 
     async def list_deliveries(
         self, state: DeliveryState | None = None, *, limit: int = 1000
-    ) -> list[DeliveryRecord]:
+    ) -> list[base.DeliveryRecord]:
         return await self._read(outbox.list_rows(self.codec, state, limit))
 
     async def requeue(
@@ -218,14 +202,14 @@ class SqlStore(ABC):
         *,
         max_age: timedelta = DEFAULT_MAX_AGE,
         seen_max_age: timedelta = DEFAULT_SEEN_MAX_AGE,
-    ) -> PruneOutcome:
+    ) -> base.PruneOutcome:
         """One retention pass; each step is its own short transaction and leaves a consistent
         database, so a pass cut short is simply finished by the next one."""
         params = queries.prune_params(self.codec, now, max_age, seen_max_age)
         counts: dict[str, int] = {}
         for name, statement in queries.PRUNE.items():
             counts[name] = await self._write(count(statement, **params))
-        return PruneOutcome(**counts)
+        return base.PruneOutcome(**counts)
 
     async def add_silence(self, silence: Silence) -> None:
         await self._write(silences.add(self.codec, silence))

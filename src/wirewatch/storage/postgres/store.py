@@ -36,7 +36,7 @@ from psycopg_pool import AsyncConnectionPool
 from wirewatch.errors import StoreError
 from wirewatch.storage._store import SqlStore
 from wirewatch.storage.base import FaultHook
-from wirewatch.storage.postgres import _db as db
+from wirewatch.storage.postgres import db
 from wirewatch.storage.postgres._dialect import STORY_LOCK, PostgresDialect
 from wirewatch.storage.sql import Steps
 
@@ -145,7 +145,7 @@ class PostgresStore(SqlStore):
 
     async def _write(self, steps: Steps[T]) -> T:
         """On a pooled connection in autocommit mode: one statement, atomic by itself."""
-        return await self._on_connection(lambda conn: db.run(conn, steps))
+        return await self._on_connection(lambda conn: db.run(conn, steps, most=1))
 
     async def _transaction(self, steps: Steps[T]) -> T:
         """In one transaction on a pooled connection: committed, or rolled back."""

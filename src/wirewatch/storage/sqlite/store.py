@@ -25,7 +25,7 @@ from wirewatch.errors import StoreError
 from wirewatch.storage._store import SqlStore
 from wirewatch.storage.base import FaultHook
 from wirewatch.storage.sql import Steps
-from wirewatch.storage.sqlite import _db as db
+from wirewatch.storage.sqlite import db
 from wirewatch.storage.sqlite._dialect import SqliteDialect
 from wirewatch.storage.sqlite._lock import acquire
 

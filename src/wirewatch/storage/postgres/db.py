@@ -34,11 +34,15 @@ def text(statement: Statement) -> str:
     return _PARAMETER.sub(r"%(\1)s", sql)
 
 
-async def run(conn: Conn, steps: Steps[T]) -> T:
-    """Run an operation's steps on `conn`, each statement as it comes."""
+async def run(conn: Conn, steps: Steps[T], *, most: int | None = None) -> T:
+    """Run an operation's steps on `conn`, each statement as it comes; more than `most`
+    statements is a programming error (a write outside a transaction must be one)."""
     try:
-        call = next(steps)
+        call, ran = next(steps), 0
         while True:
+            ran += 1
+            if most is not None and ran > most:
+                raise RuntimeError(f"more than {most} statement(s) outside a transaction")
             call = steps.send(await execute(conn, call))
     except StopIteration as done:
         result: T = done.value

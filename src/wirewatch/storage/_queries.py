@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from wirewatch.model import Alert, FeedItem, Source
-from wirewatch.storage import _outbox as outbox
+from wirewatch.storage import outbox
 from wirewatch.storage._rows import source, stored_item
 from wirewatch.storage.base import AlertRecord, StoredItem, StoryMemberRecord, StoryRecord
 from wirewatch.storage.codec import Codec, alert_from_json

@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from wirewatch.storage._outbox import FIELDS, LEASE_FREE, NOT_PAUSED, OPEN
 from wirewatch.storage.codec import Codec
+from wirewatch.storage.outbox import FIELDS, LEASE_FREE, NOT_PAUSED, OPEN
 from wirewatch.storage.sql import Row, Statement, Steps, one, rows
 
 STORY_LOCK = 0x7772_7700_0000_0002

@@ -34,11 +34,11 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import AsyncConnectionPool
 
 from wirewatch.errors import StoreError
-from wirewatch.storage._store import SqlStore
 from wirewatch.storage.base import FaultHook
 from wirewatch.storage.postgres import db
 from wirewatch.storage.postgres._dialect import STORY_LOCK, PostgresDialect
 from wirewatch.storage.sql import Steps
+from wirewatch.storage.sqlstore import SqlStore
 
 T = TypeVar("T")
 

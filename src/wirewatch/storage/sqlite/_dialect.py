@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from wirewatch.storage._outbox import FIELDS, LEASE_FREE, NOT_PAUSED, OPEN
 from wirewatch.storage.codec import Codec, dt_or_none, ts_or_none
+from wirewatch.storage.outbox import FIELDS, LEASE_FREE, NOT_PAUSED, OPEN
 from wirewatch.storage.sql import Row, Statement, Steps, count, rows
 
 

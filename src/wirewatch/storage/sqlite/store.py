@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from wirewatch.errors import StoreError
-from wirewatch.storage._store import SqlStore
 from wirewatch.storage.base import FaultHook
 from wirewatch.storage.sql import Steps
 from wirewatch.storage.sqlite import db
 from wirewatch.storage.sqlite._dialect import SqliteDialect
 from wirewatch.storage.sqlite._lock import acquire
+from wirewatch.storage.sqlstore import SqlStore
 
 T = TypeVar("T")
 

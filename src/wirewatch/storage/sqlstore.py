@@ -19,10 +19,9 @@ from wirewatch.errors import StoreError
 from wirewatch.model import FeedItem
 from wirewatch.storage import _feeds as feeds
 from wirewatch.storage import _ingest as ingesting
-from wirewatch.storage import _outbox as outbox
 from wirewatch.storage import _queries as queries
 from wirewatch.storage import _silences as silences
-from wirewatch.storage import base
+from wirewatch.storage import base, outbox
 from wirewatch.storage.base import DEFAULT_MAX_AGE, DEFAULT_SEEN_MAX_AGE, DeliveryState, FaultHook
 from wirewatch.storage.schema import Name, current_version, latest_version
 from wirewatch.storage.sql import Dialect, Steps, count

@@ -9,7 +9,7 @@ from typing import Any
 
 from wirewatch.model import Alert, FeedItem, Source
 from wirewatch.storage import outbox
-from wirewatch.storage._rows import source, stored_item
+from wirewatch.storage._rows import grouped, source, stored_item
 from wirewatch.storage.base import AlertRecord, StoredItem, StoryMemberRecord, StoryRecord
 from wirewatch.storage.codec import Codec, alert_from_json
 from wirewatch.storage.sql import Dialect, Statement, Steps, one, rows, shared
@@ -100,17 +100,12 @@ def _records(codec: Codec, alerts: list[Alert]) -> Steps[list[AlertRecord]]:
 
 
 def _entities(alert_ids: Sequence[str]) -> Steps[dict[str, list[str]]]:
-    found: dict[str, list[str]] = {}
-    for alert_id, entity in sorted((yield from rows(ENTITIES, ids=alert_ids))):
-        found.setdefault(alert_id, []).append(entity)
-    return found
+    return grouped(sorted((yield from rows(ENTITIES, ids=alert_ids))), lambda row: row[1])
 
 
 def story_sources(codec: Codec, stories: Iterable[str]) -> Steps[dict[str, list[Source]]]:
     """Each story's sources, in the order they were seen."""
-    found: dict[str, list[Source]] = {}
-    for row in (yield from rows(STORY_SOURCES, ids=stories)):
-        found.setdefault(row[0], []).append(source(row[1:], codec))
+    found = grouped((yield from rows(STORY_SOURCES, ids=stories)), lambda r: source(r[1:], codec))
     for sources in found.values():
         sources.sort(key=lambda s: (s.seen_at, s.feed, s.item_id))
     return found
@@ -132,9 +127,7 @@ def item_counts(dialect: Dialect, since: datetime) -> Steps[dict[str, dict[date,
 def recent_stories(codec: Codec, since: datetime) -> Steps[list[StoryRecord]]:
     at = codec.time(since)
     stories = yield from rows(STORIES, since=at)  # first: their alerts came in with them
-    watchlists: dict[str, list[str]] = {}
-    for story, watchlist in (yield from rows(STORY_WATCHLISTS, since=at)):
-        watchlists.setdefault(story, []).append(watchlist)
+    watchlists = grouped((yield from rows(STORY_WATCHLISTS, since=at)), lambda row: row[1])
     return [
         StoryRecord(row[0], row[1], codec.required(row[2]), tuple(watchlists.get(row[0], [])))
         for row in stories

@@ -6,7 +6,8 @@ Parameters are built as mappings of `:name` values, rows are read by position.
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from wirewatch.delivery.silences import Silence, decode_matchers, encode_matchers
 from wirewatch.model import FeedItem, Source
@@ -21,6 +22,17 @@ from wirewatch.storage.base import (
     OutboxSummary,
 )
 from wirewatch.storage.codec import Codec, alert_from_json, delta_or_none, seconds_or_none
+
+V = TypeVar("V")
+
+
+def grouped(found: Iterable[Any], value: Callable[[Any], V]) -> dict[str, list[V]]:
+    """Rows grouped by their first column, each as `value(row)`, in the order given."""
+    groups: dict[str, list[V]] = {}
+    for row in found:
+        groups.setdefault(row[0], []).append(value(row))
+    return groups
+
 
 FEED_POLLER = (
     "status",

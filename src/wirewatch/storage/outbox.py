@@ -14,6 +14,7 @@ from wirewatch.storage._rows import (
     REQUEUABLE,
     delivery_record,
     delivery_status,
+    grouped,
     health_params,
     notifier_health,
     outbox_summary,
@@ -194,7 +195,5 @@ def depth_by_notifier() -> Steps[dict[str, int]]:
 
 def statuses(codec: Codec, alert_ids: Sequence[str]) -> Steps[dict[str, list[DeliveryStatus]]]:
     """The delivery state of each alert's rows, by alert id."""
-    found: dict[str, list[DeliveryStatus]] = {}
-    for row in (yield from rows(STATUSES, ids=alert_ids)):
-        found.setdefault(row[0], []).append(delivery_status(row[1:], codec))
-    return found
+    found = yield from rows(STATUSES, ids=alert_ids)
+    return grouped(found, lambda row: delivery_status(row[1:], codec))

@@ -19,56 +19,28 @@ from typing import Protocol
 
 from wirewatch.delivery.silences import Silence
 from wirewatch.model import FeedItem
-from wirewatch.storage.records import (
-    DEFAULT_MAX_AGE,
-    DEFAULT_SEEN_MAX_AGE,
-    AlertRecord,
-    BatchItem,
-    DeliveryRecord,
-    DeliveryState,
-    DeliveryStatus,
-    Event,
-    FaultHook,
-    FeedState,
-    FeedStatus,
-    IngestBatch,
-    IngestOutcome,
-    NotifierHealth,
-    Novelty,
-    OutboxSummary,
-    PruneOutcome,
-    StoredItem,
-    StoryDecision,
-    StoryMemberRecord,
-    StoryRecord,
-    Verdict,
-)
-
-__all__ = [
-    "DEFAULT_MAX_AGE",
-    "DEFAULT_SEEN_MAX_AGE",
-    "AlertRecord",
-    "BatchItem",
-    "DeliveryRecord",
-    "DeliveryState",
-    "DeliveryStatus",
-    "Event",
-    "FaultHook",
-    "FeedState",
-    "FeedStatus",
-    "IngestBatch",
-    "IngestOutcome",
-    "NotifierHealth",
-    "Novelty",
-    "OutboxSummary",
-    "PruneOutcome",
-    "Store",
-    "StoredItem",
-    "StoryDecision",
-    "StoryMemberRecord",
-    "StoryRecord",
-    "Verdict",
-]
+from wirewatch.storage.records import DEFAULT_MAX_AGE as DEFAULT_MAX_AGE
+from wirewatch.storage.records import DEFAULT_SEEN_MAX_AGE as DEFAULT_SEEN_MAX_AGE
+from wirewatch.storage.records import AlertRecord as AlertRecord
+from wirewatch.storage.records import BatchItem as BatchItem
+from wirewatch.storage.records import DeliveryRecord as DeliveryRecord
+from wirewatch.storage.records import DeliveryState as DeliveryState
+from wirewatch.storage.records import DeliveryStatus as DeliveryStatus
+from wirewatch.storage.records import Event as Event
+from wirewatch.storage.records import FaultHook as FaultHook
+from wirewatch.storage.records import FeedState as FeedState
+from wirewatch.storage.records import FeedStatus as FeedStatus
+from wirewatch.storage.records import IngestBatch as IngestBatch
+from wirewatch.storage.records import IngestOutcome as IngestOutcome
+from wirewatch.storage.records import NotifierHealth as NotifierHealth
+from wirewatch.storage.records import Novelty as Novelty
+from wirewatch.storage.records import OutboxSummary as OutboxSummary
+from wirewatch.storage.records import PruneOutcome as PruneOutcome
+from wirewatch.storage.records import StoredItem as StoredItem
+from wirewatch.storage.records import StoryDecision as StoryDecision
+from wirewatch.storage.records import StoryMemberRecord as StoryMemberRecord
+from wirewatch.storage.records import StoryRecord as StoryRecord
+from wirewatch.storage.records import Verdict as Verdict
 
 
 class Store(Protocol):

@@ -68,3 +68,22 @@ async def test_every_shared_statement_compiles_on_postgres() -> None:
         async with await psycopg.AsyncConnection.connect(url) as conn:
             for statement in sql.registered():
                 assert await pg.execute(conn, explained(statement)), statement.text
+
+
+@pytest.mark.postgres
+async def test_a_postgres_write_outside_a_transaction_runs_one_statement_at_most() -> None:
+    """Steps of two statements given as one write are refused before the second one runs."""
+
+    def two_inserts() -> sql.Steps[None]:
+        insert = sql.Statement("INSERT INTO feeds (key) VALUES (:key)")
+        yield from sql.count(insert, key="first")
+        yield from sql.count(insert, key="second")
+
+    async with fresh_database() as url:
+        async with PostgresStore(url) as store:
+            await store.migrate()
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            with pytest.raises(RuntimeError, match="outside a transaction"):
+                await pg.run(conn, two_inserts(), most=1)
+            cur = await conn.execute("SELECT key FROM feeds")
+            assert [("first",)] == await cur.fetchall()

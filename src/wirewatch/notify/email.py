@@ -15,12 +15,15 @@ import string
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import aiosmtplib
+from pydantic import Field
 
+from wirewatch.config.durations import Seconds
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Clock, Message
+from wirewatch.notify.config import Deps, NotifierBase
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr
 from wirewatch.notify.render import (
     AlertView,
@@ -47,6 +50,7 @@ class EmailSettings:
     `port` defaults by `security`.
     """
 
+    type: ClassVar[str] = "email"
     name: str
     host: str
     sender: str
@@ -78,6 +82,46 @@ class EmailSettings:
     @property
     def effective_port(self) -> int:
         return self.port or DEFAULT_PORTS[self.security]
+
+
+class EmailConfig(NotifierBase):
+    """`type: email`: one email per message over SMTP (`from` is the sender's address)."""
+
+    type: Literal["email"]
+    host: str | None = None
+    sender: str | None = Field(default=None, alias="from")
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    port: int | None = None
+    security: Security = "starttls"
+    username: str | None = None
+    password: str | None = None
+    subject: str = "[wirewatch] {watchlist}: {title}"
+    timeout: Seconds = 10.0
+
+    @classmethod
+    def missing(cls, raw: dict[str, Any]) -> str | None:
+        given = raw.get("host") and (raw.get("from") or raw.get("sender")) and raw.get("to")
+        return None if given else "an email notifier needs host, from and to"
+
+    def settings(self) -> EmailSettings:
+        return EmailSettings(
+            name=self.name,
+            host=self.host or "",
+            sender=self.sender or "",
+            to=self.to,
+            cc=self.cc,
+            port=self.port,
+            security=self.security,
+            username=self.username,
+            password=self.password,
+            subject=self.subject,
+            timeout=self.timeout,
+        )
+
+
+def build(settings: EmailSettings, deps: Deps) -> EmailNotifier:
+    return EmailNotifier(settings, clock=deps.clock)
 
 
 class EmailNotifier:

@@ -1,15 +1,16 @@
 """Adding a notifier type is one module plus one registry line (docs/configuration.md).
 
-This file is the module: a config model on `NotifierBase`, a notifier and a factory. The
-fixture adds the registry line, `registry.register(PagerConfig, build)`, and nothing else in
-wirewatch changes; config loading, errors, building and the JSON Schema all know the type.
+The module and the line are the ones the docs show, run from the docs' text: a config model
+on `NotifierBase`, a notifier and a factory, then `register(pager.PagerConfig, pager.build)`.
+Nothing else in wirewatch changes; loading, errors, building and the JSON Schema know the type.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from types import ModuleType
 
 import httpx
 import pytest
@@ -20,36 +21,27 @@ from wirewatch.commands.schema import schema
 from wirewatch.config.settings import Config, load_config
 from wirewatch.errors import ConfigError
 from wirewatch.notify import registry
-from wirewatch.notify.base import Message
-from wirewatch.notify.config import Deps, NotifierBase
+
+DOCS = REPO / "docs/configuration.md"
 
 
-class PagerConfig(NotifierBase):
-    """`type: pager`: a test-only type with one key of its own."""
-
-    type: Literal["pager"]
-    number: str
-
-
-class PagerNotifier:
-    def __init__(self, settings: PagerConfig) -> None:
-        self.name = settings.name
-        self.number = settings.number
-        self.sent: list[Message] = []
-
-    async def send(self, message: Message) -> None:
-        self.sent.append(message)
-
-
-def build(settings: PagerConfig, deps: Deps) -> PagerNotifier:
-    return PagerNotifier(settings)
+def docs_block(first_line: str) -> str:
+    found = re.search(rf"```python\n{re.escape(first_line)}\n(.*?)```", DOCS.read_text(), re.S)
+    assert found, f"docs/configuration.md has no python block starting {first_line!r}"
+    return found.group(1)
 
 
 @pytest.fixture
-def pager() -> Iterator[None]:
-    registry.register(PagerConfig, build)  # the one registry line
+def pager() -> Iterator[ModuleType]:
+    module = ModuleType("pager")
+    code = compile(
+        docs_block("# src/wirewatch/notify/pager.py"), str(DOCS), "exec", dont_inherit=True
+    )
+    exec(code, vars(module))
+    line = docs_block("# src/wirewatch/notify/registry.py, beside the other register(...) lines")
+    exec(line, {"register": registry.register, "pager": module})  # the one registry line
     Config.model_rebuild(force=True)  # in wirewatch the line runs before Config is defined
-    yield
+    yield module
     del registry.TYPES["pager"]
     Config.model_rebuild(force=True)
 
@@ -61,8 +53,7 @@ def config_file(folder: Path, entry: str) -> Path:
     return path
 
 
-@pytest.mark.usefixtures("pager")
-async def test_a_registered_type_loads_builds_and_paces(tmp_path: Path) -> None:
+async def test_a_registered_type_loads_builds_and_paces(tmp_path: Path, pager: ModuleType) -> None:
     """Its own keys and the shared ones load; the factory builds it; its policy is read."""
     path = config_file(tmp_path, "{name: p, type: pager, number: '+100', rate_limit: 2}")
 
@@ -71,7 +62,7 @@ async def test_a_registered_type_loads_builds_and_paces(tmp_path: Path) -> None:
         notifiers, policies = build_notifiers(loaded, client=client)
 
     built = notifiers["p"]
-    assert isinstance(built, PagerNotifier)
+    assert isinstance(built, pager.PagerNotifier)
     assert ("+100", 2.0) == (built.number, policies["p"].rate_limit)
 
 

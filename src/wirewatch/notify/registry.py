@@ -47,7 +47,10 @@ TYPES: dict[str, NotifierType] = {}
 
 def register(config: type[NotifierBase], build: Factory) -> None:
     """Add a notifier type, named by the `Literal` of its model's `type` field."""
-    for tag in get_args(config.model_fields["type"].annotation):
+    tags = get_args(config.model_fields["type"].annotation)
+    if not tags:
+        raise TypeError(f"{config.__name__}.type must be a Literal of the type's name")
+    for tag in tags:
         TYPES[tag] = NotifierType(config, build)
 
 

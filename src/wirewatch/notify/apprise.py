@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from wirewatch.config.durations import Seconds
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Message
-from wirewatch.notify.config import Deps, NotifierBase
+from wirewatch.notify.config import Deps, NotifierBase, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr, url_secrets
 from wirewatch.notify.render import headline, plain_text
 
@@ -70,7 +70,7 @@ class AppriseConfig(NotifierBase):
         return None if raw.get("url") else "an apprise notifier needs url (or url_file)"
 
     def settings(self) -> AppriseSettings:
-        return AppriseSettings(self.name, self.url or "", timeout=self.timeout)
+        return settings_of(self, AppriseSettings)
 
 
 def build(settings: AppriseSettings, deps: Deps) -> AppriseNotifier:

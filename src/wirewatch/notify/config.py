@@ -8,14 +8,17 @@ model itself unless the type checks more than pydantic can, e.g. a webhook's URL
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, fields
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wirewatch.config.durations import Seconds
 from wirewatch.notify.base import Clock
+
+
+T = TypeVar("T")
 
 
 class RetryConfig(BaseModel):
@@ -111,3 +114,8 @@ class NotifierBase(BaseModel):
             max_age=self.max_age or defaults.max_age,
             max_attempts=self.max_attempts,
         )
+
+
+def settings_of(model: BaseModel, kind: type[T]) -> T:
+    """The settings dataclass `kind` from the model's values of the same names."""
+    return kind(**{f.name: getattr(model, f.name) for f in fields(kind)})  # type: ignore[arg-type]

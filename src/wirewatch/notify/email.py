@@ -23,7 +23,7 @@ from pydantic import Field
 from wirewatch.config.durations import Seconds
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Clock, Message
-from wirewatch.notify.config import Deps, NotifierBase
+from wirewatch.notify.config import Deps, NotifierBase, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr
 from wirewatch.notify.render import (
     AlertView,
@@ -105,19 +105,7 @@ class EmailConfig(NotifierBase):
         return None if given else "an email notifier needs host, from and to"
 
     def settings(self) -> EmailSettings:
-        return EmailSettings(
-            name=self.name,
-            host=self.host or "",
-            sender=self.sender or "",
-            to=self.to,
-            cc=self.cc,
-            port=self.port,
-            security=self.security,
-            username=self.username,
-            password=self.password,
-            subject=self.subject,
-            timeout=self.timeout,
-        )
+        return settings_of(self, EmailSettings)
 
 
 def build(settings: EmailSettings, deps: Deps) -> EmailNotifier:

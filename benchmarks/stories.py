@@ -20,7 +20,8 @@ from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.storage import BatchItem, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.grouping import member_of
-from wirewatch.stories.index import StoryIndex, new_story_id
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import new_story_id
 
 T0 = datetime(2024, 12, 1, tzinfo=UTC)
 SPAN = timedelta(hours=48)

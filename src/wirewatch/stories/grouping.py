@@ -14,21 +14,37 @@ from datetime import datetime, timedelta
 from wirewatch.app import Loaded
 from wirewatch.model import FeedItem, Match
 from wirewatch.storage import StoryDecision, StoryMemberRecord, Verdict
-from wirewatch.stories.index import Member, StoryIndex, item_text, new_story_id
+from wirewatch.stories.events import attribution
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import Member, item_text, new_story_id
 
 
 def member_of(feed: str, item: FeedItem, matches: Iterable[Match], seen: datetime) -> Member:
     """The member an item of `feed`, seen at `seen`, makes with the matches found in it."""
-    found = list(matches)
+    found = named = list(matches)
     at = item.published if item.published and item.published <= seen else seen
+    credits = attribution(item.title)
+    if credits:  # an actor named only in the credit line is the report's source
+        parties = {m.entity for m in found if not any(_credited(m, span) for span in credits)}
+        found = [m for m in found if m.entity in parties]
     return Member.of(
         feed,
         item.id,
         item_text(item.title, item.summary),
         at,
         dict.fromkeys(m.entity for m in found),
-        dict.fromkeys(m.text for m in found),
+        dict.fromkeys(m.text for m in named),  # a source's name is no term either
         item.title,
+        {m.entity for m in found if m.kind == "place"},
+    )
+
+
+def _credited(match: Match, span: tuple[int, int]) -> bool:
+    return (
+        match.kind == "actor"
+        and match.field == "title"
+        and span[0] <= match.start
+        and match.end <= span[1]
     )
 
 

@@ -53,6 +53,12 @@ def config_file(folder: Path, entry: str) -> Path:
     return path
 
 
+def problems(folder: Path, entry: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(config_file(folder, entry))
+    return caught.value.problems
+
+
 async def test_a_registered_type_loads_builds_and_paces(tmp_path: Path, pager: ModuleType) -> None:
     """Its own keys and the shared ones load; the factory builds it; its policy is read."""
     path = config_file(tmp_path, "{name: p, type: pager, number: '+100', rate_limit: 2}")
@@ -68,15 +74,12 @@ async def test_a_registered_type_loads_builds_and_paces(tmp_path: Path, pager: M
 
 @pytest.mark.usefixtures("pager")
 def test_a_registered_type_rejects_keys_it_does_not_read(tmp_path: Path) -> None:
-    path = config_file(tmp_path, "{name: p, type: pager, number: '1', url: 'https://x.org'}")
-
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
+    entry = "{name: p, type: pager, number: '1', url: 'https://x.org'}"
 
     assert [
         "notifiers[0] (name 'p').url: unknown key for type pager:"
         " 'url' is a key of types webhook and apprise (check `type`)"
-    ] == caught.value.problems
+    ] == problems(tmp_path, entry)
 
 
 @pytest.mark.usefixtures("pager")
@@ -87,12 +90,7 @@ def test_a_registered_type_is_in_the_config_schema() -> None:
 
 
 def test_without_the_registry_line_the_type_is_unknown(tmp_path: Path) -> None:
-    path = config_file(tmp_path, "{name: p, type: pager, number: '1'}")
-
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-
     assert [
         "notifiers[0] (name 'p').type: 'pager' is not allowed here;"
         " use 'webhook', 'email', 'console' or 'apprise'"
-    ] == caught.value.problems
+    ] == problems(tmp_path, "{name: p, type: pager, number: '1'}")

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,6 @@ from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import load_watchlist
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.config import NotifierBase, NotifierSettings
-from wirewatch.stories.index import StoryIndex
 
 if TYPE_CHECKING:
     from wirewatch.storage import Store
@@ -189,12 +188,6 @@ def fetch_policy(config: Config, *, also_allow: tuple[IPNetwork, ...] = ()) -> F
         max_concurrency=fetch.concurrency,
         per_host=fetch.per_host,
         allow_networks=(*fetch.allow_networks, *also_allow),
-    )
-
-
-def story_index(config: Config) -> StoryIndex:
-    return StoryIndex(
-        window=timedelta(seconds=config.stories.window), threshold=config.stories.threshold
     )
 
 

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from wirewatch.config.durations import Seconds
 from wirewatch.notify.base import Clock
 
-
 T = TypeVar("T")
 
 

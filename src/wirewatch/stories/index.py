@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from wirewatch.stories.actions import compatible
 from wirewatch.stories.events import Event, figures_conflict
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
+from wirewatch.stories.places import DEFAULT_KM, Locator, Spot, far_apart
 from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
@@ -75,10 +76,20 @@ class StoryIndex:
     """
 
     def __init__(
-        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+        self,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+        locator: Locator | None = None,
+        far_km: float = DEFAULT_KM,
     ) -> None:
         self.window = window
         self.threshold = threshold
+        self.locator = locator
+        self.far_km = far_km
+        self._spots: dict[str, frozenset[Spot]] = {}
+        """member key -> where the towns it names lie (with a locator)."""
+        self._deciding: tuple[Member, frozenset[Spot]] | None = None
         self._stories: dict[str, _Story] = {}
         self._posted: dict[str, list[_Posting]] = {}
         """key -> the members filed under it, in time order: candidates and rarity."""
@@ -175,6 +186,7 @@ class StoryIndex:
                 del self._posted[key]
         self._rewrites.remove(member.key)
         self._member_story.pop(member.key, None)
+        self._spots.pop(member.key, None)
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -184,7 +196,7 @@ class StoryIndex:
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = a.action, b.action
-        veto = _veto(gap, self.window, pa, pb, a, b)
+        veto = _veto(gap, self.window, pa, pb, a, b) or self._far(member, other)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
         similarity = jaccard(member.words, other.words)
@@ -209,6 +221,29 @@ class StoryIndex:
             veto = "one kind of evidence only"
         action = pa if pa == pb else None
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
+
+    def _far(self, member: Member, other: Member) -> str | None:
+        """ "towns far apart" when the two name towns more than `far_km` from each other."""
+        if self.locator is None:
+            return None
+        if far_apart(self._where(member), self._where(other), self.far_km):
+            return f"towns more than {self.far_km:g} km apart"
+        return None
+
+    def _where(self, member: Member) -> frozenset[Spot]:
+        """Where the towns `member` names lie: kept for filed members, and for the one member
+        being decided."""
+        found = self._spots.get(member.key)
+        if found is not None:
+            return found
+        if self._deciding is not None and self._deciding[0] is member:
+            return self._deciding[1]
+        found = self.locator.spots(member.where) if self.locator else frozenset()
+        if (member.feed, member.item_id) in self._known:
+            self._spots[member.key] = found
+        else:
+            self._deciding = (member, found)
+        return found
 
     def _candidates(self, member: Member) -> list[str]:
         """The stories most worth scoring: those with a member in the window that shares a key,

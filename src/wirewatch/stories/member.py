@@ -79,6 +79,8 @@ class Member:
     event: Event
     words: frozenset[str]
     title: str = ""
+    where: frozenset[str] = frozenset()
+    """The names that may be towns: the watched places as written, and the rare names."""
 
     @classmethod
     def of(
@@ -91,11 +93,14 @@ class Member:
         named: Iterable[str] = (),
         title: str = "",
         places: Iterable[str] = (),
+        place_names: Iterable[str] = (),
     ) -> Member:
         """Build a member from an item's text, the entities found in it and the text that named
-        them (names already counted as entities are not counted again as names)."""
+        them (names already counted as entities are not counted again as names); `places` are
+        the entities that are places, `place_names` the text that named them."""
         event = event_of(text, entities, named, places)
-        return cls(feed, item_id, at, event, shingles(text), title)
+        where = event.terms | frozenset(place_names)
+        return cls(feed, item_id, at, event, shingles(text), title, where)
 
     @property
     def key(self) -> str:

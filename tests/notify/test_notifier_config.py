@@ -165,3 +165,13 @@ def test_loading_a_config_without_apprise_does_not_import_apprise(tmp_path: Path
     )
 
     assert "False" == result.stdout.strip()
+
+
+def test_a_type_without_a_settings_dataclass_holds_no_secrets() -> None:
+    """Redaction reads secrets from settings dataclasses; a console notifier's settings are
+    its model, which holds none."""
+    from wirewatch.notify.redact import secrets_of
+
+    console = ConsoleConfig(name="out", type="console")
+
+    assert (console, ()) == (console.settings(), secrets_of(console.settings()))

@@ -16,13 +16,12 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from wirewatch.config.durations import Seconds
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Message
-from wirewatch.notify.config import Deps, NotifierBase, settings_of
+from wirewatch.notify.config import Deps, UrlNotifierBase, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr, url_secrets
 from wirewatch.notify.render import headline, plain_text
 
@@ -57,17 +56,10 @@ class AppriseSettings:
             raise ConfigError(f"notifier {self.name!r}", problems)
 
 
-class AppriseConfig(NotifierBase):
+class AppriseConfig(UrlNotifierBase):
     """`type: apprise`: one Apprise URL (`tgram://…`, `ntfy://…`, …)."""
 
     type: Literal["apprise"]
-    url: str | None = None
-    """Required (`missing` says so), but may come as `url_file`: not required in the schema."""
-    timeout: Seconds = 10.0
-
-    @classmethod
-    def missing(cls, raw: dict[str, Any]) -> str | None:
-        return None if raw.get("url") else "an apprise notifier needs url (or url_file)"
 
     def settings(self) -> AppriseSettings:
         return settings_of(self, AppriseSettings)

@@ -9,7 +9,7 @@ model itself unless the type checks more than pydantic can, e.g. a webhook's URL
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, get_args
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -113,6 +113,20 @@ class NotifierBase(BaseModel):
             max_age=self.max_age or defaults.max_age,
             max_attempts=self.max_attempts,
         )
+
+
+class UrlNotifierBase(NotifierBase):
+    """The keys of the types that deliver to one URL (webhook, apprise)."""
+
+    url: str | None = None
+    """Required (`missing` says so), but may come as `url_file`: not required in the schema."""
+    timeout: Seconds = 10.0
+
+    @classmethod
+    def missing(cls, raw: dict[str, Any]) -> str | None:
+        kind = get_args(cls.model_fields["type"].annotation)[0]
+        article = "an" if kind[0] in "aeiou" else "a"
+        return None if raw.get("url") else f"{article} {kind} notifier needs url (or url_file)"
 
 
 def settings_of(model: BaseModel, kind: type[T]) -> T:

@@ -21,10 +21,9 @@ from typing import Any, ClassVar, Literal
 import httpx
 
 from wirewatch import USER_AGENT
-from wirewatch.config.durations import Seconds
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Clock, Message
-from wirewatch.notify.config import NotifierBase
+from wirewatch.notify.config import UrlNotifierBase
 from wirewatch.notify.redact import HEADERS, SECRET, SECRETS, URL, Redactor, masked_repr, redact_url
 from wirewatch.notify.status import GONE, check_response, read_prefix
 
@@ -81,23 +80,16 @@ class WebhookSettings:
             raise ConfigError(f"notifier {self.name!r}", problems)
 
 
-class WebhookConfig(NotifierBase):
+class WebhookConfig(UrlNotifierBase):
     """`type: webhook`: an HTTP POST per message, in one of the registry's `FORMATS`."""
 
     type: Literal["webhook"]
-    url: str | None = None
-    """Required (`missing` says so), but may come as `url_file`: not required in the schema."""
     format: Literal["json", "slack", "discord", "teams"] = "json"
     secret: str | None = None
     """One signing secret; `secrets` lists several (all sign, so a receiver can rotate)."""
     secrets: tuple[str, ...] = ()
     headers: dict[str, str] = {}  # noqa: RUF012 (pydantic copies defaults)
     bearer_token: str | None = None
-    timeout: Seconds = 10.0
-
-    @classmethod
-    def missing(cls, raw: dict[str, Any]) -> str | None:
-        return None if raw.get("url") else "a webhook notifier needs url (or url_file)"
 
     def settings(self) -> WebhookSettings:
         return WebhookSettings(

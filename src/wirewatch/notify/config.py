@@ -9,13 +9,16 @@ model itself unless the type checks more than pydantic can, e.g. a webhook's URL
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Protocol, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, get_args
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wirewatch.config.durations import Seconds
 from wirewatch.notify.base import Clock
+
+if TYPE_CHECKING:
+    from wirewatch.notify.payload import Payloads
 
 T = TypeVar("T")
 
@@ -43,10 +46,12 @@ class NotifierSettings(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Deps:
-    """What a factory may use besides its settings: the shared HTTP client and the clock."""
+    """What a factory may use besides its settings: the shared HTTP client, the clock, and
+    what builds JSON payloads (the config's cap, the watchlists' places)."""
 
     client: httpx.AsyncClient
     clock: Clock
+    payloads: Payloads
 
 
 class NotifierBase(BaseModel):

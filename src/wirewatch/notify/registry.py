@@ -55,7 +55,8 @@ def register(config: type[NotifierBase], build: Factory) -> None:
 
 
 def webhook_notifier(settings: WebhookSettings, deps: Deps) -> WebhookNotifier:
-    return WebhookNotifier(settings, webhook_format(settings), client=deps.client, clock=deps.clock)
+    fmt = webhook_format(settings, deps.payloads)
+    return WebhookNotifier(settings, fmt, client=deps.client, clock=deps.clock)
 
 
 register(WebhookConfig, webhook_notifier)
@@ -86,14 +87,23 @@ NotifierConfig = Annotated[NotifierBase, _Registered()]
 
 
 def build_notifier(
-    settings: NotifierSettings, *, client: httpx.AsyncClient, clock: Clock
+    settings: NotifierSettings,
+    *,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    payloads: payload.Payloads = payload.DEFAULT,
 ) -> Notifier:
     """Return the notifier `settings` (a config model's `settings()`) describe; `client` serves
-    every webhook notifier."""
-    return TYPES[settings.type].build(settings, Deps(client, clock))
+    every webhook notifier, and `payloads` builds `format: json` bodies (the config's cap, the
+    watchlists' places)."""
+    return TYPES[settings.type].build(settings, Deps(client, clock, payloads))
 
 
-def webhook_format(settings: WebhookSettings) -> WebhookFormat:
+def webhook_format(
+    settings: WebhookSettings, payloads: payload.Payloads = payload.DEFAULT
+) -> WebhookFormat:
+    if settings.format == payload.FORMAT.name:
+        return payloads.format()
     try:
         return FORMATS[settings.format]
     except KeyError:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.support import wirewatch as run_cli
-from wirewatch.config.settings import _expand
+from wirewatch.config.expand import expand as _expand
 from wirewatch.config.yamlfile import load
 
 

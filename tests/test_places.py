@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from wirewatch.app import Loaded, load_everything
-from wirewatch.gazetteer.index import Gazetteer
+from wirewatch.config.cachedir import cache_dir
+from wirewatch.gazetteer.index import Gazetteer, open_gazetteer
+from wirewatch.stories import places
 from wirewatch.stories.grouping import story_index
 from wirewatch.stories.index import StoryIndex
 from wirewatch.stories.member import Member, item_text
@@ -103,10 +106,32 @@ def test_far_km_zero_turns_the_towns_off(tmp_path: Path) -> None:
 def test_without_a_gazetteer_grouping_goes_on_and_says_so_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A cache folder that cannot hold the gazetteer's index: one warning, no locator."""
+    """A cache folder that cannot hold the gazetteer's index: one warning, no towns."""
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("", encoding="utf-8")
     monkeypatch.setenv("WIREWATCH_CACHE_DIR", str(blocked))
     index = story_index(_loaded(tmp_path, 60))
-    assert index.locator is None
+    assert index.locator is not None
+    assert not index.locator.spots(["Azaz"]) and not index.locator.spots(["Idlib"])
     assert capsys.readouterr().out.count("stories_without_places") == 1
+
+
+def test_a_missing_index_is_built_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gazetteer: Gazetteer
+) -> None:
+    """Making the index does not hold up whoever builds the story index (a daemon starting,
+    which must stay quick to stop); the first report that needs towns waits for it."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    session = cache_dir()  # where the session's index already is
+    built = threading.Event()
+
+    def slow_open(folder: Path) -> Gazetteer:
+        built.wait(timeout=30)
+        return open_gazetteer(session)
+
+    monkeypatch.setattr(places, "open_gazetteer", slow_open)
+    towns = places.Towns(["Homs", "Hama"], cache)  # returns while the "build" still waits
+    built.set()
+    assert "SY" in towns.countries
+    assert towns.spots(["Azaz"])

@@ -150,3 +150,19 @@ def test_a_broken_index_leaves_the_town_out(tmp_path: Path) -> None:
     broken = tmp_path / "gazetteer.sqlite3"
     broken.write_bytes(b"not a database " * 1000)
     assert None is TownFinder(lambda: Gazetteer(broken)).town("SY-HI", "Rastan")
+
+
+def test_a_half_built_index_left_by_a_stopped_process_is_removed(tmp_path: Path) -> None:
+    """A daemon stopped while it built the index leaves a `.building` file: the next build
+    removes it once it is an hour old, and leaves a fresh one (another build) alone."""
+    import os
+    import time
+
+    from wirewatch.gazetteer.index import _remove_abandoned
+
+    old, fresh = tmp_path / "a.building", tmp_path / "b.building"
+    for path in (old, fresh):
+        path.write_bytes(b"half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    _remove_abandoned(tmp_path)
+    assert (old.exists(), fresh.exists()) == (False, True)

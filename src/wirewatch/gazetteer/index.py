@@ -8,6 +8,7 @@ import importlib.util
 import os
 import sqlite3
 import tempfile
+import time
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -168,6 +169,7 @@ def _build_file(path: Path, stamp: str) -> None:
     from wirewatch.gazetteer._build import build
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(path.parent)
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".building")
     os.close(handle)
     try:
@@ -181,3 +183,13 @@ def _build_file(path: Path, stamp: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+
+
+def _remove_abandoned(folder: Path, *, older: float = 3600.0) -> None:
+    """Remove half-built indexes left by a process that stopped while building (a daemon
+    stopped during its first start): an hour old, no build can still be writing them."""
+    now = time.time()
+    for stale in folder.glob("*.building"):
+        with contextlib.suppress(OSError):
+            if now - stale.stat().st_mtime > older:
+                stale.unlink()

@@ -11,20 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-import structlog
-
 from wirewatch.app import Loaded
 from wirewatch.config.cachedir import cache_dir
-from wirewatch.errors import WirewatchError
-from wirewatch.gazetteer.index import index_path, open_gazetteer
 from wirewatch.model import FeedItem, Match
 from wirewatch.storage import StoryDecision, StoryMemberRecord, Verdict
 from wirewatch.stories.events import attribution
 from wirewatch.stories.index import StoryIndex
 from wirewatch.stories.member import Member, item_text, new_story_id
-from wirewatch.stories.places import DEFAULT_KM, Locator, watched_countries
-
-log = structlog.get_logger("wirewatch.grouping")
+from wirewatch.stories.places import DEFAULT_KM, Towns
 
 
 def member_of(feed: str, item: FeedItem, matches: Iterable[Match], seen: datetime) -> Member:
@@ -102,14 +96,13 @@ def story_index(loaded: Loaded) -> StoryIndex:
     return StoryIndex(
         window=_window(loaded),
         threshold=stories.threshold,
-        locator=_locator(loaded) if stories.far_km else None,
+        locator=_towns(loaded) if stories.far_km else None,
         far_km=stories.far_km or DEFAULT_KM,
     )
 
 
-def _locator(loaded: Loaded) -> Locator | None:
-    """A locator over the gazetteer (built once into the cache folder), or None, said once in
-    the log, when the gazetteer cannot be opened or the watchlists name no place it knows."""
+def _towns(loaded: Loaded) -> Towns | None:
+    """The towns of the countries the watchlists' places lie in (None without places)."""
     names = [
         name
         for matcher in loaded.matchers.values()
@@ -117,17 +110,7 @@ def _locator(loaded: Loaded) -> Locator | None:
         if entity.kind == "place"
         for name in entity.names
     ]
-    if not names:
-        return None
-    if not index_path(cache_dir()).exists():
-        log.info("gazetteer_building", note="once, into the cache folder: about 20 s")
-    try:
-        gazetteer = open_gazetteer(cache_dir())
-    except WirewatchError as e:
-        log.warning("stories_without_places", error=str(e))
-        return None
-    countries = watched_countries(gazetteer, names)
-    return Locator(gazetteer, countries) if countries else None
+    return Towns(names, cache_dir()) if names else None
 
 
 def replay(loaded: Loaded, records: Sequence[StoryMemberRecord]) -> StoryIndex:

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from wirewatch.stories.actions import compatible
 from wirewatch.stories.events import Event, figures_conflict
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
-from wirewatch.stories.places import DEFAULT_KM, Locator, Spot, far_apart
+from wirewatch.stories.places import DEFAULT_KM, Locates, Spot, far_apart
 from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
@@ -80,7 +80,7 @@ class StoryIndex:
         *,
         window: timedelta = DEFAULT_WINDOW,
         threshold: float = DEFAULT_THRESHOLD,
-        locator: Locator | None = None,
+        locator: Locates | None = None,
         far_km: float = DEFAULT_KM,
     ) -> None:
         self.window = window

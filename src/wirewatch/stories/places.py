@@ -15,11 +15,17 @@ report that names no such town is never far from anything.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
 
-from wirewatch.gazetteer.index import Gazetteer, Place
+import structlog
+
+from wirewatch.errors import WirewatchError
+from wirewatch.gazetteer.index import Gazetteer, Place, index_path, open_gazetteer
 
 Spot = tuple[float, float]
 """Latitude and longitude, in degrees."""
@@ -29,6 +35,13 @@ _MIN_NAME = 4
 _EARTH_KM = 6371.0
 _VOTE_SHARE = 5
 _BIG = 1_000_000  # a bigger city often names its province too ("Aleppo province")
+
+
+log = structlog.get_logger("wirewatch.grouping")
+
+
+class Locates(Protocol):
+    def spots(self, names: Iterable[str]) -> frozenset[Spot]: ...
 
 
 class Locator:
@@ -62,6 +75,64 @@ class Locator:
     def _capital(self, town: Place) -> bool:
         capital = self._capitals.get(town.country, "")
         return bool(capital) and capital in {n.casefold() for n in (town.name, *town.names)}
+
+
+class Towns:
+    """The locator of the watched places' countries, ready without delaying start-up.
+
+    The gazetteer's index is built once into the cache folder (about 20 s); when it is not
+    there yet, a background thread builds it, so that a daemon starts (and stops) at once.
+    The first report that needs towns waits for it, so every report is grouped the same way.
+    If the gazetteer cannot be built or opened, that is said once in the log and reports are
+    grouped without towns.
+    """
+
+    def __init__(self, place_names: Sequence[str], cache: Path) -> None:
+        self._names = tuple(place_names)
+        self._cache = cache
+        self._built = threading.Event()
+        self._lock = threading.Lock()
+        self._opened = False
+        self._locator: Locator | None = None
+        if index_path(cache).exists():
+            self._built.set()
+        else:
+            log.info("gazetteer_building", note="once, into the cache folder: about 20 s")
+            threading.Thread(target=self._build, name="gazetteer-index", daemon=True).start()
+
+    def spots(self, names: Iterable[str]) -> frozenset[Spot]:
+        locator = self._open()
+        return locator.spots(names) if locator else frozenset()
+
+    @property
+    def countries(self) -> frozenset[str]:
+        locator = self._open()
+        return locator.countries if locator else frozenset()
+
+    def _build(self) -> None:
+        try:
+            open_gazetteer(self._cache).close()
+        except WirewatchError:
+            pass  # said once, by the first `_open`, which meets the same error
+        finally:
+            self._built.set()
+
+    def _open(self) -> Locator | None:
+        with self._lock:
+            if not self._opened:
+                self._opened = True
+                self._built.wait()
+                self._locator = self._locate()
+            return self._locator
+
+    def _locate(self) -> Locator | None:
+        try:
+            gazetteer = open_gazetteer(self._cache)
+        except WirewatchError as e:
+            log.warning("stories_without_places", error=str(e))
+            return None
+        countries = watched_countries(gazetteer, self._names)
+        return Locator(gazetteer, countries) if countries else None
 
 
 def watched_countries(gazetteer: Gazetteer, place_names: Iterable[str]) -> frozenset[str]:

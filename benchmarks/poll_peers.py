@@ -9,7 +9,11 @@ all its descendants, sampled every 20 ms) are printed, then each peer's times ov
 The peers come from PyPI into a throwaway venv the script makes (`.bench-venv/`, never the
 project's own dependencies): rss2email (`r2e run --no-send`, one feed after another) and
 feed2exec (`fetch`, concurrent).
+CPU is the user and system time of the command and its descendants, a fairer figure than wall
+time on a loaded machine. `--before DIR` also runs another wirewatch source tree (e.g. `git
+archive` of an older commit's src/) with this venv, to compare before and after in one run.
 Run: .venv/bin/python benchmarks/poll_peers.py [--feeds 1000] [--items 50] [--only wirewatch]
+     [--before DIR]
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -34,7 +39,6 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from poll import item  # noqa: E402
-
 from wirewatch.demo import FeedServer  # noqa: E402
 
 PEERS_VENV = REPO / ".bench-venv"
@@ -101,9 +105,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
-    """`(seconds, peak MB of the process tree, exit code)` of one run of `command`."""
-    started = time.perf_counter()
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float, int]:
+    """`(seconds, CPU seconds, peak MB of the process tree, exit code)` of one run."""
+    started, cpu = time.perf_counter(), _children_cpu()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -119,19 +123,25 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     _, stderr = process.communicate()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _children_cpu() - cpu
     done.set()
     sampler.join()
     if process.returncode not in (0, 1):
         tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
         print(f"  {command[0]} exited {process.returncode}: {' | '.join(tail)}")
-    return elapsed, peak / 2**20, process.returncode
+    return elapsed, cpu, peak / 2**20, process.returncode
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ---- the three tools ---------------------------------------------------------------------------
 
 
 def wirewatch(work: Path, urls: list[str]) -> list[str]:
+    """`wirewatch poll --once`, run by this venv's Python (from `$WIREWATCH_SRC` if set)."""
     config = work / "wirewatch.yaml"
     config.write_text(
         json.dumps(
@@ -143,7 +153,8 @@ def wirewatch(work: Path, urls: list[str]) -> list[str]:
             }
         )
     )
-    return [str(REPO / ".venv/bin/wirewatch"), "poll", "--once", "--config", str(config)]
+    start = "import sys; from wirewatch.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", start, "poll", "--once", "--config", str(config)]
 
 
 def rss2email(work: Path, urls: list[str]) -> list[str]:
@@ -184,30 +195,36 @@ def ensure_peers() -> None:
     subprocess.run(pip, check=True, stderr=subprocess.DEVNULL)
 
 
-Run = tuple[float, float, int, dict[int, int]]
-"""One cycle: seconds, peak MB, exit code, the server's answers by status."""
+Run = tuple[float, float, float, int, dict[int, int]]
+"""One cycle: seconds, CPU seconds, peak MB, exit code, the server's answers by status."""
 
 
-def run_tool(name: str, urls: list[str], answers: Callable[[], dict[int, int]]) -> list[Run]:
+def run_tool(
+    name: str, urls: list[str], answers: Callable[[], dict[int, int]], src: Path
+) -> list[Run]:
     """The tool's two cycles from one fresh state directory: first, then all 304."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         work = Path(tmp)
         env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
         env.pop("WIREWATCH_CONFIG", None)
+        env["PYTHONPATH"] = str(src)
         command = TOOLS[name](work, urls)
         answers()
         return [(*measure(command, work, env), answers()) for _ in range(2)]
 
 
 def show(run: Run) -> str:
-    seconds, peak, code, statuses = run
+    seconds, cpu, peak, code, statuses = run
     counts = " ".join(f"{n}x{status}" for status, n in sorted(statuses.items()))
-    return f"{seconds:6.2f} s, peak {peak:4.0f} MB, exit {code}, answers {counts}"
+    return f"{seconds:6.2f} s ({cpu:5.2f} s CPU), peak {peak:4.0f} MB, exit {code}, {counts}"
 
 
-def main(count: int, per_feed: int, only: list[str]) -> None:
+def main(count: int, per_feed: int, only: list[str], before: Path | None) -> None:
     if any(name != "wirewatch" for name in only):
         ensure_peers()
+    runs = [(name, name, REPO / "src") for name in only]
+    if before is not None:
+        runs.insert(0, ("before", "wirewatch", before))
     control, child_end = multiprocessing.Pipe()
     server = multiprocessing.get_context("fork").Process(
         target=serve, args=(count, per_feed, child_end)
@@ -222,18 +239,20 @@ def main(count: int, per_feed: int, only: list[str]) -> None:
     try:
         base_url = control.recv()
         urls = [f"{base_url}/feed{n}.xml" for n in range(count)]
-        print(f"{count} feeds x {per_feed} items from {base_url}; load {os.getloadavg()[0]:.1f}")
+        print(f"{count} feeds x {per_feed} items from {base_url}", flush=True)
         results = {}
-        for name in only:
-            first, again = results[name] = run_tool(name, urls, answers)
-            print(f"{name:>10}: first cycle {show(first)}")
-            print(f"{'':>10}  all 304     {show(again)}")
+        for label, name, src in runs:
+            load = os.getloadavg()[0]
+            first, again = results[label] = run_tool(name, urls, answers, src)
+            print(f"{label:>10}: first cycle {show(first)}   (load average {load:.1f})")
+            print(f"{'':>10}  all 304     {show(again)}", flush=True)
         ours = results.get("wirewatch")
-        for name, (first, again) in results.items():
-            if ours and name != "wirewatch":
+        for label, (first, again) in results.items():
+            if ours and label != "wirewatch":
                 print(
-                    f"{name:>10} / wirewatch: first cycle {first[0] / ours[0][0]:.1f}x, "
-                    f"all 304 {again[0] / ours[1][0]:.1f}x"
+                    f"{label:>10} / wirewatch: first cycle {first[0] / ours[0][0]:.1f}x "
+                    f"({first[1] / ours[0][1]:.1f}x CPU), all 304 {again[0] / ours[1][0]:.1f}x "
+                    f"({again[1] / ours[1][1]:.1f}x CPU)"
                 )
     finally:
         control.send("stop")
@@ -245,5 +264,7 @@ if __name__ == "__main__":
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--only", action="append", choices=list(TOOLS), help="repeatable")
+    parser.add_argument("--before", type=Path, help="also run the wirewatch of this src/ first")
     args = parser.parse_args()
-    main(args.feeds, args.items, args.only or list(TOOLS))
+    before = args.before.resolve() if args.before else None
+    main(args.feeds, args.items, args.only or list(TOOLS), before)

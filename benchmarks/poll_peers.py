@@ -4,7 +4,7 @@ One local server (its own process, on 127.0.0.1) serves N feeds of M items each,
 If-None-Match with 304. Each tool runs two cycles from a fresh state directory: the first
 (every feed new) and the second (every feed answers 304). Each cycle is one command run as a
 child process: its wall time and its peak memory (the largest sum of RSS over the command and
-all its descendants, sampled every 20 ms) are printed, then each peer's times over ours.
+all its descendants, sampled every 100 ms) are printed, then each peer's times over ours.
 
 The peers come from PyPI into a throwaway venv the script makes (`.bench-venv/`, never the
 project's own dependencies): rss2email (`r2e run --no-send`, one feed after another) and
@@ -19,6 +19,7 @@ Run: .venv/bin/python benchmarks/poll_peers.py [--feeds 1000] [--items 50] [--on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -44,6 +45,8 @@ from wirewatch.demo import FeedServer  # noqa: E402
 PEERS_VENV = REPO / ".bench-venv"
 PEERS = ("rss2email==3.14", "feed2exec==0.23.0")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+SAMPLE_EVERY = 0.1
+"""Seconds between two looks at a command's process tree (each look reads /proc)."""
 
 
 class CountingServer(FeedServer):
@@ -83,24 +86,21 @@ def serve(count: int, per_feed: int, control: Connection) -> None:
 
 
 def _tree_rss(root: int) -> int:
-    """Bytes of RSS of `root` and every descendant, from /proc."""
+    """Bytes of RSS of `root` and every descendant, from /proc (one stat file per process,
+    statm only for the tree)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            statm = Path(f"/proc/{entry}/statm").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        rss[int(entry)] = int(statm.split()[1]) * PAGE
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rpartition(")")[2].split()[1]), []).append(int(entry))
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        with contextlib.suppress(OSError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         todo.extend(children.get(pid, ()))
     return total
 
@@ -118,7 +118,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, 
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_rss(process.pid))
-            done.wait(0.02)
+            done.wait(SAMPLE_EVERY)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -29,7 +29,6 @@ from wirewatch.match.watchlist import load_watchlist
 from wirewatch.notify.base import Notifier
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.webhook import WebhookSettings
-from wirewatch.stories.index import StoryIndex
 
 if TYPE_CHECKING:
     from wirewatch.notify.apprise import AppriseSettings
@@ -220,12 +219,6 @@ def fetch_policy(config: Config, *, also_allow: tuple[IPNetwork, ...] = ()) -> F
         max_concurrency=fetch.concurrency,
         per_host=fetch.per_host,
         allow_networks=(*fetch.allow_networks, *also_allow),
-    )
-
-
-def story_index(config: Config) -> StoryIndex:
-    return StoryIndex(
-        window=timedelta(seconds=config.stories.window), threshold=config.stories.threshold
     )
 
 

@@ -48,6 +48,7 @@ from wirewatch.observability.store_health import WriteHealth
 from wirewatch.pipeline import Pipeline
 from wirewatch.stops import Stops
 from wirewatch.storage import Store, is_silent
+from wirewatch.stories.grouping import story_index
 
 log = structlog.get_logger("wirewatch.daemon")
 
@@ -108,7 +109,7 @@ class Daemon:
             loaded,
             store=self.store,
             fetcher=self.fetcher,
-            stories=app.story_index(loaded.config),
+            stories=story_index(loaded),
             clock=app.utc_now,
             parse_executor=app.parse_executor(loaded.config),
         )

@@ -98,11 +98,12 @@ async def _poll_stored(loaded: Any) -> tuple[Any, list[Any]]:
     """Poll every enabled feed; return the open store and the reports."""
     import asyncio
 
-    from wirewatch.app import fetch_policy, open_store, story_index, utc_now
+    from wirewatch.app import fetch_policy, open_store, utc_now
     from wirewatch.commands._poll_report import Progress
     from wirewatch.ingest.fetch import Fetcher
     from wirewatch.ingest.gate import IngestGate
     from wirewatch.pipeline import Pipeline
+    from wirewatch.stories.grouping import story_index
 
     feeds = [f for f in loaded.config.feeds if f.enabled]
     store = open_store(loaded.config)
@@ -114,7 +115,7 @@ async def _poll_stored(loaded: Any) -> tuple[Any, list[Any]]:
                 loaded,
                 store=store,
                 fetcher=fetcher,
-                stories=story_index(loaded.config),
+                stories=story_index(loaded),
                 clock=utc_now,
                 gate=(gate := IngestGate(f.key for f in feeds)),
             )

@@ -43,6 +43,11 @@ from poll import item  # noqa: E402
 from wirewatch.demo import FeedServer  # noqa: E402
 
 PEERS_VENV = REPO / ".bench-venv"
+CACHE = Path(
+    os.environ.get("WIREWATCH_CACHE_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirewatch"
+)
+"""wirewatch's usual cache folder: a fresh state directory per tool, but not a fresh cache."""
 PEERS = ("rss2email==3.14", "feed2exec==0.23.0")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY = 0.1
@@ -207,6 +212,7 @@ def run_tool(
         work = Path(tmp)
         env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
         env.pop("WIREWATCH_CONFIG", None)
+        env["WIREWATCH_CACHE_DIR"] = str(CACHE)  # the gazetteer index, built once per machine
         env["PYTHONPATH"] = str(src)
         command = TOOLS[name](work, urls)
         answers()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -21,6 +22,7 @@ from wirewatch.delivery.inhibit import rules as inhibit_rules
 from wirewatch.delivery.routing import Known, Router, matcher_problems
 from wirewatch.delivery.routing import problems as routing_problems
 from wirewatch.errors import ConfigError, StoreError
+from wirewatch.geojson import Places
 from wirewatch.ingest.fetch import FetchPolicy
 from wirewatch.ingest.netguard import IPNetwork
 from wirewatch.ingest.workers import parse_pool
@@ -58,6 +60,11 @@ class Loaded:
     @property
     def known(self) -> Known:
         return known_names(self.config, self.matchers)
+
+    @cached_property
+    def places(self) -> Places:
+        """Where the watchlists' place entities are (payloads and /api/alerts show it)."""
+        return Places.of(self.matchers)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -243,18 +250,22 @@ def build_notifiers(
     """The configured notifiers (a console one when there are none) and their policies."""
     from wirewatch.delivery._digest import parse_schedule
     from wirewatch.notify.console import ConsoleNotifier
+    from wirewatch.notify.payload import Payloads
     from wirewatch.notify.registry import build_notifier
 
+    payloads = Payloads(loaded.config.limits.payload_bytes, loaded.places)
     if not loaded.notifiers:
-        return {"console": ConsoleNotifier()}, {"console": DeliveryPolicy()}
+        return {"console": ConsoleNotifier(payloads=payloads)}, {"console": DeliveryPolicy()}
     notifiers: dict[str, Notifier] = {}
     policies: dict[str, DeliveryPolicy] = {}
     for config in loaded.config.notifiers:
         settings = loaded.notifiers[config.name]
         if isinstance(settings, NotifierConfig):
-            notifiers[config.name] = ConsoleNotifier(config.name)
+            notifiers[config.name] = ConsoleNotifier(config.name, payloads=payloads)
         else:
-            notifiers[config.name] = build_notifier(settings, client=client, clock=utc_now)
+            notifiers[config.name] = build_notifier(
+                settings, client=client, clock=utc_now, payloads=payloads
+            )
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies

@@ -35,7 +35,7 @@ from wirewatch.delivery.dispatch import Dispatcher
 from wirewatch.delivery.matchers import Matcher
 from wirewatch.delivery.routing import matcher_problems
 from wirewatch.errors import ConfigError, StoreError, UserError
-from wirewatch.geojson import PlaceIndex, alert_places, place_index
+from wirewatch.geojson import PlaceIndex
 from wirewatch.ingest.fetch import Fetcher
 from wirewatch.ingest.netguard import IPNetwork
 from wirewatch.ingest.polling import FeedPoller
@@ -396,13 +396,12 @@ class Daemon:
             offset=query.offset,
         )
         rows = [record_json(r) for r in records]
-        places = self._places()
-        for row in rows:  # where each alert is, for maps: coordinates and admin path
-            row["places"] = [point.as_json() for point in alert_places(row, places)]
+        for row, record in zip(rows, records, strict=True):  # for maps: coordinates, admin
+            row["places"] = self.loaded.places.located(record.alert)  # path, towns named
         return rows
 
     def _places(self) -> PlaceIndex:
-        return place_index(self.loaded.matchers)
+        return self.loaded.places.index
 
     async def _feeds(self) -> list[dict[str, Any]]:
         states = {s.key: s for s in await self.store.list_feed_states()}

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 import httpx
 
 from wirewatch import USER_AGENT
-from wirewatch.config.settings import Config, NotifierConfig, load_config, sqlite_path
+from wirewatch.config.settings import Config, load_config, sqlite_path
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery._policy import DeliveryPolicy
 from wirewatch.delivery.inhibit import Rule
@@ -29,14 +29,10 @@ from wirewatch.ingest.workers import parse_pool
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import load_watchlist
 from wirewatch.notify.base import Notifier
-from wirewatch.notify.email import EmailSettings
-from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.notify.config import NotifierBase, NotifierSettings
 
 if TYPE_CHECKING:
-    from wirewatch.notify.apprise import AppriseSettings
     from wirewatch.storage import Store
-
-NotifierSettings: TypeAlias = "WebhookSettings | EmailSettings | AppriseSettings | NotifierConfig"
 
 
 @dataclass(frozen=True)
@@ -118,36 +114,9 @@ def _located(
     return ConfigError(source, problems, elsewhere + locate(source, text, own))
 
 
-def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:
-    if notifier.type == "apprise":
-        from wirewatch.notify.apprise import AppriseSettings
-
-        return AppriseSettings(notifier.name, notifier.url or "", timeout=notifier.timeout)
-    if notifier.type == "webhook":
-        return WebhookSettings(
-            name=notifier.name,
-            url=notifier.url or "",
-            format=notifier.format,
-            secrets=(*([notifier.secret] if notifier.secret else []), *notifier.secrets),
-            headers=notifier.headers,
-            bearer_token=notifier.bearer_token,
-            timeout=notifier.timeout,
-        )
-    if notifier.type == "email":
-        return EmailSettings(
-            name=notifier.name,
-            host=notifier.host or "",
-            sender=notifier.sender or "",
-            to=notifier.to,
-            cc=notifier.cc,
-            port=notifier.port,
-            security=notifier.security,
-            username=notifier.username,
-            password=notifier.password,
-            subject=notifier.subject,
-            timeout=notifier.timeout,
-        )
-    return notifier
+def notifier_settings(notifier: NotifierBase) -> NotifierSettings:
+    """What the notifier's factory is built from; raises ConfigError with its problems."""
+    return notifier.settings()
 
 
 def _reference_problems(
@@ -260,12 +229,9 @@ def build_notifiers(
     policies: dict[str, DeliveryPolicy] = {}
     for config in loaded.config.notifiers:
         settings = loaded.notifiers[config.name]
-        if isinstance(settings, NotifierConfig):
-            notifiers[config.name] = ConsoleNotifier(config.name, payloads=payloads)
-        else:
-            notifiers[config.name] = build_notifier(
-                settings, client=client, clock=utc_now, payloads=payloads
-            )
+        notifiers[config.name] = build_notifier(
+            settings, client=client, clock=utc_now, payloads=payloads
+        )
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies

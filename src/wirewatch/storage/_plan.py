@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wirewatch.model import Alert, FeedItem, Source
-from wirewatch.storage._codec import alert_id, content_hash, short_hash
 from wirewatch.storage.base import BatchItem, Event, IngestBatch, IngestOutcome, Novelty, Verdict
+from wirewatch.storage.codec import alert_id, content_hash, short_hash
 
 
 @dataclass(slots=True)

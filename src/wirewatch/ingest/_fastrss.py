@@ -10,8 +10,8 @@ isPermaLink="false", ids and links resolved against the feed's URL, `content:enc
 summary when there is no `<description>`, authors split from their e-mail address, windows-1252
 code points and mis-decoded UTF-8 mapped as feedparser maps them (values: `_fpvalues`).
 Everything else raises `Refused`, and parse hands the document to feedparser: anything this
-module is unsure of costs time, never a different item. `tests/test_fastrss.py` checks, on every file of the feed corpus
-this reader accepts, that both give identical items.
+module is unsure of costs time, never a different item. `tests/test_fastrss.py` checks, on
+every file of the feed corpus this reader accepts, that both give identical items.
 """
 
 from __future__ import annotations

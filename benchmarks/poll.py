@@ -24,16 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from wirewatch.app import (  # noqa: E402
-    fetch_policy,
-    load_everything,
-    open_store,
-    parse_executor,
-    story_index,
-)
+from wirewatch.app import fetch_policy, load_everything, open_store, parse_executor  # noqa: E402
 from wirewatch.demo import FeedServer, SampleItem  # noqa: E402
 from wirewatch.ingest.fetch import Fetcher  # noqa: E402
 from wirewatch.pipeline import Pipeline  # noqa: E402
+from wirewatch.stories.grouping import story_index  # noqa: E402
 
 WORDS = (
     "officials said the talks would resume next week as aid convoys reached the border and "
@@ -111,7 +106,7 @@ async def main(count: int, per_feed: int) -> None:
                 loaded,
                 store=store,
                 fetcher=fetcher,
-                stories=story_index(loaded.config),
+                stories=story_index(loaded),
                 clock=lambda: datetime.now(UTC),
                 parse_executor=executor,
             )

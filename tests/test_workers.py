@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -105,3 +106,15 @@ def test_a_worker_holds_no_pipe_by_both_ends() -> None:
         held = pool.submit(_pipes_held_twice).result(timeout=60)
 
     assert [] == held
+
+
+def test_the_pool_starts_a_worker_only_when_a_body_needs_parsing() -> None:
+    """A cycle where every feed answers 304 spawns nothing: no process before the first task,
+    then one per task as long as none is idle (up to the pool's size)."""
+    before = set(multiprocessing.active_children())
+    with parse_pool(2) as pool:
+        idle = set(multiprocessing.active_children()) - before
+        pool.submit(os.getpid).result(timeout=60)
+        after_one = set(multiprocessing.active_children()) - before
+
+        assert (0, 1) == (len(idle), len(after_one))

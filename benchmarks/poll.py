@@ -26,13 +26,13 @@ sys.path.insert(0, str(REPO / "src"))
 
 from wirewatch.app import (  # noqa: E402
     fetch_policy,
-    load_everything,
     open_store,
     parse_executor,
     story_index,
 )
 from wirewatch.demo import FeedServer, SampleItem  # noqa: E402
 from wirewatch.ingest.fetch import Fetcher  # noqa: E402
+from wirewatch.loading import load_everything  # noqa: E402
 from wirewatch.pipeline import Pipeline  # noqa: E402
 
 WORDS = (

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import REPO
 from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import Web
-from wirewatch.app import load_everything
+from wirewatch.loading import load_everything
 from wirewatch.delivery.inhibit import InhibitConfig, OpenAlert, inhibited_by, rules
 from wirewatch.delivery.matchers import Labels
 from wirewatch.demo import SampleItem

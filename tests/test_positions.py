@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.app import load_everything
+from wirewatch.loading import load_everything
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
 from wirewatch.match.watchlist import load_watchlist

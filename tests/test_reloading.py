@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import REPO
 from wirewatch import reloading
-from wirewatch.app import Loaded, load_everything
+from wirewatch.loading import Loaded, load_everything
 from wirewatch.daemon import Daemon
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from wirewatch.app import load_everything
+from wirewatch.loading import load_everything
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
 from wirewatch.delivery.routing import RouteConfig, Router, legacy_tree

@@ -11,7 +11,7 @@ import pytest
 
 from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import ALEPPO, Web, feed, loaded, web  # noqa: F401 - fixtures
-from wirewatch.app import Loaded
+from wirewatch.loading import Loaded
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
 from wirewatch.delivery.silences import Silence, matchers_from_json, muting, new_silence

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from wirewatch.errors import StoreError
-from wirewatch.observability.http import AlertQuery, Check, CheckFunc, HttpServer
+from wirewatch.observability.http import Check, CheckFunc, HttpServer
+from wirewatch.observability.query import AlertQuery
 from wirewatch.observability.metrics import Metrics
 
 NOW = datetime(2024, 12, 8, 6, 0, tzinfo=UTC)

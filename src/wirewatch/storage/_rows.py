@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from wirewatch.model import AlertEvent
 from wirewatch.storage._codec import alert_from_json, delta_or_none, seconds_or_none
 from wirewatch.storage.base import (
     DeliveryRecord,
     DeliveryState,
     DeliveryStatus,
-    Event,
     FeedState,
     FeedStatus,
     NotifierHealth,
@@ -97,7 +97,7 @@ def delivery_record(row: Any, times: Times) -> DeliveryRecord:
         id=row[0],
         alert_id=row[1],
         notifier=row[2],
-        event=cast(Event, row[3]),
+        event=cast(AlertEvent, row[3]),
         state=DeliveryState(row[4]),
         attempts=row[5],
         last_error=row[6],
@@ -180,7 +180,7 @@ def delivery_status(row: Any, times: Times) -> DeliveryStatus:
     return DeliveryStatus(
         id=row[0],
         notifier=row[1],
-        event=cast(Event, row[2]),
+        event=cast(AlertEvent, row[2]),
         state=DeliveryState(row[3]),
         attempts=row[4],
         last_error=row[5],

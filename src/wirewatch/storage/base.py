@@ -17,12 +17,11 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Protocol
 
 from wirewatch.delivery.silences import Silence
-from wirewatch.model import Alert, Classification, FeedItem
+from wirewatch.model import Alert, AlertEvent, Classification, FeedItem
 
-Event = Literal["alert.created", "alert.updated"]
 FaultHook = Callable[[str], None]
 """Called by a store at named points inside a write transaction; tests raise from it."""
 
@@ -155,7 +154,7 @@ class DeliveryRecord:
     id: str
     alert_id: str
     notifier: str
-    event: Event
+    event: AlertEvent
     state: DeliveryState
     attempts: int
     last_error: str | None
@@ -173,7 +172,7 @@ class DeliveryRecord:
 class DeliveryStatus:
     id: str
     notifier: str
-    event: Event
+    event: AlertEvent
     state: DeliveryState
     attempts: int
     last_error: str | None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from wirewatch.app import Loaded
+from wirewatch.loading import Loaded
 from wirewatch.model import FeedItem, Match
 from wirewatch.storage import StoryDecision, StoryMemberRecord, Verdict
 from wirewatch.stories.index import Member, StoryIndex, item_text, new_story_id

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from wirewatch.loading import load_everything
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
 from wirewatch.delivery.routing import RouteConfig, Router, legacy_tree
 from wirewatch.errors import ConfigError
+from wirewatch.loading import load_everything
 
 HOMS = Labels(
     watchlist="syria",
@@ -237,7 +237,6 @@ async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path
     the metric counts it under its reason."""
     import httpx
 
-    from tests.notify.scenarios import FixedClock
     from tests.test_pipeline import Web
     from wirewatch.demo import SampleItem
     from wirewatch.ingest.fetch import Fetcher
@@ -245,6 +244,7 @@ async def test_a_dropped_alert_is_stored_muted_counted_and_sent_nowhere(tmp_path
     from wirewatch.pipeline import Pipeline
     from wirewatch.storage.sqlite import SqliteStore
     from wirewatch.stories.index import StoryIndex
+    from wirewatch.testing import FixedClock
 
     (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"
@@ -281,13 +281,13 @@ async def test_routes_match_the_action_kind_story_grouping_finds(tmp_path: Path)
     """`action = attack` reads the same action kind that the stored alert carries."""
     import httpx
 
-    from tests.notify.scenarios import FixedClock
     from tests.test_pipeline import Web
     from wirewatch.demo import SampleItem
     from wirewatch.ingest.fetch import Fetcher
     from wirewatch.pipeline import Pipeline
     from wirewatch.storage.sqlite import SqliteStore
     from wirewatch.stories.index import StoryIndex
+    from wirewatch.testing import FixedClock
 
     (tmp_path / "syria.yaml").write_text(WATCHLIST, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"

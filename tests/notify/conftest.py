@@ -10,9 +10,10 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.notify.scenarios import FixedClock, make_message
+from tests.notify.scenarios import make_message
 from tests.notify.servers import Receiver, SmtpHandler, SmtpServer, authenticate, free_port
 from wirewatch.notify.base import Message
+from wirewatch.testing import FixedClock
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 
 from wirewatch.errors import StoreError
 from wirewatch.observability.http import Check, CheckFunc, HttpServer
-from wirewatch.observability.query import AlertQuery
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.query import AlertQuery
 
 NOW = datetime(2024, 12, 8, 6, 0, tzinfo=UTC)
 TOKEN = "s3cret-token-for-tests"

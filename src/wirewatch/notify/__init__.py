@@ -9,7 +9,7 @@ status.py    HTTP status -> delivered / retry / give up / disable
 email.py     SMTP delivery (aiosmtplib)
 redact.py    secrets out of errors, reprs and logs
 registry.py  settings -> notifier
-testing.py   fakes for the dispatcher's tests
+(wirewatch.testing holds the fakes: a recording notifier, a fixed clock)
 """
 
 from wirewatch.notify.base import Clock, Event, Message, Notifier, delivery_id

@@ -31,8 +31,8 @@ from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import load_watchlist
 from wirewatch.model import FeedItem
 from wirewatch.observability.http import HttpServer
-from wirewatch.observability.query import AlertQuery
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.query import AlertQuery
 from wirewatch.storage import BatchItem, FeedState, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import new_story_id

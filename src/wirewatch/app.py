@@ -23,13 +23,14 @@ import socket
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
 from wirewatch import USER_AGENT
 from wirewatch.config.settings import Config, FeedConfig, NotifierConfig, sqlite_path
 from wirewatch.delivery._policy import DeliveryPolicy
-from wirewatch.delivery.dispatch import Dispatcher
+from wirewatch.delivery.dispatch import Dispatcher, Observer
 from wirewatch.delivery.routing import matcher_problems
 from wirewatch.errors import StoreError
 from wirewatch.ingest.fetch import Fetcher, FetchPolicy
@@ -42,13 +43,14 @@ from wirewatch.loading import Loaded
 from wirewatch.model import Clock, utc_now
 from wirewatch.notify.base import Notifier
 from wirewatch.observability.api import DaemonApi
-from wirewatch.observability.http import HttpServer
 from wirewatch.observability.metrics import Metrics
-from wirewatch.observability.silences_api import SilencesApi
 from wirewatch.observability.store_health import WriteHealth
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage import Store
 from wirewatch.stories.index import StoryIndex
+
+if TYPE_CHECKING:
+    from wirewatch.observability.http import HttpServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,6 @@ class App:
     instance: str
     extra: Extra
     store: Store
-    fetcher: Fetcher
     webhooks: httpx.AsyncClient
     pipeline: Pipeline
     dispatcher: Dispatcher
@@ -85,6 +86,7 @@ class App:
     writes: WriteHealth
     api: DaemonApi
     http: HttpServer
+    """Not started: the daemon starts it when `http.enabled`."""
 
     async def open(self) -> int:
         """Open and migrate the store and index the open stories; how many there are."""
@@ -96,7 +98,7 @@ class App:
         """Hand this App's config to the long-lived parts (after `rebuild`)."""
         self.pipeline.reload(self.loaded)
         policy = fetch_policy(self.loaded.config, also_allow=self.extra.networks)
-        self.fetcher.allow_networks(policy.allow_networks)  # other fetch.* keys need a restart
+        self.pipeline.fetcher.allow_networks(policy.allow_networks)  # the rest needs a restart
         self.dispatcher.replace_notifiers(self.notifiers, self.policies)
         self.api.serve(self.loaded, self.feeds)
         self.scheduler.set_jobs(self.jobs)
@@ -104,7 +106,7 @@ class App:
     async def aclose(self) -> None:
         """Close what `build` opened: the HTTP server, the clients, the workers, the store."""
         await self.http.stop()
-        await self.fetcher.aclose()
+        await self.pipeline.fetcher.aclose()
         await self.webhooks.aclose()
         if self.pipeline.parse_executor is not None:
             self.pipeline.parse_executor.shutdown(wait=True, cancel_futures=True)
@@ -120,43 +122,22 @@ def build(
     store: Store | None = None,
     instance: str | None = None,
     extra: Extra = Extra(),
-    processes: bool = True,
-    gate: IngestGate | None = None,
 ) -> App:
-    """Every part, from `loaded`. `transport` replaces the feeds' HTTP (and its guard),
-    `webhook` the notifiers'; `processes=False` parses in a thread instead of the configured
-    worker processes; `gate` orders the ingests of one `poll --once` cycle."""
-    config = loaded.config
-    instance = instance or f"{socket.gethostname()}:{os.getpid()}"
-    store = store or open_store(config)
-    fetcher = Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport)
-    webhooks = httpx.AsyncClient(follow_redirects=False, transport=webhook or webhook_transport())
+    """Every part the daemon runs, from `loaded`. `transport` replaces the feeds' HTTP (and
+    its guard), `webhook` the notifiers'; `store` the one `storage.url` names."""
+    instance = instance or instance_name()
+    store = store or open_store(loaded.config)
+    pipeline = build_pipeline(
+        loaded, store=store, clock=clock, transport=transport, owner=instance, extra=extra
+    )
+    webhooks = webhook_client(webhook)
     metrics, writes, scheduler = (
         Metrics(notifiers=loaded.notifier_names),
         WriteHealth(clock),
         FeedScheduler(),
     )
-    pipeline = Pipeline(
-        loaded,
-        store=store,
-        fetcher=fetcher,
-        stories=story_index(config),
-        clock=clock,
-        owner=instance,
-        parse_executor=parse_executor(config) if processes else None,
-        gate=gate,
-    )
     notifiers, policies = build_notifiers(loaded, client=webhooks, clock=clock)
-    dispatcher = Dispatcher(
-        store,
-        notifiers,
-        policies,
-        clock=clock,
-        rng=random.Random(),
-        owner=instance,
-        lease_seconds=config.daemon.delivery_lease,
-        observe=metrics.delivery,
-    )
+    dispatcher = _dispatcher(loaded, store, notifiers, policies, clock, instance, metrics.delivery)
     poller = FeedPoller(
         pipeline=pipeline,
         metrics=metrics,
@@ -178,9 +159,64 @@ def build(
     )
     return App(
         loaded, feeds, poller.jobs(loaded, feeds), notifiers, policies, clock, instance, extra,
-        store, fetcher, webhooks, pipeline, dispatcher, poller, scheduler, metrics, writes, api,
+        store, webhooks, pipeline, dispatcher, poller, scheduler, metrics, writes, api,
         _http(api, pipeline, metrics, clock),
     )  # fmt: skip
+
+
+def build_pipeline(
+    loaded: Loaded,
+    *,
+    store: Store,
+    owner: str,
+    clock: Clock = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+    extra: Extra = Extra(),
+    processes: bool = True,
+    gate: IngestGate | None = None,
+) -> Pipeline:
+    """The per-feed path with its fetcher (`pipeline.fetcher`, to close). `processes=False`
+    parses in a thread instead of the configured workers; `gate` orders one cycle's ingests."""
+    config = loaded.config
+    return Pipeline(
+        loaded,
+        store=store,
+        fetcher=Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport),
+        stories=story_index(config),
+        clock=clock,
+        owner=owner,
+        parse_executor=parse_executor(config) if processes else None,
+        gate=gate,
+    )
+
+
+def build_dispatcher(
+    loaded: Loaded, *, store: Store, client: httpx.AsyncClient, owner: str, clock: Clock = utc_now
+) -> Dispatcher:
+    """The outbox dispatcher with the configured notifiers, on `client` (`poll --deliver`)."""
+    notifiers, policies = build_notifiers(loaded, client=client, clock=clock)
+    return _dispatcher(loaded, store, notifiers, policies, clock, owner, None)
+
+
+def _dispatcher(
+    loaded: Loaded,
+    store: Store,
+    notifiers: dict[str, Notifier],
+    policies: dict[str, DeliveryPolicy],
+    clock: Clock,
+    owner: str,
+    observe: Observer | None,
+) -> Dispatcher:
+    lease = loaded.config.daemon.delivery_lease
+    return Dispatcher(
+        store, notifiers, policies, clock=clock, rng=random.Random(), owner=owner,
+        lease_seconds=lease, observe=observe,
+    )  # fmt: skip
+
+
+def instance_name() -> str:
+    """This process's name in leases and logs: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def rebuild(app: App, loaded: Loaded) -> App:
@@ -204,6 +240,8 @@ def enabled_feeds(loaded: Loaded, extra: Extra) -> tuple[FeedConfig, ...]:
 def _http(api: DaemonApi, pipeline: Pipeline, metrics: Metrics, clock: Clock) -> HttpServer:
     """The HTTP server with the API, /api/silences and the desk mounted."""
     from wirewatch import web
+    from wirewatch.observability.http import HttpServer
+    from wirewatch.observability.silences_api import SilencesApi
 
     token = api.loaded.config.http.token
     http = HttpServer(
@@ -309,6 +347,11 @@ def build_notifiers(
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies
+
+
+def webhook_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client every webhook notifier shares; it follows no redirects."""
+    return httpx.AsyncClient(follow_redirects=False, transport=transport or webhook_transport())
 
 
 def webhook_transport(limits: httpx.Limits | None = None) -> httpx.AsyncBaseTransport:

@@ -1,9 +1,8 @@
 """The stage order for one feed, written once: lease -> due -> fetch -> parse -> novelty ->
 classify -> story -> ingest (one transaction: items, story, alerts, outbox rows).
 
-`Pipeline.poll(feed)` runs one feed through every stage, top to bottom. The daemon's job for a
-feed and `poll --once` both call it; `poll --once` passes `force=True`, which polls a feed that
-is backing off (but never one that is gone). Each step:
+`Pipeline.poll(feed)` runs one feed through every stage, top to bottom; the daemon's job and
+`poll --once` both call it (`poll --once` forces "due", never the lease). Each step:
 
 - **lease**: the feed's poll lease in the store, for 90 % of its interval, so one instance
   polls it per interval and a dead instance's feeds pass to the others when it expires. A feed
@@ -160,7 +159,7 @@ class Pipeline:
                 "feed_moved", feed=feed.label, url=feed.url, new_url=result.permanent_redirect
             )
         if result.status is FetchStatus.GONE:
-            await self.store.save_feed_state(health.gone(feed.label, feed.url, state))
+            await self.store.save_feed_state(health.gone(feed, state))
             return self._report(feed, "gone", result, started, error=health.GONE_ERROR)
         if result.status is FetchStatus.FAILED:
             return await self._failed(
@@ -283,40 +282,23 @@ class Pipeline:
     def _healthy(
         self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime
     ) -> FeedState:
-        interval = self.loaded.config.feed_interval(feed)
-        return health.healthy(feed.label, state, result, now, interval)
+        return health.healthy(feed, state, result, now, self.loaded.config.feed_interval(feed))
 
     async def _failed(
-        self,
-        feed: FeedConfig,
-        state: FeedState,
-        error: str,
-        result: FetchResult,
-        now: datetime,
+        self, feed: FeedConfig, state: FeedState, error: str, result: FetchResult, now: datetime,
         started: float,
-    ) -> PollReport:
+    ) -> PollReport:  # fmt: skip
+        config = self.loaded.config
+        interval, cap = config.feed_interval(feed), config.fetch.backoff_cap
         failed = health.failing(
-            feed.label,
-            feed.url,
-            state,
-            error,
-            result,
-            now=now,
-            interval=self.loaded.config.feed_interval(feed),
-            cap=self.loaded.config.fetch.backoff_cap,
-            rng=self.rng,
+            feed, state, error, result, now=now, interval=interval, cap=cap, rng=self.rng
         )
         await self.store.save_feed_state(failed)
         return self._report(feed, "failed", result, started, error=error)
 
     @staticmethod
     def _report(
-        feed: FeedConfig,
-        status: str,
-        result: FetchResult,
-        started: float,
-        *,
-        error: str | None = None,
+        feed: FeedConfig, status: str, result: FetchResult, started: float, error: str | None = None
     ) -> PollReport:
         elapsed = time.perf_counter() - started
         return PollReport(

@@ -72,22 +72,29 @@ async def _poll_all(
     from wirewatch.ingest.gate import IngestGate
 
     feeds = [f for f in loaded.config.feeds if f.enabled]
-    built = app.build(loaded, processes=False, gate=IngestGate(f.key for f in feeds))
+    store = app.open_store(loaded.config)
+    gate = IngestGate(f.key for f in feeds)
+    pipeline = app.build_pipeline(
+        loaded, store=store, owner=app.instance_name(), processes=False, gate=gate
+    )
     try:
-        await built.open()
-        reports = await _poll(built, feeds)
-        return reports, await _deliveries(built, reports, deliver, timeout)
+        await store.open()
+        await store.migrate()
+        await pipeline.warm()
+        reports = await _poll(pipeline, feeds)
+        return reports, await _deliveries(loaded, store, reports, deliver, timeout)
     finally:
-        await built.aclose()
+        await pipeline.fetcher.aclose()
+        await store.close()
 
 
-async def _poll(built: Any, feeds: list[Any]) -> list[Any]:
+async def _poll(pipeline: Any, feeds: list[Any]) -> list[Any]:
     """Poll every feed once, concurrently, then give back the leases taken."""
     import asyncio
 
     from wirewatch.commands._poll_report import Progress
 
-    pipeline, gate = built.pipeline, built.pipeline.gate
+    gate = pipeline.gate
     progress = Progress(len(feeds), sys.stderr)
 
     # Fetches run concurrently under the fetcher's global and per-host limits; the gate makes
@@ -110,14 +117,15 @@ async def _poll(built: Any, feeds: list[Any]) -> list[Any]:
 
 
 async def _deliveries(
-    built: Any, reports: list[Any], deliver: bool, timeout: float
+    loaded: Any, store: Any, reports: list[Any], deliver: bool, timeout: float
 ) -> DeliverySummary:
+    from wirewatch import app
     from wirewatch.commands._deliver_now import deliver as deliver_now
     from wirewatch.commands._deliver_now import open_rows
 
     created = {a.id for r in reports for a in r.alerts}
     if not deliver:
-        queued = len(await open_rows(built.store, ()))
+        queued = len(await open_rows(store, ()))
         return DeliverySummary(
             f"{queued} deliveries queued for the daemon (`wirewatch run`); "
             "`poll --once --deliver` sends them now",
@@ -125,7 +133,10 @@ async def _deliveries(
         )
     if not created:
         return DeliverySummary("no new alerts to deliver", 0)
-    sent = await deliver_now(built.store, built.dispatcher, created, timeout)
+    async with app.webhook_client() as client:
+        owner = app.instance_name()
+        dispatcher = app.build_dispatcher(loaded, store=store, client=client, owner=owner)
+        sent = await deliver_now(store, dispatcher, created, timeout)
     line = f"delivered {sent.delivered}, dead-lettered {sent.dead}, still queued {sent.left}"
     if sent.left:
         line += f" after {timeout:g} s (left for the daemon)"

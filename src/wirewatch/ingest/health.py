@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from wirewatch.config.settings import FeedConfig
 from wirewatch.ingest.backoff import next_delay
 from wirewatch.model import FetchResult
 from wirewatch.storage import FeedState, FeedStatus
@@ -38,11 +39,11 @@ def is_due(state: FeedState, now: datetime) -> bool:
 
 
 def healthy(
-    label: str, state: FeedState, result: FetchResult, now: datetime, interval: float
+    feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime, interval: float
 ) -> FeedState:
     """The feed's state after a successful fetch (saved with its items, in one transaction)."""
     if state.consecutive_failures:
-        log.info("feed_recovered", feed=label, after_failures=state.consecutive_failures)
+        log.info("feed_recovered", feed=feed.label, after_failures=state.consecutive_failures)
     return dataclasses.replace(
         state,
         status=FeedStatus.OK,
@@ -57,8 +58,7 @@ def healthy(
 
 
 def failing(
-    label: str,
-    url: str,
+    feed: FeedConfig,
     state: FeedState,
     error: str,
     result: FetchResult,
@@ -74,9 +74,9 @@ def failing(
         failures, base=interval, cap=cap, rng=rng, jitter="equal", retry_after=result.retry_after
     )
     if failures == 1:
-        log.warning("feed_failing", feed=label, url=url, error=error)
+        log.warning("feed_failing", feed=feed.label, url=feed.url, error=error)
     else:
-        log.debug("feed_still_failing", feed=label, failures=failures, error=error)
+        log.debug("feed_still_failing", feed=feed.label, failures=failures, error=error)
     return dataclasses.replace(
         state,
         status=FeedStatus.FAILING,
@@ -87,9 +87,9 @@ def failing(
     )
 
 
-def gone(label: str, url: str, state: FeedState) -> FeedState:
+def gone(feed: FeedConfig, state: FeedState) -> FeedState:
     """The feed's state after 410 Gone: disabled until someone removes it from the config."""
-    log.error("feed_gone", feed=label, url=url, error=GONE_ERROR)
+    log.error("feed_gone", feed=feed.label, url=feed.url, error=GONE_ERROR)
     return dataclasses.replace(
         state, status=FeedStatus.GONE, http_status=410, last_error=GONE_ERROR, next_due=None
     )

@@ -20,10 +20,10 @@ from wirewatch.delivery.destinations import Destination, read_destinations
 from wirewatch.geojson import PlaceIndex, alert_places, place_index
 from wirewatch.loading import Loaded
 from wirewatch.model import Clock
-from wirewatch.observability.http import Check, CheckFunc
 from wirewatch.observability.logging import default_redactor, redact_log_url
 from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.query import AlertQuery
+from wirewatch.observability.readiness import Check, CheckFunc
 from wirewatch.observability.store_health import WriteHealth
 from wirewatch.storage import AlertRecord, FeedState, Store, is_silent
 

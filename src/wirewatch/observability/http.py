@@ -25,9 +25,8 @@ import functools
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from inspect import isawaitable
 from typing import Any
 
 import structlog
@@ -38,12 +37,11 @@ from yarl import URL
 from wirewatch.errors import StoreError
 from wirewatch.geojson import PlaceIndex, feature_collection
 from wirewatch.model import Clock, utc_now
-from wirewatch.observability.logging import default_redactor
 from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.query import AlertQuery, BadQuery, only, parse_alert_query
+from wirewatch.observability.readiness import CheckFunc, check_object, run_check
 
 DEFAULT_HOST = "127.0.0.1"
-CHECK_TIMEOUT = 2.0
 _PATHS = (
     "/healthz",
     "/readyz",
@@ -59,16 +57,6 @@ TOKEN_COOKIE = "wirewatch_token"
 log = structlog.get_logger("wirewatch.http")
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One readiness check. A failed check that is not `required` shows but does not fail."""
-
-    ok: bool
-    detail: str | None = None
-    required: bool = True
-
-
-CheckFunc = Callable[[], Check | Awaitable[Check]]
 JSONObject = Mapping[str, Any]
 AlertsSource = Callable[[AlertQuery], Awaitable[Sequence[JSONObject]]]
 FeedsSource = Callable[[], Awaitable[Sequence[JSONObject]]]
@@ -194,12 +182,12 @@ class HttpServer:
 
     async def _readyz(self, _: web.Request) -> web.Response:
         names = list(self._checks)
-        results = await asyncio.gather(*(_run_check(self._checks[n]) for n in names))
+        results = await asyncio.gather(*(run_check(self._checks[n]) for n in names))
         ready = all(c.ok or not c.required for c in results)
         checked = list(zip(names, results, strict=True))
         body = {
             "status": "ready" if ready else "not_ready",
-            "checks": {n: _check_object(c) for n, c in checked},
+            "checks": {n: check_object(c) for n, c in checked},
             "degraded": [n for n, c in checked if not c.ok and not c.required],
         }
         return _json(body, status=200 if ready else 503)
@@ -245,25 +233,6 @@ class HttpServer:
 
 def _wants_page(request: web.Request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
-
-
-async def _run_check(check: CheckFunc) -> Check:
-    """Run one check with a timeout; a raised error or a timeout is a failed check."""
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT):
-            result = check()
-            return await result if isawaitable(result) else result
-    except TimeoutError:
-        return Check(ok=False, detail=f"no answer within {CHECK_TIMEOUT:g} s")
-    except Exception as e:
-        return Check(ok=False, detail=default_redactor(f"{type(e).__name__}: {e}"))
-
-
-def _check_object(check: Check) -> dict[str, Any]:
-    body: dict[str, Any] = {"ok": check.ok, "required": check.required}
-    if check.detail is not None:
-        body["detail"] = default_redactor(check.detail)
-    return body
 
 
 def _json_default(value: object) -> str:

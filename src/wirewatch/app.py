@@ -1,17 +1,13 @@
-"""The composition root: `build(loaded)` makes every concrete part of a running wirewatch.
+"""The composition root, the only place concrete classes are chosen.
 
-    build(loaded, clock=..., transport=..., store=...) -> App
-        store, fetcher, webhook client, parse workers       (one of each, for the process)
-        pipeline (lease -> due -> fetch -> ... -> ingest)    the per-feed path
-        dispatcher, notifiers, policies                      the outbox to the destinations
-        scheduler, one job per feed (FeedPoller)             the daemon's polls
-        metrics, write health, HttpServer + DaemonApi + desk + /api/silences
+    build(loaded, clock=, transport=, webhook=, store=) -> App: store, pipeline (with its
+        fetcher and parse workers), webhook client, notifiers, dispatcher, one scheduler job
+        per feed, metrics, write health, the HTTP server with the API, silences and desk
+    build_pipeline, build_dispatcher: the parts `poll --once` (and `--deliver`) uses
 
-This is the only place concrete classes are chosen; the daemon and `poll --once` get an App and
-use its parts. Tests build an App with fakes (`wirewatch.testing`): a fixed clock, an
-`httpx.MockTransport`, a store of their own. A reload makes a new App for the new config
-(`rebuild`), sharing the parts that live as long as the process, and `install` hands the new
-config to them; the daemon swaps its App for the new one.
+Tests build an App with fakes (`wirewatch.testing`, an `httpx.MockTransport`, their own store).
+A reload makes a new App (`rebuild`) sharing the parts that live as long as the process;
+`install` hands them the new config, and the daemon swaps its App for the new one.
 """
 
 from __future__ import annotations
@@ -137,7 +133,10 @@ def build(
         FeedScheduler(),
     )
     notifiers, policies = build_notifiers(loaded, client=webhooks, clock=clock)
-    dispatcher = _dispatcher(loaded, store, notifiers, policies, clock, instance, metrics.delivery)
+    dispatcher = build_dispatcher(
+        loaded, store=store, client=webhooks, owner=instance, clock=clock,
+        observe=metrics.delivery, notifiers=(notifiers, policies),
+    )  # fmt: skip
     poller = FeedPoller(
         pipeline=pipeline,
         metrics=metrics,
@@ -191,25 +190,20 @@ def build_pipeline(
 
 
 def build_dispatcher(
-    loaded: Loaded, *, store: Store, client: httpx.AsyncClient, owner: str, clock: Clock = utc_now
-) -> Dispatcher:
-    """The outbox dispatcher with the configured notifiers, on `client` (`poll --deliver`)."""
-    notifiers, policies = build_notifiers(loaded, client=client, clock=clock)
-    return _dispatcher(loaded, store, notifiers, policies, clock, owner, None)
-
-
-def _dispatcher(
     loaded: Loaded,
+    *,
     store: Store,
-    notifiers: dict[str, Notifier],
-    policies: dict[str, DeliveryPolicy],
-    clock: Clock,
+    client: httpx.AsyncClient,
     owner: str,
-    observe: Observer | None,
+    clock: Clock = utc_now,
+    observe: Observer | None = None,
+    notifiers: tuple[dict[str, Notifier], dict[str, DeliveryPolicy]] | None = None,
 ) -> Dispatcher:
+    """The outbox dispatcher with the configured notifiers (built on `client` unless given)."""
+    found, policies = notifiers or build_notifiers(loaded, client=client, clock=clock)
     lease = loaded.config.daemon.delivery_lease
     return Dispatcher(
-        store, notifiers, policies, clock=clock, rng=random.Random(), owner=owner,
+        store, found, policies, clock=clock, rng=random.Random(), owner=owner,
         lease_seconds=lease, observe=observe,
     )  # fmt: skip
 

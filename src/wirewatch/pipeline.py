@@ -110,17 +110,11 @@ class Pipeline:
         parse_executor: Executor | None = None,
         gate: IngestGate | None = None,
     ) -> None:
-        self.loaded = loaded
-        self.store = store
-        self.fetcher = fetcher
-        self.stories = stories
-        self.clock = clock
+        self.loaded, self.store, self.fetcher, self.stories = loaded, store, fetcher, stories
+        self.clock, self.rng, self.gate = clock, rng or random.Random(), gate
         self.owner = owner
         """The name feed leases are taken under: one per process."""
-        self.rng = rng or random.Random()
-        self.parser = parser
-        self.parse_executor = parse_executor
-        self.gate = gate
+        self.parser, self.parse_executor = parser, parse_executor
         self._synced: datetime | None = None
         self._bodies: dict[str, bytes] = {}  # feed -> digest of the last body ingested
         self.silences = SilenceCache()

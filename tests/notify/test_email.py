@@ -12,7 +12,6 @@ import pytest
 from tests.notify.scenarios import (
     SMTP_PASSWORD,
     SMTP_USER,
-    FixedClock,
     hostile_alert,
     make_digest,
     make_message,
@@ -21,6 +20,7 @@ from tests.notify.servers import SmtpServer
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Message
 from wirewatch.notify.email import EmailNotifier, EmailSettings, message_id
+from wirewatch.testing import FixedClock
 
 pytestmark = pytest.mark.integration
 

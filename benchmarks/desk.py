@@ -35,7 +35,7 @@ from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.query import AlertQuery
 from wirewatch.storage import BatchItem, FeedState, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories.index import new_story_id
+from wirewatch.stories.member import new_story_id
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -28,12 +28,12 @@ from wirewatch.app import (  # noqa: E402
     fetch_policy,
     open_store,
     parse_executor,
-    story_index,
 )
 from wirewatch.demo import FeedServer, SampleItem  # noqa: E402
 from wirewatch.ingest.fetch import Fetcher  # noqa: E402
 from wirewatch.loading import load_everything  # noqa: E402
 from wirewatch.pipeline import Pipeline  # noqa: E402
+from wirewatch.stories.grouping import story_index  # noqa: E402
 
 WORDS = (
     "officials said the talks would resume next week as aid convoys reached the border and "
@@ -111,7 +111,7 @@ async def main(count: int, per_feed: int) -> None:
                 loaded,
                 store=store,
                 fetcher=fetcher,
-                stories=story_index(loaded.config),
+                stories=story_index(loaded),
                 clock=lambda: datetime.now(UTC),
                 parse_executor=executor,
             )

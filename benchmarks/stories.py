@@ -3,7 +3,8 @@
 Prints: the time to group one new item against an index of every story of the last 48 hours
 (p50 and p95), how many rewrites joined their story, ingest throughput, the database size per
 100,000 items, and the time of one retention pass that prunes about half of them.
-Run: .venv/bin/python benchmarks/stories.py [--items 100000]
+Grouping uses the daemon's town locator (the gazetteer) unless --no-towns.
+Run: .venv/bin/python benchmarks/stories.py [--items 100000] [--no-store] [--no-towns]
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from wirewatch.config.cachedir import cache_dir
+from wirewatch.gazetteer.index import open_gazetteer
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.storage import BatchItem, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.grouping import member_of
-from wirewatch.stories.index import StoryIndex, new_story_id
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import new_story_id
+from wirewatch.stories.places import Locator, watched_countries
 
 T0 = datetime(2024, 12, 1, tzinfo=UTC)
 SPAN = timedelta(hours=48)
@@ -86,9 +91,17 @@ def make_items(count: int, rng: random.Random) -> list[tuple[FeedItem, datetime,
     return rows
 
 
-def group_all(rows: list[tuple[FeedItem, datetime, bool]]) -> tuple[StoryIndex, dict[str, str]]:
+def locator() -> Locator:
+    """The locator the daemon uses for a Syrian watchlist (every name looked up once)."""
+    gazetteer = open_gazetteer(cache_dir())
+    return Locator(gazetteer, watched_countries(gazetteer, ["Homs", "Hama", "Aleppo", "Idlib"]))
+
+
+def group_all(
+    rows: list[tuple[FeedItem, datetime, bool]], towns: Locator | None
+) -> tuple[StoryIndex, dict[str, str]]:
     """Every item through grouping (the worst case: every item alerts); story per item id."""
-    index = StoryIndex()
+    index = StoryIndex(locator=towns)
     stories = {}
     for item, at, _ in rows:
         member = member_of(item.feed, item, (), at)
@@ -191,12 +204,15 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--samples", type=int, default=5_000)
     parser.add_argument("--no-store", action="store_true", help="grouping figures only")
+    parser.add_argument(
+        "--no-towns", action="store_true", help="group without the gazetteer (stories.far_km 0)"
+    )
     args = parser.parse_args()
     rng = random.Random(42)
     rows = make_items(args.items, rng)
 
     start = time.perf_counter()
-    index, stories = group_all(rows)
+    index, stories = group_all(rows, None if args.no_towns else locator())
     elapsed = time.perf_counter() - start
     rewrites = [item.id for item, _, rewrite in rows if rewrite]
     joined = sum(1 for item, _, rewrite in rows if rewrite and stories[item.id] != _own(item))

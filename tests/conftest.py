@@ -21,7 +21,21 @@ refuses loopback addresses unless `fetch.allow_networks` lets them through."""
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """`classify` caches compiled watchlists; tests (and their subprocesses) use their own."""
-    os.environ["WIREWATCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    session = tmp_path_factory.mktemp("cache")
+    os.environ["WIREWATCH_CACHE_DIR"] = str(session)
+    _share_gazetteer(session)
+
+
+def _share_gazetteer(session: Path) -> None:
+    """Story grouping opens the gazetteer (its index takes about 20 s to build): build it once
+    per machine in a lasting test cache and link it into the session's folder, so that no
+    daemon a test starts spends its first poll building it."""
+    from wirewatch.gazetteer.index import index_path, open_gazetteer
+
+    lasting = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wirewatch-tests"
+    lasting.mkdir(parents=True, exist_ok=True)
+    open_gazetteer(lasting).close()
+    index_path(session).symlink_to(index_path(lasting))
 
 
 SHARED = Path(os.environ.get("WIREWATCH_SHARED", REPO.parent / "shared"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wirewatch.stories.events import actions_in, compatible, event_of, figures_conflict
+from wirewatch.stories.actions import actions_in, compatible
+from wirewatch.stories.events import attribution, event_of, figures_conflict
 
 
 @pytest.mark.parametrize(
@@ -89,3 +90,31 @@ def test_different_decimal_figures_conflict_but_rising_tolls_do_not() -> None:
     """88.7 and 95.1 percent are two elections; a toll of 12 that becomes 19 is one event."""
     assert figures_conflict(frozenset({"88.7"}), frozenset({"95.1"}))
     assert not figures_conflict(frozenset({"12"}), frozenset({"19"}))
+
+
+@pytest.mark.parametrize(
+    ("title", "credit"),
+    [
+        ("SOHR: 26 killed in clashes", ["SOHR"]),
+        ("Hospital raid toll rises to 11 \u2014 SOHR", ["SOHR"]),
+        ("Al-Waer: first convoy has left - State TV", ["Al-Waer", "State TV"]),
+        ("Rebels seize Hama", []),
+        ("Rebels say the whole airport is theirs: the army denies it", []),
+    ],
+)
+def test_attribution_is_a_short_credit_before_a_colon_or_after_a_dash(
+    title: str, credit: list[str]
+) -> None:
+    assert credit == [title[a:b] for a, b in attribution(title)]
+
+
+def test_a_possessive_is_no_name_of_its_own() -> None:
+    """ "Syria's" is Syria (a stop word here), not a rare name of its own."""
+    assert "syria" not in event_of("Syria's president wins vote").terms
+    assert "syria's" not in event_of("Syria's president wins vote").terms
+
+
+def test_an_arabic_word_common_once_its_clitic_is_gone_is_no_name() -> None:
+    """للحرية is rare as written but is "for the freedom": no name. جرمانا stays one."""
+    assert "حري" not in event_of("هتفوا للحرية").terms
+    assert "جرمانا" in event_of("غارة على جرمانا").terms

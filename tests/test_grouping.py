@@ -115,3 +115,28 @@ def test_member_time_is_published_or_seen_when_it_claims_the_future() -> None:
         member_of("wire", future, (), SEEN).at,
         member_of("wire", dated, (), SEEN).at,
     )
+
+
+def test_an_actor_named_only_as_the_source_is_no_party(matcher: Matcher) -> None:
+    """A monitor's name in a credit line ("SOHR: ...", "... - SOHR") says who reports, not what
+    happened: two unrelated bulletins of one monitor do not share an entity through it, while
+    the same monitor named inside the sentence still counts."""
+    credited = FeedItem("a", "monitor", "SOHR: convoy turned back at a checkpoint", published=T0)
+    tail = FeedItem("b", "monitor", "Market strike toll rises to 11 - SOHR", published=T0)
+    inside = FeedItem("c", "wire", "Turkey accuses SOHR of bias", published=T0)
+    entities = [
+        member_of(i.feed, i, matcher.classify(i).matches, SEEN).event.entities
+        for i in (credited, tail, inside)
+    ]
+    assert ["sohr" in e for e in entities] == [False, False, True]
+    assert (
+        "sohr"
+        not in member_of("monitor", credited, matcher.classify(credited).matches, SEEN).event.terms
+    )
+
+
+def test_a_place_named_as_a_dateline_still_counts(matcher: Matcher) -> None:
+    """ "Homs: ..." names where it happened: a place before the colon is kept."""
+    dated = FeedItem("d", "tv", "Homs: families leave the old city", published=T0)
+    member = member_of("tv", dated, matcher.classify(dated).matches, SEEN)
+    assert "homs" in member.event.entities and "homs" in member.event.places

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from wirewatch.ingest.plaintext import to_text
-from wirewatch.stories.index import Member, StoryIndex, item_text, jaccard, shingles
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import Member, item_text, jaccard, shingles
 
 T0 = datetime(2024, 12, 1, 8, tzinfo=UTC)
 STEP = timedelta(minutes=5)

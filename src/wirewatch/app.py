@@ -18,7 +18,6 @@ import random
 import socket
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
@@ -43,7 +42,7 @@ from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.store_health import WriteHealth
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage import Store
-from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.grouping import story_index
 
 if TYPE_CHECKING:
     from wirewatch.observability.http import HttpServer
@@ -181,7 +180,7 @@ def build_pipeline(
         loaded,
         store=store,
         fetcher=Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport),
-        stories=story_index(config),
+        stories=story_index(loaded),
         clock=clock,
         owner=owner,
         parse_executor=parse_executor(config) if processes else None,
@@ -299,13 +298,6 @@ def fetch_policy(config: Config, *, also_allow: tuple[IPNetwork, ...] = ()) -> F
         max_concurrency=fetch.concurrency,
         per_host=fetch.per_host,
         allow_networks=(*fetch.allow_networks, *also_allow),
-    )
-
-
-def story_index(config: Config) -> StoryIndex:
-    """Story grouping's in-memory index, with the configured window and threshold."""
-    return StoryIndex(
-        window=timedelta(seconds=config.stories.window), threshold=config.stories.threshold
     )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.storage import BatchItem, FeedState, IngestBatch, Store, StoryDecision, Verdict
-from wirewatch.stories.index import new_story_id
+from wirewatch.stories.member import new_story_id
 
 T0 = datetime(2024, 12, 1, 12, 0, tzinfo=UTC)
 FEED_A = "https://a.example/rss"

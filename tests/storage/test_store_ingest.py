@@ -20,7 +20,7 @@ from tests.storage.storecase import (
 )
 from wirewatch.storage import DeliveryState, Novelty, Store
 from wirewatch.storage._codec import alert_id
-from wirewatch.stories.index import new_story_id
+from wirewatch.stories.member import new_story_id
 
 
 async def test_first_poll_records_items_without_alerts(store: Store) -> None:

@@ -22,7 +22,7 @@ from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.query import AlertQuery
 from wirewatch.storage import BatchItem, FeedState, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
-from wirewatch.stories.index import new_story_id
+from wirewatch.stories.member import new_story_id
 
 NOW = datetime(2024, 12, 8, 6, 0, tzinfo=UTC)
 WIRE = "https://wire.example/rss"

@@ -8,7 +8,7 @@ from datetime import timedelta
 from tests.web.conftest import ARABIC, NOW, SYRIA, WIRE, Desk
 from wirewatch.model import FeedItem
 from wirewatch.storage import BatchItem, IngestBatch, StoryDecision, Verdict
-from wirewatch.stories.index import new_story_id
+from wirewatch.stories.member import new_story_id
 
 HOSTILE = "<img src=x onerror=alert(1)> Shelling in Hama"
 

@@ -54,6 +54,7 @@ def load_matcher(path: str, *, use_cache: bool = True) -> Matcher:
 # development checkout never loads a matcher saved by older code) and the common words.
 _DEPENDS_ON = (
     "match/classifier.py",
+    "match/forms.py",
     "match/fold.py",
     "match/watchlist.py",
     "data/common_words.txt",

@@ -124,6 +124,7 @@ class StorageConfig(_Strict):
 class StoriesConfig(_Strict):
     window: Seconds = 48 * 3600.0
     threshold: float = Field(default=0.5, gt=0, lt=1)
+    far_km: float = Field(default=60.0, ge=0)
     notify_updates: bool = False
     notify_story_updates: bool = False
 

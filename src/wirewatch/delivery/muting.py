@@ -97,7 +97,7 @@ def item_action(item: FeedItem) -> str | None:
     """The action kind an item reports, as story grouping finds it (`events.Event.action`):
     what route, silence and inhibition matchers on `action` compare."""
     from wirewatch.stories.events import event_of
-    from wirewatch.stories.index import item_text
+    from wirewatch.stories.member import item_text
 
     return event_of(item_text(item.title, item.summary)).action
 

@@ -128,10 +128,15 @@ def _place(row: tuple[object, ...]) -> Place:
     )
 
 
+def index_path(cache_dir: Path) -> Path:
+    """Where the gazetteer's index for this version of wirewatch and its data lives."""
+    return cache_dir / f"gazetteer-{hashlib.sha256(_stamp().encode()).hexdigest()[:24]}.sqlite3"
+
+
 def open_gazetteer(cache_dir: Path) -> Gazetteer:
     """The gazetteer, building its index under `cache_dir` first if it is not there yet."""
     stamp = _stamp()
-    path = cache_dir / f"gazetteer-{hashlib.sha256(stamp.encode()).hexdigest()[:24]}.sqlite3"
+    path = index_path(cache_dir)
     try:
         if not path.exists():
             _build_file(path, stamp)

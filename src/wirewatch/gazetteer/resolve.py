@@ -81,7 +81,7 @@ def admin_path(gazetteer: Gazetteer, place: Place) -> tuple[str, ...]:
 
 
 def _towns(gazetteer: Gazetteer, area: Place, taken: set[str]) -> list[str]:
-    from wirewatch.match.classifier import COMMON_WORDS as common
+    from wirewatch.match.forms import COMMON_WORDS as common
 
     names: list[str] = []
     for town in gazetteer.within(area):

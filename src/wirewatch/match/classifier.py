@@ -9,50 +9,23 @@ Overlapping survivors are resolved leftmost-longest.
 
 from __future__ import annotations
 
-import re
-from importlib.resources import files
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from wirewatch.config.limits import DEFAULT as _LIMITS
 from wirewatch.config.limits import cap_matches
-from wirewatch.match.fold import fold, fold_name
-from wirewatch.match.watchlist import Entity, Watchlist
-from wirewatch.model import Classification, EntityKind, FeedItem, Match
+from wirewatch.match.fold import fold
+from wirewatch.match.forms import Form, flags_of, form_of, name_forms
+from wirewatch.match.watchlist import Watchlist
+from wirewatch.model import Classification, FeedItem, Match
 
 if TYPE_CHECKING:
     from wirewatch.match.nearmiss import NearMiss
 
-Case = Literal["any", "upper", "capital"]
 MATCHES_PER_ENTITY = _LIMITS.matches_per_entity
-_ACRONYM_MAX = 5
-_PLURAL_MIN = 4
 _ARABIC_PREFIXES = frozenset(["و", "ف", "ب", "ل", "ك"] + [a + b for a in "وف" for b in "بلك"])
 _ELISIONS = frozenset("ldjmnstc")  # French l'Iran, d'Alep
-
-
-def _common_words() -> frozenset[str]:
-    text = files("wirewatch").joinpath("data/common_words.txt").read_text(encoding="utf-8")
-    return frozenset(
-        fold_name(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-COMMON_WORDS = _common_words()
-
-
-class _Name(NamedTuple):
-    """One searchable form of a name (or of an exclude phrase) of one entity."""
-
-    entity: int
-    entity_id: str
-    kind: EntityKind
-    name: str
-    case: Case
-    plural: bool
-    arabic: bool
-    exclude: bool
 
 
 class Matcher:
@@ -60,14 +33,14 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist) -> None:
         self.watchlist = watchlist
-        forms: dict[str, list[_Name]] = {}
+        forms: dict[str, list[Form]] = {}
         for index, entity in enumerate(watchlist.entities):
-            for key, form in _forms(index, entity):
+            for key, form in name_forms(index, entity):
                 forms.setdefault(key, []).append(form)
         # The automaton reports a key's number: `_groups[number]` holds that key's forms.
         self._keys = tuple(forms)
-        self._groups: tuple[tuple[_Name, ...], ...] = tuple(tuple(g) for g in forms.values())
-        self._automaton = _automaton(self._keys)
+        self._groups: tuple[tuple[Form, ...], ...] = tuple(tuple(g) for g in forms.values())
+        self._automaton = automaton(self._keys)
 
     def __getstate__(self) -> tuple[Watchlist, tuple[str, ...], list[list[tuple[Any, ...]]]]:
         # The automaton is rebuilt from the keys (faster than any pickle of it would load), and
@@ -78,8 +51,8 @@ class Matcher:
         self, state: tuple[Watchlist, tuple[str, ...], list[list[tuple[Any, ...]]]]
     ) -> None:
         self.watchlist, self._keys, groups = state
-        self._groups = tuple(tuple(_Name._make(f) for f in g) for g in groups)
-        self._automaton = _automaton(self._keys)
+        self._groups = tuple(tuple(Form._make(f) for f in g) for g in groups)
+        self._automaton = automaton(self._keys)
 
     def to_data(self) -> dict[str, Any]:
         """The compiled matcher as plain JSON-able data (what the `classify` cache stores).
@@ -94,7 +67,7 @@ class Matcher:
             "counts": [len(group) for group in self._groups],
             "entity": [form.entity for form in forms],
             "name": [form.name for form in forms],
-            "flags": [_flags(form) for form in forms],
+            "flags": [flags_of(form) for form in forms],
         }
 
     @classmethod
@@ -116,14 +89,14 @@ class Matcher:
         if not all(type(key) is str and key for key in keys):
             raise TypeError("a key is not a non-empty string")
         entities = [(e.id, e.kind) for e in matcher.watchlist.entities]
-        forms = [_form(entities, *row) for row in zip(*columns, strict=True)]
+        forms = [form_of(entities, *row) for row in zip(*columns, strict=True)]
         groups, start = [], 0
         for count in counts:
             groups.append(tuple(forms[start : start + count]))
             start += count
         matcher._keys = tuple(keys)
         matcher._groups = tuple(groups)
-        matcher._automaton = _automaton(matcher._keys)
+        matcher._automaton = automaton(matcher._keys)
         return matcher
 
     def find(self, text: str, field: str) -> list[Match]:
@@ -137,7 +110,7 @@ class Matcher:
             return []
         folded, positions = fold(text)
         size = len(folded)
-        found: list[tuple[int, int, int, _Name]] = []
+        found: list[tuple[int, int, int, Form]] = []
         excluded: list[tuple[int, int, int]] = []
         groups = self._groups
         for number, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
@@ -174,7 +147,7 @@ class Matcher:
         self,
         text: str,
         positions: list[int] | None,
-        found: list[tuple[int, int, int, _Name]],
+        found: list[tuple[int, int, int, Form]],
         excluded: list[tuple[int, int, int]],
         field: str,
     ) -> list[Match]:
@@ -242,24 +215,7 @@ class Matcher:
         )
 
 
-_CASES: tuple[Case, ...] = ("any", "upper", "capital")
-
-
-def _flags(form: _Name) -> int:
-    return _CASES.index(form.case) | form.plural << 2 | form.arabic << 3 | form.exclude << 4
-
-
-def _form(entities: list[tuple[str, EntityKind]], entity: int, name: str, flags: int) -> _Name:
-    if type(name) is not str or type(flags) is not int or type(entity) is not int or entity < 0:
-        raise TypeError("not a form")
-    entity_id, kind = entities[entity]
-    case = _CASES[flags & 3]
-    return _Name(
-        entity, entity_id, kind, name, case, bool(flags & 4), bool(flags & 8), bool(flags & 16)
-    )
-
-
-def _automaton(keys: tuple[str, ...]) -> AhoCorasick:
+def automaton(keys: tuple[str, ...]) -> AhoCorasick:
     """Every occurrence of every key, overlaps included; offsets count characters.
 
     The library picks the automaton: a DFA for small watchlists, a contiguous NFA for big ones.
@@ -269,125 +225,11 @@ def _automaton(keys: tuple[str, ...]) -> AhoCorasick:
     return AhoCorasick(keys, matchkind=MatchKind.Standard)
 
 
-def _forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
-    forms = _surname_forms(index, entity)
-    for phrases, exclude in ((entity.names, False), (entity.exclude, True)):
-        for name in phrases:
-            case = _case_of(name, entity)
-            key = fold_name(name)
-            arabic = _is_arabic(key[0])
-            plural = (
-                entity.plural
-                and entity.kind == "actor"
-                and not arabic
-                and case != "upper"
-                and len(key) >= _PLURAL_MIN
-                and key[-1].isalpha()
-                and key[-1] != "s"
-            )
-            for variant in _variants(key, entity.kind if not exclude else "place"):
-                forms.append(
-                    (
-                        variant,
-                        _Name(
-                            index,
-                            entity.id,
-                            entity.kind,
-                            name,
-                            case,
-                            plural,
-                            arabic,
-                            exclude,
-                        ),
-                    )
-                )
-    return forms
-
-
-def _surname_forms(index: int, entity: Entity) -> list[tuple[str, _Name]]:
-    """A person's surname alone, capitalised: Geir Pedersen -> Pedersen, Ahmed al-Sharaa ->
-    Sharaa. Skipped when the entity already lists it, or the name looks like an organisation."""
-    if not entity.surname:
-        return []
-    known = {fold_name(n) for n in entity.names}
-    forms = []
-    for name in entity.names:
-        surname = _surname(name) if entity.kind == "actor" else None
-        key = fold_name(surname) if surname else ""
-        if surname and key not in known:
-            known.add(key)
-            form = _Name(index, entity.id, entity.kind, name, "capital", False, False, False)
-            forms.append((key, form))
-    return forms
-
-
-def _surname(name: str) -> str | None:
-    words = [w for w in _WORD_BREAK.split(name) if w]
-    if not 2 <= len(words) <= 4 or any(w.lower() in _ORG_WORDS for w in words):
-        return None
-    if not all(w[:1].isupper() or w.lower() in _PARTICLES for w in words):
-        return None
-    last = words[-1]
-    ok = len(last) >= _SURNAME_MIN and last.isalpha() and last[0].isupper() and last.isascii()
-    return last if ok else None
-
-
-_WORD_BREAK = re.compile(r"[\s\-‐‑]+")
-_SURNAME_MIN = 5
-_PARTICLES = frozenset("al el ad ash as az bin ibn bint de da di van von der".split())
-_ORG_WORDS = frozenset(
-    "of for and the army forces force front party council nations observatory ministry "
-    "government organisation organization state states republic union brigade brigades "
-    "movement committee authority agency coalition alliance group court bank fund command "
-    "guard guards police office commission mission assembly league network company "
-    "corporation institute university center centre report federation kingdom emirate "
-    "caliphate regime administration embassy parliament congress senate cabinet service "
-    "services news press times post herald tribune journal monitor watch rights division "
-    "battalion regiment corps militia militias troops revolutionary islamic democratic "
-    "national liberation resistance security defence defense".split()
-)
-
-
-def _variants(key: str, kind: str) -> list[str]:
-    """The folded name plus the spellings that must find it too."""
-    variants = [key]
-    head = _head(key) if kind == "actor" else None
-    if head:
-        variants.append(head)
-    if "'" in key:
-        variants.append(key.replace("'", ""))
-    if key.startswith("ال") and len(key) > 3:
-        variants.append("لل" + key[2:])  # ل + ال contracts: للفرات
-    return variants
-
-
-def _head(key: str) -> str | None:
-    """An organisation's short form: "syrian observatory for human rights" -> its first words.
-
-    Only when at least two words stand before the first "of" or "for".
-    """
-    words = key.split(" ")
-    cut = next((i for i, w in enumerate(words) if w in ("of", "for")), 0)
-    return " ".join(words[:cut]) if cut >= 2 else None
-
-
 def _inside(excluded: list[tuple[int, int, int]], entity: int, start: int, end: int) -> bool:
     return any(e == entity and s <= start and end <= t for e, s, t in excluded)
 
 
-def _case_of(name: str, entity: Entity) -> Case:
-    if name.isupper() and sum(c.isalpha() for c in name) <= _ACRONYM_MAX:
-        return "upper"
-    if name in entity.match_case or fold_name(name) in COMMON_WORDS:
-        return "capital"
-    return "any"
-
-
-def _is_arabic(char: str) -> bool:
-    return "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f"
-
-
-def _accept(folded: str, start: int, end: int, form: _Name) -> tuple[int, int] | None:
+def _accept(folded: str, start: int, end: int, form: Form) -> tuple[int, int] | None:
     """The span to report if the occurrence at [start, end) is a whole word, else None."""
     start = _word_start(folded, start, form)
     if start < 0:
@@ -404,7 +246,7 @@ def _accept(folded: str, start: int, end: int, form: _Name) -> tuple[int, int] |
     return None
 
 
-def _word_start(folded: str, start: int, form: _Name) -> int:
+def _word_start(folded: str, start: int, form: Form) -> int:
     if start == 0:
         return 0
     before = folded[start - 1]
@@ -437,7 +279,7 @@ def _boundary(folded: str, index: int) -> bool:
     return index >= len(folded) or not folded[index].isalnum()
 
 
-def _case_ok(text: str, positions: list[int] | None, start: int, end: int, form: _Name) -> bool:
+def _case_ok(text: str, positions: list[int] | None, start: int, end: int, form: Form) -> bool:
     if form.case == "any":
         return True
     begin, finish = _original(positions, start, end, len(text))

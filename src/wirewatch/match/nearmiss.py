@@ -14,7 +14,8 @@ from wirewatch.match.fold import fold
 from wirewatch.model import FIELDS, FeedItem
 
 if TYPE_CHECKING:
-    from wirewatch.match.classifier import Matcher, _Name
+    from wirewatch.match.classifier import Matcher
+    from wirewatch.match.forms import Form
 
 
 class NearMiss(NamedTuple):
@@ -66,7 +67,7 @@ def _scan(
     folded, positions = fold(text)
     found: list[NearMiss] = []
     excluded: list[tuple[int, int, int, str]] = []
-    accepted: list[tuple[int, int, _Name]] = []
+    accepted: list[tuple[int, int, Form]] = []
     hits = matcher._automaton.find_matches_as_indexes(folded, overlapping=True)
     for number, start, end in hits:
         begin, finish = c._original(positions, start, end, len(text))
@@ -100,7 +101,7 @@ def _scan(
     return found
 
 
-def _case_rule(form: _Name) -> str:
+def _case_rule(form: Form) -> str:
     if form.case == "upper":
         return f"capitals rule: {form.name!r} counts only written in capitals"
     return f"common-word rule: {form.name!r} counts only capitalised"

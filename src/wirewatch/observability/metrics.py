@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Literal, get_args
 
 from prometheus_client import (
@@ -46,6 +47,7 @@ from prometheus_client import (
 )
 
 from wirewatch import __version__
+from wirewatch.model import EntityKind
 
 if TYPE_CHECKING:
     from wirewatch.delivery.destinations import Destination
@@ -54,7 +56,7 @@ PollOutcome = Literal["ok", "not_modified", "failed", "gone"]
 DeliveryOutcome = Literal["delivered", "retried", "dead"]
 ReloadResult = Literal["ok", "failed", "refused"]
 OutboxState = Literal["pending", "failed", "dead"]
-EntityKind = Literal["place", "actor"]
+
 MuteReason = Literal["drop", "inhibit", "silence"]
 
 NAMESPACE = "wirewatch"
@@ -71,81 +73,53 @@ class Metrics:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True) if registry is None else registry
         r, ns = self.registry, NAMESPACE
-        self.polls = Counter(
-            "polls", "Feed polls by outcome.", ["outcome"], namespace=ns, registry=r
-        )
-        self.fetch_seconds = Histogram(
+        counter = partial(Counter, namespace=ns, registry=r)
+        gauge = partial(Gauge, namespace=ns, registry=r)
+        histogram = partial(Histogram, namespace=ns, registry=r)
+        self.polls = counter("polls", "Feed polls by outcome.", ["outcome"])
+        self.fetch_seconds = histogram(
             "fetch_duration_seconds",
             "Time to fetch one feed, including redirects and the body.",
-            namespace=ns,
             buckets=FETCH_BUCKETS,
-            registry=r,
         )
-        self.items_parsed = Counter(
-            "items_parsed", "Items read from feeds.", namespace=ns, registry=r
-        )
-        self.matches = Counter(
-            "matches", "Watchlist matches by entity kind.", ["kind"], namespace=ns, registry=r
-        )
-        self.alerts_created = Counter("alerts_created", "New alerts.", namespace=ns, registry=r)
-        self.alerts_muted = Counter(
+        self.items_parsed = counter("items_parsed", "Items read from feeds.")
+        self.matches = counter("matches", "Watchlist matches by entity kind.", ["kind"])
+        self.alerts_created = counter("alerts_created", "New alerts.")
+        self.alerts_muted = counter(
             "alerts_muted",
             "Alerts stored but sent to no notifier, by reason (a route's drop, a silence).",
             ["reason"],
-            namespace=ns,
-            registry=r,
         )
-        self.stories_merged = Counter(
-            "stories_merged", "Reports that joined an existing story.", namespace=ns, registry=r
+        self.stories_merged = counter("stories_merged", "Reports that joined an existing story.")
+        self.deliveries = counter(
+            "deliveries", "Outbox rows settled, by notifier and outcome.", ["notifier", "outcome"]
         )
-        self.deliveries = Counter(
-            "deliveries",
-            "Outbox rows settled, by notifier and outcome.",
-            ["notifier", "outcome"],
-            namespace=ns,
-            registry=r,
-        )
-        self.delivery_seconds = Histogram(
+        self.delivery_seconds = histogram(
             "delivery_duration_seconds",
             "Time of one send attempt (one message: an alert or a digest).",
             ["notifier"],
-            namespace=ns,
             buckets=DELIVERY_BUCKETS,
-            registry=r,
         )
-        self.outbox_depth = Gauge(
+        self.outbox_depth = gauge(
             "outbox_depth",
             "Outbox rows by notifier and state (pending, failed, dead).",
             ["notifier", "state"],
-            namespace=ns,
-            registry=r,
         )
-        self.oldest_pending = Gauge(
+        self.oldest_pending = gauge(
             "outbox_oldest_pending_seconds",
             "Age of the oldest pending or failed row, by notifier (0 when none).",
             ["notifier"],
-            namespace=ns,
-            registry=r,
         )
-        self.notifier_up = Gauge(
+        self.notifier_up = gauge(
             "notifier_up",
             "1 while a notifier's destination works, 0 while it is failing.",
             ["notifier"],
-            namespace=ns,
-            registry=r,
         )
-        self.feeds_failing = Gauge(
-            "feeds_failing", "Feeds whose last poll failed.", namespace=ns, registry=r
+        self.feeds_failing = gauge("feeds_failing", "Feeds whose last poll failed.")
+        self.feeds_silent = gauge(
+            "feeds_silent", "Feeds with no new item for longer than expected."
         )
-        self.feeds_silent = Gauge(
-            "feeds_silent",
-            "Feeds with no new item for longer than expected.",
-            namespace=ns,
-            registry=r,
-        )
-        self.config_reloads = Counter(
-            "config_reloads", "Config reloads by result.", ["result"], namespace=ns, registry=r
-        )
+        self.config_reloads = counter("config_reloads", "Config reloads by result.", ["result"])
         self.build = Info("build", "Version of wirewatch and Python.", namespace=ns, registry=r)
         self.build.info({"version": __version__, "python": platform.python_version()})
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):

@@ -11,24 +11,49 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+import structlog
+
+from wirewatch.config.cachedir import cache_dir
+from wirewatch.errors import WirewatchError
+from wirewatch.gazetteer.index import index_path, open_gazetteer
 from wirewatch.loading import Loaded
 from wirewatch.model import FeedItem, Match
 from wirewatch.storage import StoryDecision, StoryMemberRecord, Verdict
-from wirewatch.stories.index import Member, StoryIndex, item_text, new_story_id
+from wirewatch.stories.events import attribution
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import Member, item_text, new_story_id
+from wirewatch.stories.places import DEFAULT_KM, Locator, watched_countries
+
+log = structlog.get_logger("wirewatch.grouping")
 
 
 def member_of(feed: str, item: FeedItem, matches: Iterable[Match], seen: datetime) -> Member:
     """The member an item of `feed`, seen at `seen`, makes with the matches found in it."""
-    found = list(matches)
+    found = named = list(matches)
     at = item.published if item.published and item.published <= seen else seen
+    credits = attribution(item.title)
+    if credits:  # an actor named only in the credit line is the report's source
+        parties = {m.entity for m in found if not any(_credited(m, span) for span in credits)}
+        found = [m for m in found if m.entity in parties]
     return Member.of(
         feed,
         item.id,
         item_text(item.title, item.summary),
         at,
         dict.fromkeys(m.entity for m in found),
-        dict.fromkeys(m.text for m in found),
+        dict.fromkeys(m.text for m in named),  # a source's name is no term either
         item.title,
+        {m.entity for m in found if m.kind == "place"},
+        {m.text for m in found if m.kind == "place"},
+    )
+
+
+def _credited(match: Match, span: tuple[int, int]) -> bool:
+    return (
+        match.kind == "actor"
+        and match.field == "title"
+        and span[0] <= match.start
+        and match.end <= span[1]
     )
 
 
@@ -70,9 +95,44 @@ def decide_stories(
     return decisions, added
 
 
+def story_index(loaded: Loaded) -> StoryIndex:
+    """An empty index with the config's window and threshold and, unless `stories.far_km` is
+    0, a locator for the countries the watchlists' places lie in."""
+    stories = loaded.config.stories
+    return StoryIndex(
+        window=_window(loaded),
+        threshold=stories.threshold,
+        locator=_locator(loaded) if stories.far_km else None,
+        far_km=stories.far_km or DEFAULT_KM,
+    )
+
+
+def _locator(loaded: Loaded) -> Locator | None:
+    """A locator over the gazetteer (built once into the cache folder), or None, said once in
+    the log, when the gazetteer cannot be opened or the watchlists name no place it knows."""
+    names = [
+        name
+        for matcher in loaded.matchers.values()
+        for entity in matcher.watchlist.entities
+        if entity.kind == "place"
+        for name in entity.names
+    ]
+    if not names:
+        return None
+    if not index_path(cache_dir()).exists():
+        log.info("gazetteer_building", note="once, into the cache folder: about 20 s")
+    try:
+        gazetteer = open_gazetteer(cache_dir())
+    except WirewatchError as e:
+        log.warning("stories_without_places", error=str(e))
+        return None
+    countries = watched_countries(gazetteer, names)
+    return Locator(gazetteer, countries) if countries else None
+
+
 def replay(loaded: Loaded, records: Sequence[StoryMemberRecord]) -> StoryIndex:
     """An index holding `records` as the pipeline filed them, in the order they were seen."""
-    index = StoryIndex(window=_window(loaded), threshold=loaded.config.stories.threshold)
+    index = story_index(loaded)
     for record in records:
         index.add(record.story_id, stored_member(loaded, record))
     return index

@@ -23,17 +23,16 @@ order give the same decisions, and `explain` reproduces why an item joined or di
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
-import re
-import unicodedata
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wirewatch.stories.events import Event, compatible, event_of, figures_conflict
+from wirewatch.stories.actions import compatible
+from wirewatch.stories.events import Event, figures_conflict
+from wirewatch.stories.member import Decision, Evidence, Member, jaccard
+from wirewatch.stories.places import DEFAULT_KM, Locator, Spot, far_apart
 from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
@@ -60,137 +59,6 @@ _BEST_SHARE = 0.3
 
 # Reasons that keep a pair from counting, but do not keep the item out of the story.
 _WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
-_WORD = re.compile(r"\w+")
-_POSSESSIVE = re.compile(r"['’‘`´]s\b")
-_STOPWORD_TEXT = """
-a about after again against all also an and any are as at be been before being but by
-can could did do does during each for from had has have he her here his how i if in into is
-it its just me more my new no nor not now of off on once only or other our out over own said
-says same she should so some such than that the their them then there these they this those
-through to too under until up very was we were what when where which while who whom why will
-with would you your
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_SUFFIXES = ("ing", "ed", "es", "s")
-
-
-def shingles(text: str) -> frozenset[str]:
-    """Return the normalised word set of `text`: the words grouping compares."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    folded = _POSSESSIVE.sub("", folded)
-    words = _WORD.findall(folded.replace("_", " "))
-    return frozenset(_stem(w) for w in words if w not in _STOPWORDS)
-
-
-def _stem(word: str) -> str:
-    """Trim one inflection, then a final "e" or "y", from Latin-script words: a crude but
-    consistent conflation ("urged", "urges", "urge" -> "urg"; "parties", "party" -> "parti")."""
-    if len(word) <= 3 or not word.isascii() or not word.isalpha() or word.endswith("ss"):
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word[-1] in "ey":
-        return word[:-1] + ("i" if word[-1] == "y" else "")
-    return word
-
-
-def item_text(title: str, summary: str) -> str:
-    """The text of an item that grouping looks at."""
-    return f"{title}\n{summary}"
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    """Exact Jaccard similarity of two sets; 0.0 when both are empty."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
-
-
-def new_story_id(feed: str, item_id: str) -> str:
-    """A stable story id for a story founded by one item of one feed."""
-    digest = hashlib.sha256(f"{feed}\x00{item_id}".encode()).hexdigest()
-    return f"st_{digest[:20]}"
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """One report, as grouping compares it."""
-
-    feed: str
-    item_id: str
-    at: datetime
-    event: Event
-    words: frozenset[str]
-    title: str = ""
-
-    @classmethod
-    def of(
-        cls,
-        feed: str,
-        item_id: str,
-        text: str,
-        at: datetime,
-        entities: Iterable[str] = (),
-        named: Iterable[str] = (),
-        title: str = "",
-    ) -> Member:
-        """Build a member from an item's text, the entities found in it and the text that named
-        them (names already counted as entities are not counted again as names)."""
-        return cls(feed, item_id, at, event_of(text, entities, named), shingles(text), title)
-
-    @property
-    def key(self) -> str:
-        """The member's identity: its feed and item id."""
-        return f"{self.feed}\x00{self.item_id}"
-
-    @property
-    def keys(self) -> frozenset[str]:
-        """What the inverted index files this member under."""
-        event = self.event
-        return frozenset(
-            [f"e:{e}" for e in event.entities]
-            + [f"t:{t}" for t in event.terms]
-            + [f"f:{f}" for f in event.figures]
-        )
-
-    @property
-    def counted(self) -> frozenset[str]:
-        """What the index counts the rarity of: the keys, its action family, and itself."""
-        action = (f"a:{self.event.action}",) if self.event.action else ()
-        return self.keys | set(action)
-
-    def signature(self) -> str:
-        """One line for the store: the member's event, which `explain` can read back."""
-        e = self.event
-        parts = [f"@{x}" for x in sorted(e.entities)] + [f"!{x}" for x in sorted(e.actions)]
-        return " ".join(parts + [f"#{x}" for x in sorted(e.figures)] + sorted(e.terms))
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Why one member does or does not report the same event as another."""
-
-    other: Member
-    score: float
-    entities: tuple[str, ...] = ()
-    terms: tuple[str, ...] = ()
-    figures: tuple[str, ...] = ()
-    action: str | None = None
-    similarity: float = 0.0
-    gap: timedelta = timedelta(0)
-    veto: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Where grouping puts a member: the story it joins (None: a new one) and why."""
-
-    story_id: str | None
-    score: float = 0.0
-    evidence: tuple[Evidence, ...] = ()
-    near_misses: tuple[tuple[str, float, str], ...] = ()
-    """(story id, score, reason) of the closest stories it did not join."""
 
 
 @dataclass(slots=True)
@@ -208,10 +76,20 @@ class StoryIndex:
     """
 
     def __init__(
-        self, *, window: timedelta = DEFAULT_WINDOW, threshold: float = DEFAULT_THRESHOLD
+        self,
+        *,
+        window: timedelta = DEFAULT_WINDOW,
+        threshold: float = DEFAULT_THRESHOLD,
+        locator: Locator | None = None,
+        far_km: float = DEFAULT_KM,
     ) -> None:
         self.window = window
         self.threshold = threshold
+        self.locator = locator
+        self.far_km = far_km
+        self._spots: dict[str, frozenset[Spot]] = {}
+        """member key -> where the towns it names lie (with a locator)."""
+        self._deciding: tuple[Member, frozenset[Spot]] | None = None
         self._stories: dict[str, _Story] = {}
         self._posted: dict[str, list[_Posting]] = {}
         """key -> the members filed under it, in time order: candidates and rarity."""
@@ -308,6 +186,7 @@ class StoryIndex:
                 del self._posted[key]
         self._rewrites.remove(member.key)
         self._member_story.pop(member.key, None)
+        self._spots.pop(member.key, None)
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -317,7 +196,7 @@ class StoryIndex:
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = a.action, b.action
-        veto = _veto(gap, self.window, pa, pb, a, b)
+        veto = _veto(gap, self.window, pa, pb, a, b) or self._far(member, other)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
         similarity = jaccard(member.words, other.words)
@@ -342,6 +221,29 @@ class StoryIndex:
             veto = "one kind of evidence only"
         action = pa if pa == pb else None
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
+
+    def _far(self, member: Member, other: Member) -> str | None:
+        """ "towns far apart" when the two name towns more than `far_km` from each other."""
+        if self.locator is None:
+            return None
+        if far_apart(self._where(member), self._where(other), self.far_km):
+            return f"towns more than {self.far_km:g} km apart"
+        return None
+
+    def _where(self, member: Member) -> frozenset[Spot]:
+        """Where the towns `member` names lie: kept for filed members, and for the one member
+        being decided."""
+        found = self._spots.get(member.key)
+        if found is not None:
+            return found
+        if self._deciding is not None and self._deciding[0] is member:
+            return self._deciding[1]
+        found = self.locator.spots(member.where) if self.locator else frozenset()
+        if (member.feed, member.item_id) in self._known:
+            self._spots[member.key] = found
+        else:
+            self._deciding = (member, found)
+        return found
 
     def _candidates(self, member: Member) -> list[str]:
         """The stories most worth scoring: those with a member in the window that shares a key,

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from wirewatch.storage import AlertRecord
-from wirewatch.stories.events import ACTIONS
+from wirewatch.stories.actions import ACTIONS
 from wirewatch.web._filters import (
     KINDS,
     PAGE_SIZE,

@@ -1,0 +1,94 @@
+"""Where the towns a report names lie, so that two reports of towns far apart stay two events.
+
+Hospitals hit in Azaz and in Maarat al-Numan on the same day are two stories, however alike
+their words. A `Locator` finds the towns among the names a report uses (the watchlist's places
+and the rare names of `events`) in the gazetteer, and `far_apart` says when no town of one
+report lies within `km` of a town of the other.
+
+Only towns count, and only where the watchlists watch: the countries of their places and the
+neighbours of those countries. A capital is left out, because "Damascus" and "Ankara" name
+governments as often as places, and so is a city of more than a million (its name is often its
+province's: "Azaz, Aleppo province") and a name that stands for a bigger town elsewhere. A
+report that names no such town is never far from anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from wirewatch.gazetteer.index import Gazetteer, Place
+
+Spot = tuple[float, float]
+"""Latitude and longitude, in degrees."""
+
+DEFAULT_KM = 60.0
+_MIN_NAME = 4
+_EARTH_KM = 6371.0
+_VOTE_SHARE = 5
+_BIG = 1_000_000  # a bigger city often names its province too ("Aleppo province")
+
+
+class Locator:
+    """The towns of a set of names, within the countries a watch covers."""
+
+    def __init__(self, gazetteer: Gazetteer, countries: Iterable[str]) -> None:
+        self._gazetteer = gazetteer
+        self.countries = frozenset(countries)
+        self._capitals = {
+            code: (country.capital or "").casefold()
+            for code in self.countries
+            if (country := gazetteer.country(code))
+        }
+        self._spot = lru_cache(maxsize=65536)(self._locate)
+
+    def spots(self, names: Iterable[str]) -> frozenset[Spot]:
+        """Where the towns among `names` lie (names that are no such town are ignored)."""
+        return frozenset(s for s in map(self._spot, names) if s is not None)
+
+    def _locate(self, name: str) -> Spot | None:
+        if len(name) < _MIN_NAME:
+            return None
+        towns = [p for p in self._gazetteer.lookup(name) if p.kind == "city"]
+        if not towns:
+            return None
+        town = max(towns, key=lambda p: p.population)
+        if town.country not in self.countries or town.population > _BIG or self._capital(town):
+            return None
+        return (town.lat, town.lon) if town.lat is not None and town.lon is not None else None
+
+    def _capital(self, town: Place) -> bool:
+        capital = self._capitals.get(town.country, "")
+        return bool(capital) and capital in {n.casefold() for n in (town.name, *town.names)}
+
+
+def watched_countries(gazetteer: Gazetteer, place_names: Iterable[str]) -> frozenset[str]:
+    """The countries most of the watched places lie in (the most populous place of each name
+    votes for its country; a country needs a fifth of the votes, so that one name that is
+    also a big town far away does not count), and their neighbours."""
+    votes: Counter[str] = Counter()
+    for name in place_names:
+        places = gazetteer.lookup(name)
+        if places:
+            votes[max(places, key=lambda p: p.population).country] += 1
+    total = sum(votes.values())
+    found = {code for code, n in votes.items() if n * _VOTE_SHARE >= total}
+    for code in list(found):
+        country = gazetteer.country(code)
+        found.update(country.neighbours if country else ())
+    return frozenset(found)
+
+
+def far_apart(a: frozenset[Spot], b: frozenset[Spot], km: float = DEFAULT_KM) -> bool:
+    """Whether both reports name towns and none of one lies within `km` of one of the other."""
+    return bool(a and b) and min(distance(x, y) for x in a for y in b) > km
+
+
+def distance(a: Spot, b: Spot) -> float:
+    """Great-circle distance in kilometres (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_KM * math.asin(math.sqrt(h))

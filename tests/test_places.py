@@ -1,0 +1,112 @@
+"""Towns far apart: the gazetteer tells two reports of two towns apart (stories/places.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from wirewatch.gazetteer.index import Gazetteer
+from wirewatch.loading import Loaded, load_everything
+from wirewatch.stories.grouping import story_index
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import Member, item_text
+from wirewatch.stories.places import Locator, distance, far_apart, watched_countries
+
+T0 = datetime(2024, 12, 7, 8, tzinfo=UTC)
+AZAZ = (36.59, 37.05)
+IDLIB = (35.93, 36.63)
+
+
+def test_distance_is_great_circle_kilometres() -> None:
+    assert distance(AZAZ, AZAZ) == 0
+    assert 80 < distance(AZAZ, IDLIB) < 90  # about 83 km
+
+
+def test_far_apart_needs_towns_on_both_sides_and_none_near() -> None:
+    near_azaz = (36.55, 37.0)
+    assert far_apart(frozenset({AZAZ}), frozenset({IDLIB}))
+    assert not far_apart(frozenset({AZAZ, IDLIB}), frozenset({near_azaz}))
+    assert not far_apart(frozenset(), frozenset({IDLIB}))
+    assert not far_apart(frozenset({AZAZ}), frozenset({IDLIB}), km=100)
+
+
+def test_watched_countries_follow_most_places_and_their_neighbours(gazetteer: Gazetteer) -> None:
+    """Nawa is also the spelling of a big Japanese town: one vote of nine is not enough."""
+    names = ["Homs", "Hama", "Aleppo", "Idlib", "Daraa", "Deir ez-Zor", "Raqqa", "Azaz", "Nawa"]
+    countries = watched_countries(gazetteer, names)
+    assert {"SY", "TR", "LB", "IQ", "JO"} <= countries
+    assert "JP" not in countries
+
+
+def test_a_locator_finds_towns_but_not_capitals_or_places_elsewhere(gazetteer: Gazetteer) -> None:
+    locator = Locator(gazetteer, {"SY", "TR"})
+    assert len(locator.spots(["Azaz", "إعزاز"])) == 1  # one town, two scripts
+    assert not locator.spots(["Damascus", "Ankara"])  # capitals name governments too
+    assert not locator.spots(["Carlton", "Riyadh", "government"])  # elsewhere, or no town
+
+
+def member(item_id: str, title: str, minutes: int) -> Member:
+    at = T0 + timedelta(minutes=minutes)
+    return Member.of("wire", item_id, item_text(title, ""), at, ("aleppo",), title=title)
+
+
+@pytest.mark.parametrize(("with_towns", "same_story"), [(True, False), (False, True)])
+def test_two_towns_far_apart_are_two_events(
+    gazetteer: Gazetteer, with_towns: bool, same_story: bool
+) -> None:
+    """The same strike on a hospital, told of Azaz and of Idlib an hour apart: with the
+    gazetteer two stories; without it the words alone join them (the test's control)."""
+    locator = Locator(gazetteer, {"SY", "TR"}) if with_towns else None
+    index = StoryIndex(locator=locator)
+    first = member("a", "Air strike hits children's hospital in Azaz, Aleppo province", 0)
+    index.add("story-a", first)
+    second = member("b", "Air strike hits children's hospital in Idlib, Aleppo province", 60)
+    decision = index.decide(second)
+    assert (decision.story_id == "story-a") is same_story
+    if with_towns:
+        assert "km apart" in index.compare(second, first).veto  # type: ignore[operator]
+
+
+def test_a_town_and_its_arabic_name_stay_one_event(gazetteer: Gazetteer) -> None:
+    index = StoryIndex(locator=Locator(gazetteer, {"SY", "TR"}))
+    index.add("story-a", member("a", "Air strike hits children's hospital in Azaz", 0))
+    arabic = member("b", "قصف صاروخي على مستشفى للأطفال في مدينة إعزاز", 30)
+    assert index.compare(arabic, index.members("story-a")[0]).veto is None
+
+
+def _loaded(tmp_path: Path, far_km: float) -> Loaded:
+    (tmp_path / "w.yaml").write_text(
+        "name: w\nentities:\n"
+        "  - {id: homs, kind: place, names: [Homs]}\n"
+        "  - {id: hama, kind: place, names: [Hama]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c.yaml").write_text(
+        f"watchlists: [w.yaml]\nstories: {{far_km: {far_km}}}\n", encoding="utf-8"
+    )
+    return load_everything(tmp_path / "c.yaml")
+
+
+def test_the_index_locates_towns_in_the_watched_countries(
+    tmp_path: Path, gazetteer: Gazetteer
+) -> None:
+    index = story_index(_loaded(tmp_path, 60))
+    assert index.locator is not None and "SY" in index.locator.countries
+
+
+def test_far_km_zero_turns_the_towns_off(tmp_path: Path) -> None:
+    assert story_index(_loaded(tmp_path, 0)).locator is None
+
+
+def test_without_a_gazetteer_grouping_goes_on_and_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cache folder that cannot hold the gazetteer's index: one warning, no locator."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("WIREWATCH_CACHE_DIR", str(blocked))
+    index = story_index(_loaded(tmp_path, 60))
+    assert index.locator is None
+    assert capsys.readouterr().out.count("stories_without_places") == 1

@@ -12,7 +12,13 @@ stored alert row, and the largest JSON webhook body built from the stored alerts
 the "rows" store (and the "homs" one) served by `wirewatch run`, the time of
 `GET /api/alerts?limit=50` (median and slowest of 20).
 
-Run: .venv/bin/python benchmarks/hostile.py [--src OTHER/src]   (--src: measure other code)
+`--daemon` measures the daemon itself instead: `wirewatch run` with its default parse workers
+polls each feed into a fresh store and POSTs every alert (`format: json`) to a receiver in
+this process on 127.0.0.1; once the outbox is empty, it prints the peak RSS (VmHWM) of the
+daemon and of each process under it, the largest body the receiver got, and the time of
+`GET /api/alerts?limit=50` against that daemon.
+
+Run: .venv/bin/python benchmarks/hostile.py [--daemon] [--src OTHER/src]   (--src: other code)
 """
 
 from __future__ import annotations
@@ -73,6 +79,9 @@ def rows_feed(count: int = 60, chars: int = 150_000) -> bytes:
             f"<description>{' '.join(words)}</description></item>"
         )
     return rss(items)
+
+
+FEEDS = (("homs", homs_feed), ("tiny", tiny_feed), ("rows", rows_feed))
 
 
 def config(folder: Path, feed: Path | None, port: int = 0) -> Path:
@@ -171,21 +180,32 @@ def api_times(folder: Path, environ: dict[str, str], runs: int = 20) -> list[flo
                 response.raise_for_status()
         return times
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        stop(daemon)
+
+
+def stop(daemon: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not exited within 60 s: no daemon is left behind."""
+    daemon.send_signal(signal.SIGTERM)
+    try:
+        daemon.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        daemon.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--src", help="run another source tree (PYTHONPATH) for a comparison")
+    parser.add_argument("--daemon", action="store_true", help="measure `wirewatch run`")
     args = parser.parse_args()
     environ = env(args.src)
+    if args.daemon:
+        from hostile_daemon import measure_daemons
+
+        measure_daemons(FEEDS, environ)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        for name, make in (("homs", homs_feed), ("tiny", tiny_feed), ("rows", rows_feed)):
+        for name, make in FEEDS:
             folder = Path(tmp, name)
             folder.mkdir()
             feed = folder / "feed.xml"

@@ -318,18 +318,22 @@ def build_notifiers(
     """The configured notifiers (a console one when there are none) and their policies."""
     from wirewatch.delivery._digest import parse_schedule
     from wirewatch.notify.console import ConsoleNotifier
+    from wirewatch.notify.payload import Payloads
     from wirewatch.notify.registry import build_notifier
 
+    payloads = Payloads(loaded.config.limits.payload_bytes, loaded.places)
     if not loaded.notifiers:
-        return {"console": ConsoleNotifier()}, {"console": DeliveryPolicy()}
+        return {"console": ConsoleNotifier(payloads=payloads)}, {"console": DeliveryPolicy()}
     notifiers: dict[str, Notifier] = {}
     policies: dict[str, DeliveryPolicy] = {}
     for config in loaded.config.notifiers:
         settings = loaded.notifiers[config.name]
         if isinstance(settings, NotifierConfig):
-            notifiers[config.name] = ConsoleNotifier(config.name)
+            notifiers[config.name] = ConsoleNotifier(config.name, payloads=payloads)
         else:
-            notifiers[config.name] = build_notifier(settings, client=client, clock=clock)
+            notifiers[config.name] = build_notifier(
+                settings, client=client, clock=clock, payloads=payloads
+            )
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -19,6 +20,7 @@ from wirewatch.delivery.inhibit import rules as inhibit_rules
 from wirewatch.delivery.routing import Known, Router, matcher_problems
 from wirewatch.delivery.routing import problems as routing_problems
 from wirewatch.errors import ConfigError
+from wirewatch.geojson import Places
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import load_watchlist
 from wirewatch.notify.email import EmailSettings
@@ -51,6 +53,11 @@ class Loaded:
     @property
     def known(self) -> Known:
         return known_names(self.config, self.matchers)
+
+    @cached_property
+    def places(self) -> Places:
+        """Where the watchlists' place entities are (payloads and /api/alerts show it)."""
+        return Places.of(self.matchers)
 
     @property
     def files(self) -> tuple[Path, ...]:

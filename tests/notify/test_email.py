@@ -3,23 +3,34 @@ which SMTP failures are retryable."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.notify.scenarios import (
     SMTP_PASSWORD,
     SMTP_USER,
     hostile_alert,
+    make_alert,
     make_digest,
     make_message,
 )
-from tests.notify.servers import SmtpServer
+from tests.notify.servers import SmtpHandler, SmtpServer, free_port
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Message
-from wirewatch.notify.email import EmailNotifier, EmailSettings, message_id
+from wirewatch.notify.email import (
+    EmailNotifier,
+    EmailSettings,
+    fold_subject,
+    message_id,
+    subject,
+)
 from wirewatch.testing import FixedClock
 
 pytestmark = pytest.mark.integration
@@ -56,10 +67,10 @@ async def test_email_is_multipart_alternative_with_text_and_html(
     parts = [part.get_content_type() for part in mail.iter_parts()]
     assert "multipart/alternative" == mail.get_content_type()
     assert ["text/plain", "text/html"] == parts
-    # The stdlib folds some long subjects right after "Subject:", so the reparsed value can
-    # start with the folding space; mail clients drop it.
-    subject = "[wirewatch] syria: Syrian rebels enter Homs as Assad's forces withdraw"
-    assert subject == mail["Subject"].lstrip()
+    # 72 characters with ":" and "'": the stdlib used to fold it right after "Subject:"
+    assert (
+        "[wirewatch] syria: Syrian rebels enter Homs as Assad's forces withdraw" == mail["Subject"]
+    )
     assert "desk@example.org, editor@example.org" == mail["To"]
     assert "archive@example.org" == mail["Cc"]
     assert "Sat, 07 Dec 2024 18:30:00 +0000" == mail["Date"]
@@ -232,3 +243,80 @@ def test_subject_never_starts_with_a_space_once_folded(
         assert not read["Subject"].startswith(" "), read["Subject"]
     if "{feed}" in template:
         assert composed["Subject"].startswith("Reuters World: ")
+
+
+SUBJECT_TITLES = [
+    "Syrian rebels enter Homs as Assad's forces withdraw",  # folded after "Subject:" before
+    "[Breaking] Syrian rebels enter Homs as Assad's forces withdraw from the city after days",
+    "قوات المعارضة تدخل حماة وتسيطر على مطارها العسكري بعد معارك عنيفة مع قوات النظام",
+    "الثوار يدخلون حمص " * 6,
+    "x" * 150,  # one word longer than a line
+    "=?utf-8?b?QWxsIGNsZWFy?= nothing happened",  # looks like an encoded-word: stays text
+    "Rebels enter Homs",
+]
+SUBJECT_TEMPLATES = ["[wirewatch] {watchlist}: {title}", "{title}", "[{feed}] {severity} {title}"]
+
+
+def smtp(smtputf8: bool) -> tuple[Controller, SmtpHandler]:
+    handler = SmtpHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
+                            enable_SMTPUTF8=smtputf8)  # fmt: skip
+    controller.start()
+    return controller, handler
+
+
+@pytest.mark.parametrize("smtputf8", [False, True], ids=["ascii-server", "smtputf8-server"])
+async def test_subjects_arrive_whole_without_a_leading_space(
+    clock: FixedClock, smtputf8: bool
+) -> None:
+    """Long, Arabic, bracketed and over-long subjects, sent through a real aiosmtpd server
+    (with and without SMTPUTF8): the Subject a reader parses is exactly the one composed, with
+    no leading space; every header line is at most 78 characters, the first one starts with
+    text right after "Subject: ", and each encoded-word holds whole UTF-8 characters."""
+    controller, handler = smtp(smtputf8)
+    expected = []
+    try:
+        for template in SUBJECT_TEMPLATES:
+            settings = EmailSettings(name="m", host="127.0.0.1", port=controller.port,
+                                     security="none", sender="a@b.c", to=("x@y.z",),
+                                     subject=template)  # fmt: skip
+            notifier = EmailNotifier(settings, clock=clock)
+            for title in SUBJECT_TITLES:
+                alert = make_alert()
+                alert = dataclasses.replace(
+                    alert, item=dataclasses.replace(alert.item, title=title)
+                )
+                message = make_message(alert)
+                expected.append(subject(template, message))
+                await notifier.send(message)
+    finally:
+        controller.stop()
+    assert len(expected) == len(handler.envelopes)
+    for want, envelope in zip(expected, handler.envelopes, strict=True):
+        assert isinstance(envelope.content, bytes)
+        read = message_from_bytes(envelope.content, policy=policy.default)
+        assert want == read["Subject"]
+        assert not want.startswith(" ")
+        lines = _subject_lines(envelope.content)
+        assert re.match(rb"Subject: \S", lines[0]), lines
+        assert all(len(line) <= 78 for line in lines), lines
+        for word in re.findall(rb"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=", b"".join(lines)):
+            base64.b64decode(word).decode("utf-8")  # raises if a character was split
+
+
+def _subject_lines(content: bytes) -> list[bytes]:
+    head = content.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    start = next(i for i, line in enumerate(head) if line.lower().startswith(b"subject:"))
+    end = start + 1
+    while end < len(head) and head[end][:1] in (b" ", b"\t"):
+        end += 1
+    return head[start:end]
+
+
+def test_fold_subject_keeps_plain_ascii_readable() -> None:
+    """Plain ASCII is folded at spaces, not encoded; a short subject is one line."""
+    assert "Rebels enter Homs" == fold_subject("Rebels enter Homs")
+    folded = fold_subject("[wirewatch] syria: " + "Syrian rebels enter Homs " * 4)
+    assert "=?" not in folded
+    first, *rest = folded.split("\n")
+    assert len("Subject: " + first) <= 78 and rest and all(r.startswith(" ") for r in rest)

@@ -9,17 +9,21 @@ webhook and a 239 MB alert row. Each cap is applied once, where every path passe
 - `parse`: the newest `items_per_feed` items of a document (undated ones count as oldest);
 - `classify.Matcher.classify`: `matches_per_entity` matches reported per entity and item,
   the rest counted in `Classification.omitted`;
-- and, not configurable because receivers rely on it, `notify.payload.MAX_BYTES`: a JSON
-  webhook body of at most 256 KiB.
+- `notify.payload.Payloads.build`: `payload_bytes`, the most a JSON webhook body (and a
+  console line) may weigh, 256 KiB by default; a longer one is shrunk and says `truncated`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wirewatch.model import FeedItem, Match
+
+PAYLOAD_BYTES = 256 * 1024
+MIN_PAYLOAD_BYTES = 16 * 1024
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 
 
 class Limits(BaseModel):
@@ -36,6 +40,19 @@ class Limits(BaseModel):
     """Matches reported per entity and item; the others are only counted."""
     items_per_feed: int = Field(default=500, ge=1)
     """Items taken from one feed document per poll, the newest first."""
+    payload_bytes: int = Field(default=PAYLOAD_BYTES, ge=MIN_PAYLOAD_BYTES, le=MAX_PAYLOAD_BYTES)
+    """Bytes (UTF-8) a JSON webhook body may weigh; a longer one is shrunk (docs/webhooks.md).
+    At least 16 KiB, so that one shrunk alert always fits; at most 16 MiB."""
+
+    @field_validator("payload_bytes", mode="before")
+    @classmethod
+    def _payload_bytes_in_range(cls, value: object) -> object:
+        if type(value) is int and not MIN_PAYLOAD_BYTES <= value <= MAX_PAYLOAD_BYTES:
+            raise ValueError(
+                f"{value:,} bytes is outside {MIN_PAYLOAD_BYTES:,}..{MAX_PAYLOAD_BYTES:,} "
+                f"(16 KiB to 16 MiB; the default is {PAYLOAD_BYTES:,}, 256 KiB)"
+            )
+        return value
 
 
 DEFAULT = Limits()

@@ -1,13 +1,13 @@
 """The `console` notifier: each alert as one JSON line on stdout, for when none is configured.
 
-Each line is the generic webhook payload (`payload.build`, version 1) of one alert. A digest
-becomes one line per alert, each with its own row's delivery id (`msg_<alert>_<notifier>`),
-so a reader that drops repeats by `id` keeps every alert. Logs go to stderr, never here.
+Each line is the generic webhook payload (`payload.Payloads.build`, version 1) of one alert,
+within `limits.payload_bytes`. A digest becomes one line per alert, each with its own row's
+delivery id (`msg_<alert>_<notifier>`), so a reader that drops repeats by `id` keeps every
+alert. Logs go to stderr, never here.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TextIO
 
@@ -19,9 +19,15 @@ from wirewatch.notify.base import Message, delivery_id
 class ConsoleNotifier:
     """Writes JSON Lines to `stream` (default: the current `sys.stdout`)."""
 
-    def __init__(self, name: str = "console", stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "console",
+        stream: TextIO | None = None,
+        payloads: payload.Payloads = payload.DEFAULT,
+    ) -> None:
         self.name = name
         self._stream = stream
+        self._payloads = payloads
 
     def __repr__(self) -> str:
         return f"ConsoleNotifier(name={self.name!r})"
@@ -29,7 +35,7 @@ class ConsoleNotifier:
     async def send(self, message: Message) -> None:
         stream = self._stream or sys.stdout
         try:
-            stream.write("".join(_line(m) for m in self._singles(message)))
+            stream.write("".join(self._line(m) for m in self._singles(message)))
             stream.flush()
         except (OSError, ValueError) as e:  # a closed pipe or stream
             reason = f"console {self.name!r}: cannot write to stdout: {type(e).__name__}"
@@ -43,6 +49,5 @@ class ConsoleNotifier:
             for a in message.alerts
         )
 
-
-def _line(message: Message) -> str:
-    return json.dumps(payload.build(message), ensure_ascii=False, separators=(",", ":")) + "\n"
+    def _line(self, message: Message) -> str:
+        return self._payloads.encoded(message).decode() + "\n"

@@ -8,9 +8,12 @@ renaming or retyping one means a new `version`. The body is identical on every r
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from wirewatch.config.limits import PAYLOAD_BYTES
+from wirewatch.geojson import NO_PLACES, Places
 from wirewatch.model import Alert, Source
 from wirewatch.notify.base import Message
 from wirewatch.notify.render import iso, snippet, truncate
@@ -22,31 +25,68 @@ SCHEMA_FILE = "webhook-payload.schema.json"
 JSONObject = dict[str, Any]
 
 
-MAX_BYTES = 256 * 1024
-"""A body is at most this long (UTF-8): if the whole one is longer, each entity keeps only its
-first match (the others count in `omitted`), an alert its first 10 sources and 50 entities,
-and titles 300 characters; the body then says `"truncated": true`."""
-_SHRUNK = {"matches": 1, "sources": 10, "entities": 50, "title": 300}
+MAX_BYTES = PAYLOAD_BYTES
+"""The default cap on a body (UTF-8), the config's `limits.payload_bytes`."""
+
+Cut = dict[str, int]
+_CUTS: tuple[Cut, ...] = (
+    {"matches": 1, "sources": 10, "entities": 50, "title": 300},
+    {"matches": 1, "sources": 2, "entities": 10, "title": 120},
+)
+"""How a body over the cap is shrunk, in turn, until it fits: each entity keeps only its first
+match (the others count in `omitted`), an alert its first sources and entities, titles are
+cut; the body then says `"truncated": true`. A digest too long even at the last step goes out
+at that step, whole: an alert is never dropped to make a body fit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Payloads:
+    """How one loaded config builds bodies: its cap and where its place entities are."""
+
+    max_bytes: int = MAX_BYTES
+    places: Places = field(default=NO_PLACES)
+
+    def build(self, message: Message) -> JSONObject:
+        """The payload: one alert's fields at the top level, or `alerts` for a digest."""
+        return self._sized(message)[0]
+
+    def encoded(self, message: Message) -> bytes:
+        """The payload as the UTF-8 bytes a webhook sends (encoded once)."""
+        return self._sized(message)[1]
+
+    def _sized(self, message: Message) -> tuple[JSONObject, bytes]:
+        body = _build(message, None, self.places)
+        data = encode(body)
+        for cut in _CUTS:
+            if len(data) <= self.max_bytes:
+                break
+            body = _build(message, cut, self.places) | {"truncated": True}
+            data = encode(body)
+        return body, data
+
+    def format(self) -> WebhookFormat:
+        """`format: json` with this cap and these places."""
+        return WebhookFormat("json", self.build, encoded=self.encoded)
+
+
+DEFAULT = Payloads()
 
 
 def build(message: Message) -> JSONObject:
-    """Return the payload: one alert's fields at the top level, or `alerts` for a digest."""
-    body = _build(message, None)
-    if len(encode(body)) <= MAX_BYTES:
-        return body
-    return _build(message, _SHRUNK) | {"truncated": True}
+    """The payload with the default cap and no places known."""
+    return DEFAULT.build(message)
 
 
-def _build(message: Message, cut: dict[str, int] | None) -> JSONObject:
+def _build(message: Message, cut: Cut | None, places: Places) -> JSONObject:
     head: JSONObject = {"version": VERSION, "type": message.event, "id": message.delivery_id}
     if message.is_digest:
-        return head | {"alerts": [alert_object(alert, cut) for alert in message.alerts]}
-    return head | alert_object(message.alerts[0], cut)
+        return head | {"alerts": [alert_object(a, cut, places) for a in message.alerts]}
+    return head | alert_object(message.alerts[0], cut, places)
 
 
-def alert_object(alert: Alert, cut: dict[str, int] | None = None) -> JSONObject:
+def alert_object(alert: Alert, cut: Cut | None = None, places: Places = NO_PLACES) -> JSONObject:
     sources = alert.sources[: cut["sources"]] if cut else alert.sources
-    found = entities(alert, cut["matches"] if cut else None)
+    found = entities(alert, cut["matches"] if cut else None, places)
     return {
         "alert_id": alert.id,
         "story_id": alert.story_id,
@@ -62,26 +102,30 @@ def alert_object(alert: Alert, cut: dict[str, int] | None = None) -> JSONObject:
     }
 
 
-def entities(alert: Alert, keep: int | None = None) -> list[JSONObject]:
+def entities(alert: Alert, keep: int | None = None, places: Places = NO_PLACES
+             ) -> list[JSONObject]:  # fmt: skip
     """Group matches by entity id, in order of first appearance. `name` is the entity's display
     name; each match says which of its names matched (`alias`) and the text found (`text`).
     `omitted` counts the matches of each entity left out before, and `keep` caps the matches
-    listed (the others count)."""
+    listed (the others count). A located place carries its `coordinates` and `admin` path,
+    and a match of an `include: within` area the `town` it named."""
     omitted = dict(alert.omitted)
     grouped: dict[str, JSONObject] = {}
     for m in alert.matches:
         entity = grouped.get(m.entity)
+        point = places.point(alert.watchlist, m.entity)
         if entity is None:
-            name = alert.label_of(m.entity)
-            entity = {"id": m.entity, "kind": m.kind, "name": name, "matches": []}
-            entity["omitted"] = omitted.get(m.entity, 0)
+            entity = {"id": m.entity, "kind": m.kind, "name": alert.label_of(m.entity)}
+            entity |= {"matches": [], "omitted": omitted.get(m.entity, 0)}
+            if point is not None:
+                entity |= {"coordinates": [point.lat, point.lon], "admin": list(point.admin)}
             grouped[m.entity] = entity
         if keep is not None and len(entity["matches"]) >= keep:
             entity["omitted"] += 1
             continue
-        entity["matches"].append(
-            {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "alias": m.name}
-        )
+        found = {"field": m.field, "start": m.start, "end": m.end, "text": m.text, "alias": m.name}
+        town = places.town(point, m.name) if point is not None else None
+        entity["matches"].append(found | {"town": town.as_json()} if town else found)
     return list(grouped.values())
 
 
@@ -117,4 +161,4 @@ def load_schema() -> JSONObject:
     return schema
 
 
-FORMAT = WebhookFormat("json", build)
+FORMAT = DEFAULT.format()

@@ -30,19 +30,29 @@ NotifierSettings: TypeAlias = "WebhookSettings | EmailSettings | AppriseSettings
 
 
 def build_notifier(
-    settings: NotifierSettings, *, client: httpx.AsyncClient, clock: Clock
+    settings: NotifierSettings,
+    *,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    payloads: payload.Payloads = payload.DEFAULT,
 ) -> Notifier:
-    """Return the notifier `settings` describe; `client` serves every webhook notifier."""
+    """Return the notifier `settings` describe; `client` serves every webhook notifier, and
+    `payloads` builds `format: json` bodies (the config's cap, the watchlists' places)."""
     if isinstance(settings, EmailSettings):
         return EmailNotifier(settings, clock=clock)
     if not isinstance(settings, WebhookSettings):  # apprise: imported only when configured
         from wirewatch.notify.apprise import AppriseNotifier
 
         return AppriseNotifier(settings)
-    return WebhookNotifier(settings, webhook_format(settings), client=client, clock=clock)
+    fmt = webhook_format(settings, payloads)
+    return WebhookNotifier(settings, fmt, client=client, clock=clock)
 
 
-def webhook_format(settings: WebhookSettings) -> WebhookFormat:
+def webhook_format(
+    settings: WebhookSettings, payloads: payload.Payloads = payload.DEFAULT
+) -> WebhookFormat:
+    if settings.format == payload.FORMAT.name:
+        return payloads.format()
     try:
         return FORMATS[settings.format]
     except KeyError:

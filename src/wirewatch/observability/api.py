@@ -17,7 +17,7 @@ import structlog
 
 from wirewatch.config.settings import FeedConfig, HttpConfig
 from wirewatch.delivery.destinations import Destination, read_destinations
-from wirewatch.geojson import PlaceIndex, alert_places, place_index
+from wirewatch.geojson import PlaceIndex
 from wirewatch.loading import Loaded
 from wirewatch.model import Clock
 from wirewatch.observability.logging import default_redactor, redact_log_url
@@ -82,13 +82,12 @@ class DaemonApi:
             offset=query.offset,
         )
         rows = [record_json(r) for r in records]
-        places = self.places()
-        for row in rows:  # where each alert is, for maps: coordinates and admin path
-            row["places"] = [point.as_json() for point in alert_places(row, places)]
+        for row, record in zip(rows, records, strict=True):  # for maps: coordinates, admin
+            row["places"] = self.loaded.places.located(record.alert)  # path, towns named
         return rows
 
     def places(self) -> PlaceIndex:
-        return place_index(self.loaded.matchers)
+        return self.loaded.places.index
 
     async def feed_rows(self) -> list[dict[str, Any]]:
         states = {s.key: s for s in await self._store.list_feed_states()}

@@ -130,7 +130,7 @@ import sqlite3, sys
 from wirewatch.notify.base import Message
 from wirewatch.notify.payload import build
 from wirewatch.notify.webhook import encode
-from wirewatch.storage._codec import alert_from_json
+from wirewatch.storage.codec import alert_from_json
 biggest = 0
 with sqlite3.connect(sys.argv[1]) as conn:
     for (body,) in conn.execute("SELECT body FROM alerts"):

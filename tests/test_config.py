@@ -202,17 +202,17 @@ def test_check_config_names_a_bad_watchlist(tmp_path: Path) -> None:
 def test_retry_policy_defaults_and_older_spellings(tmp_path: Path) -> None:
     """`retry` sets the probe cap and age limit; without it the defaults hold (60 s, 1 day, no
     attempt limit) and the older top-level `max_age`/`max_attempts` still apply."""
-    from wirewatch.config.settings import NotifierConfig
+    from wirewatch.notify.console import ConsoleConfig
 
-    plain = NotifierConfig(name="a", type="console")
+    plain = ConsoleConfig(name="a", type="console")
     assert (60.0, 86400.0, None) == (
         plain.retry_policy.max_backoff,
         plain.retry_policy.max_age,
         plain.retry_policy.max_attempts,
     )
-    tuned = NotifierConfig(name="a", type="console", retry={"max_backoff": "10s", "max_age": "2h"})
+    tuned = ConsoleConfig(name="a", type="console", retry={"max_backoff": "10s", "max_age": "2h"})
     assert (10.0, 7200.0) == (tuned.retry_policy.max_backoff, tuned.retry_policy.max_age)
-    older = NotifierConfig(name="a", type="console", max_age="2h", max_attempts=3)
+    older = ConsoleConfig(name="a", type="console", max_age="2h", max_attempts=3)
     assert (7200.0, 3) == (older.retry_policy.max_age, older.retry_policy.max_attempts)
     with pytest.raises(ValueError, match="inside retry"):
-        NotifierConfig(name="a", type="console", retry={}, max_age="2h")
+        ConsoleConfig(name="a", type="console", retry={}, max_age="2h")

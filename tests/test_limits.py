@@ -191,7 +191,7 @@ def test_a_stored_alert_keeps_what_notifiers_show() -> None:
     from dataclasses import replace
 
     from wirewatch.notify.render import snippet
-    from wirewatch.storage._codec import alert_from_json, alert_to_json
+    from wirewatch.storage.codec import alert_from_json, alert_to_json
 
     item = FeedItem(id="1", title="Homs", summary="Homs falls. " * 1600, content="Hama " * 4000)
     alert = make_alert(item=item)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wirewatch.config.settings import _expand
+from wirewatch.config.expand import expand as _expand
 from wirewatch.config.yamlfile import load
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wirewatch import USER_AGENT
-from wirewatch.config.settings import Config, FeedConfig, NotifierConfig, sqlite_path
+from wirewatch.config.settings import Config, FeedConfig, sqlite_path
 from wirewatch.delivery._policy import DeliveryPolicy
 from wirewatch.delivery.dispatch import Dispatcher, Observer
 from wirewatch.delivery.routing import matcher_problems
@@ -328,12 +328,9 @@ def build_notifiers(
     policies: dict[str, DeliveryPolicy] = {}
     for config in loaded.config.notifiers:
         settings = loaded.notifiers[config.name]
-        if isinstance(settings, NotifierConfig):
-            notifiers[config.name] = ConsoleNotifier(config.name, payloads=payloads)
-        else:
-            notifiers[config.name] = build_notifier(
-                settings, client=client, clock=clock, payloads=payloads
-            )
+        notifiers[config.name] = build_notifier(
+            settings, client=client, clock=clock, payloads=payloads
+        )
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies

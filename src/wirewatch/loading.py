@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
 
-from wirewatch.config.settings import Config, NotifierConfig, load_config
+from wirewatch.config.settings import Config, load_config
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.inhibit import Rule
 from wirewatch.delivery.inhibit import rules as inhibit_rules
@@ -23,13 +22,7 @@ from wirewatch.errors import ConfigError
 from wirewatch.geojson import Places
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import load_watchlist
-from wirewatch.notify.email import EmailSettings
-from wirewatch.notify.webhook import WebhookSettings
-
-if TYPE_CHECKING:
-    from wirewatch.notify.apprise import AppriseSettings
-
-NotifierSettings: TypeAlias = "WebhookSettings | EmailSettings | AppriseSettings | NotifierConfig"
+from wirewatch.notify.config import NotifierBase, NotifierSettings
 
 
 @dataclass(frozen=True)
@@ -111,36 +104,9 @@ def _located(
     return ConfigError(source, problems, elsewhere + locate(source, text, own))
 
 
-def notifier_settings(notifier: NotifierConfig) -> NotifierSettings:
-    if notifier.type == "apprise":
-        from wirewatch.notify.apprise import AppriseSettings
-
-        return AppriseSettings(notifier.name, notifier.url or "", timeout=notifier.timeout)
-    if notifier.type == "webhook":
-        return WebhookSettings(
-            name=notifier.name,
-            url=notifier.url or "",
-            format=notifier.format,
-            secrets=(*([notifier.secret] if notifier.secret else []), *notifier.secrets),
-            headers=notifier.headers,
-            bearer_token=notifier.bearer_token,
-            timeout=notifier.timeout,
-        )
-    if notifier.type == "email":
-        return EmailSettings(
-            name=notifier.name,
-            host=notifier.host or "",
-            sender=notifier.sender or "",
-            to=notifier.to,
-            cc=notifier.cc,
-            port=notifier.port,
-            security=notifier.security,
-            username=notifier.username,
-            password=notifier.password,
-            subject=notifier.subject,
-            timeout=notifier.timeout,
-        )
-    return notifier
+def notifier_settings(notifier: NotifierBase) -> NotifierSettings:
+    """What the notifier's factory is built from; raises ConfigError with its problems."""
+    return notifier.settings()
 
 
 def _reference_problems(

@@ -27,8 +27,8 @@ from tests.storage.storecase import (
 )
 from wirewatch.errors import StoreError
 from wirewatch.storage import Store
-from wirewatch.storage._pg_db import migrations
 from wirewatch.storage.postgres import PostgresStore
+from wirewatch.storage.schema import migrations
 
 pytestmark = pytest.mark.postgres
 
@@ -235,10 +235,10 @@ async def test_concurrent_migrations_from_four_instances(db_url: str) -> None:
         await store.open()
     try:
         versions = await asyncio.gather(*(s.migrate() for s in instances))
-        assert [len(migrations())] * 4 == versions
+        assert [len(migrations("postgres"))] * 4 == versions
         async with await psycopg.AsyncConnection.connect(db_url) as conn:
             cur = await conn.execute("SELECT version FROM schema_version ORDER BY version")
-            assert [n for n, _ in migrations()] == [r[0] for r in await cur.fetchall()]
+            assert [n for n, _ in migrations("postgres")] == [r[0] for r in await cur.fetchall()]
     finally:
         for store in instances:
             await store.close()

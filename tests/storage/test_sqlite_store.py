@@ -15,7 +15,7 @@ import pytest
 from tests.storage.storecase import FEED_A, T0, alerting, batch, item, polled_once
 from wirewatch.errors import StoreError
 from wirewatch.storage import Novelty
-from wirewatch.storage._sqlite_db import migrations
+from wirewatch.storage.schema import migrations
 from wirewatch.storage.sqlite import SqliteStore
 
 
@@ -43,7 +43,7 @@ async def test_work_runs_on_one_worker_thread(tmp_path: Path) -> None:
 
 def test_migrations_are_numbered_from_one() -> None:
     """Migration files are numbered 1, 2, 3, ... without gaps."""
-    numbers = [number for number, _ in migrations()]
+    numbers = [number for number, _ in migrations("sqlite")]
     assert list(range(1, len(numbers) + 1)) == numbers
 
 
@@ -193,7 +193,7 @@ async def test_a_schema_2_file_upgrades_with_its_outbox_intact(tmp_path: Path) -
         conn.execute("DROP TABLE silences")  # schema 4
         conn.execute("DELETE FROM schema_version WHERE version > 2")
     async with SqliteStore(path) as store:
-        assert len(migrations()) == await store.migrate()
+        assert len(migrations("sqlite")) == await store.migrate()
         claimed = await store.claim_deliveries(T0, limit=5, lease_seconds=30, owner="w1")
     assert [None] == [row.digest_id for row in claimed]
 

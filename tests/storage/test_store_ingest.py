@@ -19,7 +19,7 @@ from tests.storage.storecase import (
     verdict,
 )
 from wirewatch.storage import DeliveryState, Novelty, Store
-from wirewatch.storage._codec import alert_id
+from wirewatch.storage.codec import alert_id
 from wirewatch.stories.member import new_story_id
 
 

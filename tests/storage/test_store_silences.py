@@ -102,21 +102,20 @@ async def test_a_data_dir_from_before_silences_migrates(tmp_path: Path) -> None:
     """A SQLite file at schema 2 (before silences) keeps its rows and gains the table."""
     import sqlite3
 
-    from wirewatch.storage import _sqlite_db as db
+    from wirewatch.storage.schema import latest_version, migrations
     from wirewatch.storage.sqlite import SqliteStore
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT)")
-    for number, sql in db.migrations():
+    for number, sql in migrations("sqlite"):
         if number <= 2:
-            for statement in db._statements(sql):
-                conn.execute(statement)
+            conn.executescript(sql)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
     conn.execute("INSERT INTO feeds (key) VALUES ('https://old.example/rss')")
     conn.close()
     async with SqliteStore(path) as store:
-        assert db.latest_version() == await store.migrate()
+        assert latest_version("sqlite") == await store.migrate()
         assert ["https://old.example/rss"] == [s.key for s in await store.list_feed_states()]
         await store.add_silence(silence("sil_a"))
         assert ["sil_a"] == [s.id for s in await store.active_silences(T0)]

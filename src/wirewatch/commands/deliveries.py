@@ -188,15 +188,12 @@ async def _probe_now(store: Store, notifier: str | None, now: datetime) -> None:
 
 def _redactor(config: Config) -> Callable[[str], str]:
     """Masks every secret any configured notifier holds."""
-    from wirewatch.config.settings import NotifierConfig
     from wirewatch.loading import notifier_settings
     from wirewatch.notify.redact import Redactor, secrets_of
 
     secrets: list[str] = []
     for notifier in config.notifiers:
-        settings = notifier_settings(notifier)
-        if not isinstance(settings, NotifierConfig):
-            secrets += secrets_of(settings)
+        secrets += secrets_of(notifier_settings(notifier))
     return Redactor(secrets)
 
 

@@ -12,12 +12,13 @@ def describe_errors(
     error: ValidationError, raw: Any, *, hint: str = "", model: type[BaseModel] | None = None
 ) -> list[str]:
     """Turn pydantic errors into `path: message` lines (`feeds[3] (name 'x').interval: ...`);
-    with the `model` that failed, an unknown key gets a did-you-mean."""
-    errors = error.errors()
+    with the `model` that failed, an unknown key gets a did-you-mean, and an item of a union
+    told apart by `type` (the notifiers) is named by its place, its problems by its type."""
+    errors = [_untagged(err, model) for err in error.errors()]
     nested = {err["loc"][:1] for err in errors if len(err["loc"]) > 1}
     # A list whose items failed also reports itself as too short: say only the real problem.
     errors = [e for e in errors if not (e["type"] == "too_short" and e["loc"] in nested)]
-    closes = [_close_key(model, err) for err in errors]
+    closes = [_close_key(err) for err in errors]
     # A misspelt required key is missing too: the unknown key's did-you-mean says it all.
     meant = {(*e["loc"][:-1], c) for e, c in zip(errors, closes, strict=True) if c}
     return [
@@ -27,30 +28,64 @@ def describe_errors(
     ]
 
 
-def _close_key(model: type[BaseModel] | None, err: Any) -> str | None:
-    """For an unknown key, the known key of the same model it most resembles."""
-    if model is None or err["type"] != "extra_forbidden" or not err["loc"]:
-        return None
-    current: type[BaseModel] | None = model
-    for part in err["loc"][:-1]:
-        if isinstance(part, int) or current is None:
+def _untagged(err: Any, model: type[BaseModel] | None) -> Any:
+    """`err` with the tags of unions told apart by `type` taken out of its `loc`, and with
+    `owners` (the models that may hold its last key), `tag` and `members` (the union's
+    models) added; a missing or unknown `type` reads like any missing or wrong key."""
+    loc: list[Any] = []
+    tag, members, holders = None, [], []
+    owners = [model] if model else []
+    for part in err["loc"]:
+        chosen = _tagged(owners, part)
+        if chosen is not None:
+            owners, members, tag = [chosen], owners, str(part)
             continue
-        field = current.model_fields.get(str(part))
-        current = _model_in(field.annotation) if field is not None else None
-    if current is None:
+        loc.append(part)
+        holders = owners
+        if not isinstance(part, int):
+            found = [m.model_fields[str(part)] for m in owners if str(part) in m.model_fields]
+            owners = _models_in(found[0].annotation) if found else []
+    out = {**err, "loc": tuple(loc), "tag": tag, "owners": holders, "members": members}
+    ctx = err.get("ctx") or {}
+    if err["type"] == "union_tag_invalid":
+        expected = " or ".join(ctx["expected_tags"].rsplit(", ", 1))
+        out |= {"type": "literal_error", "input": ctx["tag"], "ctx": {"expected": expected}}
+        out["loc"] = (*loc, "type")
+    elif err["type"] == "union_tag_not_found":
+        out |= {"type": "missing", "loc": (*loc, "type")}
+    return out
+
+
+def _tagged(models: list[type[BaseModel]], part: Any) -> type[BaseModel] | None:
+    """The member of a union that the loc part `part` names by its `type` tag, if it is one."""
+    if not isinstance(part, str) or any(part in m.model_fields for m in models):
         return None
+    for member in models:
+        field = member.model_fields.get("type")
+        if field is not None and part in get_args(field.annotation):
+            return member
+    return None
+
+
+def _close_key(err: Any) -> str | None:
+    """For an unknown key, the known key of the same model it most resembles."""
+    if err["type"] != "extra_forbidden" or not err["owners"]:
+        return None
+    current = err["owners"][0]
     keys = [f.alias or name for name, f in current.model_fields.items()]
     close = difflib.get_close_matches(str(err["loc"][-1]), keys, n=1)
     return close[0] if close else None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models a field holds: one, or the members of a union (also one built at schema time,
+    whose metadata lists them as `models`)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        if found := _model_in(arg):
-            return found
-    return None
+        return [annotation]
+    for extra in getattr(annotation, "__metadata__", ()):
+        if hasattr(extra, "models"):
+            return list(extra.models)
+    return [found for arg in get_args(annotation) for found in _models_in(arg)]
 
 
 def _location(loc: tuple[int | str, ...], raw: Any) -> str:
@@ -79,10 +114,8 @@ def _child(node: Any, part: int | str) -> Any:
 
 def _message(err: Any, hint: str, close: str | None = None) -> str:
     kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
-    if kind == "extra_forbidden" and close:
-        return f"unknown key; did you mean {close!r}?{' (see ' + hint + ')' if hint else ''}"
     if kind == "extra_forbidden":
-        return f"unknown key (check the spelling{'; see ' + hint if hint else ''})"
+        return _unknown(err, hint, close)
     if kind == "missing":
         return "required key is missing"
     plain = _PLAIN.get(kind)
@@ -90,6 +123,25 @@ def _message(err: Any, hint: str, close: str | None = None) -> str:
         return plain.format(given=_shown(given), type=_kind(given), **ctx)
     message: str = err["msg"]
     return message.removeprefix("Value error, ")
+
+
+def _unknown(err: Any, hint: str, close: str | None) -> str:
+    """An unknown key, for a union member with its type and the types that have the key."""
+    key, tag = str(err["loc"][-1]), err.get("tag")
+    head = f"unknown key for type {tag}" if tag else "unknown key"
+    others = [
+        str(other)
+        for member in err.get("members", ())
+        if key in (f.alias or name for name, f in member.model_fields.items())
+        for other in get_args(member.model_fields["type"].annotation)
+        if other != tag
+    ]
+    if others:
+        types = f"type{'s' * (len(others) > 1)} {' and '.join(others)}"
+        return f"{head}: {key!r} is a key of {types} (check `type`)"
+    if close:
+        return f"{head}; did you mean {close!r}?{' (see ' + hint + ')' if hint else ''}"
+    return f"{head} (check the spelling{'; see ' + hint if hint else ''})"
 
 
 _PLAIN = {

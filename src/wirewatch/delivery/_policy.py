@@ -13,7 +13,7 @@ from wirewatch.ingest.backoff import Backoff
 from wirewatch.storage.base import DeliveryRecord
 
 if TYPE_CHECKING:
-    from wirewatch.config.settings import NotifierConfig
+    from wirewatch.notify.config import NotifierBase
 
 DEFAULT_MAX_BACKOFF = 60.0
 DEFAULT_MAX_AGE = 86400.0
@@ -55,9 +55,7 @@ class DeliveryPolicy:
         )
 
     @classmethod
-    def from_config(
-        cls, config: NotifierConfig, schedule: Schedule | None = None
-    ) -> DeliveryPolicy:
+    def from_config(cls, config: NotifierBase, schedule: Schedule | None = None) -> DeliveryPolicy:
         retry = config.retry_policy
         return cls(
             rate_limit=config.rate_limit,

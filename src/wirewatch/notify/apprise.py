@@ -6,7 +6,8 @@ and destination health (a failed send raises a retryable `DeliveryError`, retrie
 other), the text (`render.plain_text`, with mass mentions neutralised, handed to Apprise as
 plain text so that each service's converter escapes it), and redaction (the URL, its userinfo,
 host and path carry the tokens, and none of them leaves in an error or a `repr`). The only
-`apprise` import is here.
+`apprise` import is here, and it is made only when an apprise notifier is configured (it takes
+a fifth of a second).
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal
 from urllib.parse import urlsplit
-
-import apprise
 
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Message
+from wirewatch.notify.config import Deps, UrlNotifierBase, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr, url_secrets
 from wirewatch.notify.render import headline, plain_text
+
+if TYPE_CHECKING:
+    import apprise
 
 _MENTION = re.compile(r"@(everyone|here|channel|room|all)\b", re.IGNORECASE)
 
@@ -31,6 +35,7 @@ _MENTION = re.compile(r"@(everyone|here|channel|room|all)\b", re.IGNORECASE)
 class AppriseSettings:
     """One `type: apprise` entry of the config's `notifiers:` section."""
 
+    type: ClassVar[str] = "apprise"
     name: str
     url: str = field(metadata=SECRET)
     timeout: float = 10.0
@@ -38,6 +43,8 @@ class AppriseSettings:
     __repr__ = masked_repr
 
     def __post_init__(self) -> None:
+        import apprise
+
         problems = []
         if not apprise.Apprise().add(self.url):
             problems.append(
@@ -47,6 +54,19 @@ class AppriseSettings:
             problems.append(f"timeout: must be positive, not {self.timeout}")
         if problems:
             raise ConfigError(f"notifier {self.name!r}", problems)
+
+
+class AppriseConfig(UrlNotifierBase):
+    """`type: apprise`: one Apprise URL (`tgram://…`, `ntfy://…`, …)."""
+
+    type: Literal["apprise"]
+
+    def settings(self) -> AppriseSettings:
+        return settings_of(self, AppriseSettings)
+
+
+def build(settings: AppriseSettings, deps: Deps) -> AppriseNotifier:
+    return AppriseNotifier(settings)
 
 
 def scheme_of(url: str) -> str:
@@ -73,6 +93,8 @@ class AppriseNotifier:
     """Sends each message through one Apprise URL."""
 
     def __init__(self, settings: AppriseSettings) -> None:
+        import apprise
+
         self.name = settings.name
         self._settings = settings
         self._apprise = apprise.Apprise()
@@ -84,6 +106,8 @@ class AppriseNotifier:
         return f"AppriseNotifier({self._settings!r})"
 
     async def send(self, message: Message) -> None:
+        import apprise
+
         try:
             async with asyncio.timeout(self._settings.timeout + 1):
                 result = await self._apprise.async_notify(

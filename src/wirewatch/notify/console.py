@@ -9,11 +9,22 @@ alert. Logs go to stderr, never here.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Literal, TextIO
 
 from wirewatch.errors import DeliveryError
 from wirewatch.notify import payload
 from wirewatch.notify.base import Message, delivery_id
+from wirewatch.notify.config import Deps, NotifierBase
+
+
+class ConsoleConfig(NotifierBase):
+    """`type: console`: nothing to set but the shared keys."""
+
+    type: Literal["console"]
+
+
+def build(settings: ConsoleConfig, deps: Deps) -> ConsoleNotifier:
+    return ConsoleNotifier(settings.name, payloads=deps.payloads)
 
 
 class ConsoleNotifier:

@@ -18,12 +18,15 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import Parser
 from email.utils import format_datetime, parseaddr
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import aiosmtplib
+from pydantic import Field
 
+from wirewatch.config.durations import Seconds
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Clock, Message
+from wirewatch.notify.config import Deps, NotifierBase, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr
 from wirewatch.notify.render import (
     AlertView,
@@ -52,6 +55,7 @@ class EmailSettings:
     `port` defaults by `security`.
     """
 
+    type: ClassVar[str] = "email"
     name: str
     host: str
     sender: str
@@ -83,6 +87,34 @@ class EmailSettings:
     @property
     def effective_port(self) -> int:
         return self.port or DEFAULT_PORTS[self.security]
+
+
+class EmailConfig(NotifierBase):
+    """`type: email`: one email per message over SMTP (`from` is the sender's address)."""
+
+    type: Literal["email"]
+    host: str | None = None
+    sender: str | None = Field(default=None, alias="from")
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    port: int | None = None
+    security: Security = "starttls"
+    username: str | None = None
+    password: str | None = None
+    subject: str = "[wirewatch] {watchlist}: {title}"
+    timeout: Seconds = 10.0
+
+    @classmethod
+    def missing(cls, raw: dict[str, Any]) -> str | None:
+        given = raw.get("host") and (raw.get("from") or raw.get("sender")) and raw.get("to")
+        return None if given else "an email notifier needs host, from and to"
+
+    def settings(self) -> EmailSettings:
+        return settings_of(self, EmailSettings)
+
+
+def build(settings: EmailSettings, deps: Deps) -> EmailNotifier:
+    return EmailNotifier(settings, clock=deps.clock)
 
 
 class EmailNotifier:

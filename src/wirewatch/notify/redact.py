@@ -87,9 +87,10 @@ class Redactor:
 
 
 def secrets_of(settings: Any) -> tuple[str, ...]:
-    """Return every secret string a settings dataclass holds, per its field metadata."""
+    """Return every secret string a settings dataclass holds, per its field metadata (none
+    for settings that are no dataclass: a notifier type without secrets)."""
     found: list[str] = []
-    for f in fields(settings):
+    for f in fields(settings) if is_dataclass(settings) else ():
         kind, value = f.metadata.get("redact"), getattr(settings, f.name)
         if not value:
             continue

@@ -15,13 +15,14 @@ import hmac
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import httpx
 
 from wirewatch import USER_AGENT, fastjson
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.base import Clock, Message
+from wirewatch.notify.config import UrlNotifierBase
 from wirewatch.notify.redact import HEADERS, SECRET, SECRETS, URL, Redactor, masked_repr, redact_url
 from wirewatch.notify.status import GONE, check_response, read_prefix
 
@@ -62,6 +63,7 @@ class WebhookSettings:
     `secrets` are `whsec_<base64>` signing secrets; every one signs, so a receiver can rotate.
     """
 
+    type: ClassVar[str] = "webhook"
     name: str
     url: str = field(metadata=URL)
     format: str = "json"
@@ -81,6 +83,29 @@ class WebhookSettings:
             problems.append(f"timeout: must be positive, not {self.timeout}")
         if problems:
             raise ConfigError(f"notifier {self.name!r}", problems)
+
+
+class WebhookConfig(UrlNotifierBase):
+    """`type: webhook`: an HTTP POST per message, in one of the registry's `FORMATS`."""
+
+    type: Literal["webhook"]
+    format: Literal["json", "slack", "discord", "teams"] = "json"
+    secret: str | None = None
+    """One signing secret; `secrets` lists several (all sign, so a receiver can rotate)."""
+    secrets: tuple[str, ...] = ()
+    headers: dict[str, str] = {}  # noqa: RUF012 (pydantic copies defaults)
+    bearer_token: str | None = None
+
+    def settings(self) -> WebhookSettings:
+        return WebhookSettings(
+            name=self.name,
+            url=self.url or "",
+            format=self.format,
+            secrets=(*([self.secret] if self.secret else []), *self.secrets),
+            headers=self.headers,
+            bearer_token=self.bearer_token,
+            timeout=self.timeout,
+        )
 
 
 def signing_key(secret: str) -> bytes:

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wirewatch.model import Alert, AlertEvent, FeedItem, Source
-from wirewatch.storage._codec import alert_id, content_hash, short_hash
-from wirewatch.storage.base import BatchItem, IngestBatch, IngestOutcome, Novelty, Verdict
+from wirewatch.model import Alert, FeedItem, Source
+from wirewatch.storage.base import BatchItem, Event, IngestBatch, IngestOutcome, Novelty, Verdict
+from wirewatch.storage.codec import alert_id, content_hash, short_hash
 
 
 @dataclass(slots=True)
@@ -52,7 +52,7 @@ class NewAlert:
 class NewDelivery:
     id: str
     notifier: str
-    event: AlertEvent
+    event: Event
     alert: Alert
 
 

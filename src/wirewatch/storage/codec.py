@@ -1,7 +1,9 @@
 """Conversions between our values and what a database column holds: shared by every store.
 
-Times are stored as fixed-width UTC text ("2024-12-08T05:30:00.000000Z") so that text order is
-time order; alerts and their parts as JSON.
+Alerts and their parts are JSON in both dialects. Where the dialects keep a value differently
+(times, lists of strings, UTC days), a `Codec` names the conversion each one uses: SQLite keeps
+times as fixed-width UTC text ("2024-12-08T05:30:00.000000Z", so that text order is time order)
+and lists as JSON text, PostgreSQL as `timestamptz` and `text[]`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from wirewatch import fastjson as _json
@@ -181,3 +185,23 @@ def alert_from_json(text: str) -> Alert:
         labels=tuple(data.get("labels", {}).items()),
         muted=data.get("muted"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """How one dialect writes values to its columns and reads them back."""
+
+    time: Callable[[datetime | None], Any]
+    """An optional aware datetime as a parameter; a naive one is a `ValueError`."""
+    read_time: Callable[[Any], datetime | None]
+    array: Callable[[Sequence[str]], Any]
+    """A list of strings as a parameter (authors, tags, destinations)."""
+    read_array: Callable[[Any], tuple[str, ...]]
+    read_day: Callable[[Any], date]
+    """A UTC day as the dialect's `item_counts` statement gives it."""
+
+    def required(self, value: Any) -> datetime:
+        decoded = self.read_time(value)
+        if decoded is None:
+            raise ValueError("a required time column is NULL")
+        return decoded

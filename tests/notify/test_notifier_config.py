@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from wirewatch.app import build_notifiers, load_everything
+from wirewatch.app import build_notifiers
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
+from wirewatch.loading import load_everything
 from wirewatch.notify import registry
 from wirewatch.notify.apprise import AppriseConfig, AppriseNotifier
 from wirewatch.notify.console import ConsoleConfig, ConsoleNotifier

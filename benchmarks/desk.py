@@ -30,8 +30,9 @@ from wirewatch import web
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import load_watchlist
 from wirewatch.model import FeedItem
-from wirewatch.observability.http import AlertQuery, HttpServer
+from wirewatch.observability.http import HttpServer
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.query import AlertQuery
 from wirewatch.storage import BatchItem, FeedState, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.member import new_story_id

@@ -24,9 +24,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from wirewatch.app import fetch_policy, load_everything, open_store, parse_executor  # noqa: E402
+from wirewatch.app import (  # noqa: E402
+    fetch_policy,
+    open_store,
+    parse_executor,
+)
 from wirewatch.demo import FeedServer, SampleItem  # noqa: E402
 from wirewatch.ingest.fetch import Fetcher  # noqa: E402
+from wirewatch.loading import load_everything  # noqa: E402
 from wirewatch.pipeline import Pipeline  # noqa: E402
 from wirewatch.stories.grouping import story_index  # noqa: E402
 

@@ -16,8 +16,10 @@ from tests.conftest import REPO
 from tests.sites import Site, feed
 from wirewatch import app
 from wirewatch.config.settings import HttpConfig
-from wirewatch.daemon import Daemon, warn_if_exposed
+from wirewatch.daemon import Daemon
 from wirewatch.demo import FeedServer, SampleItem
+from wirewatch.loading import load_everything
+from wirewatch.observability.api import warn_if_exposed
 
 
 @asynccontextmanager
@@ -27,17 +29,13 @@ async def serving(tmp_path: Path, settings: str) -> AsyncIterator[tuple[Daemon, 
     config = tmp_path / "wirewatch.yaml"
     watchlist = REPO / "config/watchlists/syria.yaml"
     config.write_text(f"watchlists: [{watchlist}]\n{settings}")
-    daemon = Daemon(app.load_everything(str(config)), str(config))
-    await daemon.store.open()
-    await daemon.store.migrate()
+    daemon = Daemon(app.build(load_everything(config)), str(config))
+    await daemon.app.open()
     try:
-        port = await daemon.http.start("127.0.0.1", 0)
+        port = await daemon.app.http.start("127.0.0.1", 0)
         yield daemon, f"http://127.0.0.1:{port}"
     finally:
-        await daemon.http.stop()
-        await daemon.store.close()
-        await daemon.fetcher.aclose()
-        await daemon.webhooks.aclose()
+        await daemon.app.aclose()
 
 
 async def get(url: str) -> str:
@@ -75,7 +73,7 @@ async def test_api_alerts_masks_credentials_in_feed_urls(tmp_path: Path) -> None
     )
     try:
         async with serving(tmp_path, settings) as (daemon, api):
-            report = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+            report = await daemon.app.pipeline.poll(daemon.loaded.config.feeds[0])
             body = await get(f"{api}/api/alerts?since=1h")
     finally:
         server.stop()
@@ -97,7 +95,7 @@ async def test_a_reload_applies_a_changed_allow_list(tmp_path: Path) -> None:
         site.route("/feed.xml", feed())
         feeds = f"feeds: [{{url: '{site.url()}', name: lan}}]\n"
         async with serving(tmp_path, feeds + "fetch: {parse_workers: 0}\n") as (daemon, _):
-            before = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+            before = await daemon.app.pipeline.poll(daemon.loaded.config.feeds[0])
             daemon.loaded.config.source.write_text(
                 daemon.loaded.config.source.read_text().replace(
                     "fetch: {parse_workers: 0}",
@@ -105,7 +103,8 @@ async def test_a_reload_applies_a_changed_allow_list(tmp_path: Path) -> None:
                 )
             )
             reloaded = await daemon.reload("test")
-            after = await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+            # forced: the feed is backing off after its refused fetch
+            after = await daemon.app.pipeline.poll(daemon.loaded.config.feeds[0], force=True)
 
     assert ("failed", True, "ok") == (before.status, reloaded, after.status)
     assert before.error is not None and before.error.startswith("refused to connect to 127.0.0.2")

@@ -16,7 +16,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from tests.notify.scenarios import FixedClock, make_message
+from tests.notify.scenarios import make_message
 from tests.storage.storecase import T0, alerting, batch, item, verdict
 from wirewatch.delivery._lanes import UNKNOWN_NOTIFIER_WAIT
 from wirewatch.delivery.digest import DailyAt, Every, digest_id, parse_schedule
@@ -24,10 +24,10 @@ from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message, Notifier
 from wirewatch.notify.console import ConsoleNotifier
-from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.storage import DeliveryRecord, DeliveryState, Store
 from wirewatch.storage.sqlite import SqliteStore
+from wirewatch.testing import FixedClock, RecordingNotifier
 
 HOOK = "hook"
 NO_DIGEST = DeliveryPolicy(digest_threshold=1000)

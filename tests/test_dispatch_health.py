@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.notify.scenarios import FixedClock
 from tests.storage.storecase import T0
 from tests.test_dispatch import HOOK, NO_DIGEST, clock, dispatcher, queue, rows
 from wirewatch.delivery.dispatch import DeliveryPolicy
 from wirewatch.errors import DeliveryError
-from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.storage import DeliveryState, Store
+from wirewatch.testing import FixedClock, RecordingNotifier
 
 __all__ = ["clock"]  # a fixture
 

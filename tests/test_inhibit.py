@@ -10,16 +10,16 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import Web
-from wirewatch.app import load_everything
 from wirewatch.delivery.inhibit import InhibitConfig, OpenAlert, inhibited_by, rules
 from wirewatch.delivery.matchers import Labels
 from wirewatch.demo import SampleItem
 from wirewatch.ingest.fetch import Fetcher
+from wirewatch.loading import load_everything
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
+from wirewatch.testing import FixedClock
 
 T0 = datetime(2024, 12, 7, 12, 0, tzinfo=UTC)
 RULE = rules(

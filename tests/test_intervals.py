@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.notify.scenarios import FixedClock
 from tests.test_dispatch import HOOK, dispatcher, queue, rows
 from wirewatch.delivery.digest import digest_id
 from wirewatch.delivery.dispatch import DeliveryPolicy
 from wirewatch.delivery.intervals import QuietHours, parse_quiet
-from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.storage import Store
+from wirewatch.testing import FixedClock, RecordingNotifier
 
 LONDON = parse_quiet("22:00-07:00 Europe/London")
 TOKYO = parse_quiet("22:00-07:00 Asia/Tokyo")  # UTC+9, no daylight saving

@@ -16,15 +16,15 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from tests.notify.scenarios import FixedClock
-from wirewatch.app import Loaded, load_everything
 from wirewatch.config.settings import FeedConfig
 from wirewatch.demo import SampleItem, render_rss
 from wirewatch.ingest.fetch import Fetcher
+from wirewatch.loading import Loaded, load_everything
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage import FeedStatus
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
+from wirewatch.testing import FixedClock
 
 Responder = Callable[[httpx.Request], httpx.Response]
 
@@ -151,15 +151,56 @@ async def test_failures_back_off_and_never_give_up(
         state = await pipeline.store.get_feed_state(a.key)
         assert state is not None and state.next_due is not None
         waits.append(state.next_due - clock())
-        assert not await pipeline.is_due(a)
-        clock.now = state.next_due
-        assert await pipeline.is_due(a)
+        assert "not_due" == (await pipeline.poll(a)).status  # backing off: nothing fetched
+        clock.now = state.next_due  # due again: the next poll fetches (and fails)
     assert waits[-1] > waits[0] and all(w <= timedelta(hours=6) for w in waits)
     web.feed("http://a.test/feed", QUIET)
     await pipeline.poll(a)
     state = await pipeline.store.get_feed_state(a.key)
     assert state is not None
     assert (FeedStatus.OK, 0, None) == (state.status, state.consecutive_failures, state.last_error)
+
+
+async def test_force_polls_a_feed_backing_off_but_not_one_gone(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """`poll --once` forces "due": a failing feed is fetched before its backoff ends; a feed
+    that is gone is still not fetched."""
+    a, b = feed(loaded, "a"), feed(loaded, "b")
+    web.status("http://a.test/feed", 500)
+    web.status("http://b.test/feed", 410)
+    await pipeline.poll(a)
+    await pipeline.poll(b)
+    web.feed("http://a.test/feed", QUIET)
+    web.feed("http://b.test/feed", QUIET)
+
+    statuses = [(await pipeline.poll(f, force=True)).status for f in (a, a, b)]
+
+    assert ["ok", "not_modified", "disabled"] == statuses
+
+
+async def test_a_feed_another_instance_holds_is_not_fetched_until_given_back(
+    pipeline: Pipeline, loaded: Loaded, web: Web, clock: FixedClock
+) -> None:
+    """The lease comes first: while another owner holds it, nothing is fetched, even when
+    forced; once that owner gives it back, the feed is polled at once."""
+    a = feed(loaded, "a")
+    web.feed("http://a.test/feed", QUIET)
+    other = Pipeline(
+        loaded,
+        store=pipeline.store,
+        fetcher=pipeline.fetcher,
+        stories=StoryIndex(),
+        clock=clock,
+        owner="other:1",
+    )
+    first = await other.poll(a)
+    held = await pipeline.poll(a, force=True)
+    await other.release([a.key])
+    after = await pipeline.poll(a)
+
+    assert ("ok", "leased", False) == (first.status, held.status, held.polled)
+    assert "ok" == after.status and after.polled
 
 
 async def test_retry_after_is_honoured(
@@ -179,10 +220,9 @@ async def test_gone_disables_the_feed(pipeline: Pipeline, loaded: Loaded, web: W
     web.status("http://a.test/feed", 410)
     gone = await pipeline.poll(a)
     assert ("gone", 410) == (gone.status, gone.http_status)
-    web.feed("http://a.test/feed", ALEPPO)
+    web.answers["http://a.test/feed"] = lambda request: pytest.fail("a gone feed was fetched")
     again = await pipeline.poll(a)
     assert "disabled" == again.status and "410" in str(again.error)
-    assert not await pipeline.is_due(a)
 
 
 async def test_unparseable_feed_is_a_failure_with_a_reason(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.app import Loaded, load_everything
 from wirewatch.config.cachedir import cache_dir
 from wirewatch.gazetteer.index import Gazetteer, open_gazetteer
+from wirewatch.loading import Loaded, load_everything
 from wirewatch.stories import places
 from wirewatch.stories.grouping import story_index
 from wirewatch.stories.index import StoryIndex

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.app import load_everything
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
+from wirewatch.loading import load_everything
 from wirewatch.match.watchlist import load_watchlist
 
 

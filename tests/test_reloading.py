@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from wirewatch import reloading
-from wirewatch.app import Loaded, load_everything
+from wirewatch import app, reloading
 from wirewatch.daemon import Daemon
+from wirewatch.loading import Loaded, load_everything
 
 
 @contextlib.asynccontextmanager
@@ -119,12 +119,11 @@ async def test_a_reload_that_fails_for_any_reason_keeps_the_old_config(tmp_path:
     def out_of_memory(_: str) -> Loaded:
         raise MemoryError("alias expansion")
 
-    daemon = Daemon(loaded, str(path), load=out_of_memory)
+    daemon = Daemon(app.build(loaded), str(path), load=out_of_memory)
     try:
         applied = await daemon.reload("file_changed")
     finally:
-        await daemon.fetcher.aclose()
-        await daemon.webhooks.aclose()
+        await daemon.app.aclose()
 
     assert (False, loaded) == (applied, daemon.loaded)
-    assert "config reload failed: MemoryError: alias expansion" == daemon.reload_error
+    assert "config reload failed: MemoryError: alias expansion" == daemon.app.api.reload_error

@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import Web
-from wirewatch.app import load_everything
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
 from wirewatch.delivery.routing import (
@@ -24,6 +22,7 @@ from wirewatch.delivery.routing import (
 from wirewatch.demo import SampleItem
 from wirewatch.errors import ConfigError
 from wirewatch.ingest.fetch import Fetcher
+from wirewatch.loading import load_everything
 from wirewatch.match.watchlist import parse_watchlist
 from wirewatch.model import Alert, Classification, EntityKind, Match
 from wirewatch.observability.metrics import Metrics
@@ -31,6 +30,7 @@ from wirewatch.pipeline import Pipeline
 from wirewatch.storage.base import DeliveryRecord
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
+from wirewatch.testing import FixedClock
 
 HOMS = Labels(
     watchlist="syria",

@@ -9,17 +9,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.notify.scenarios import FixedClock
 from tests.test_pipeline import ALEPPO, Web, feed, loaded, web  # noqa: F401 - fixtures
-from wirewatch.app import Loaded
 from wirewatch.delivery import matchers as m
 from wirewatch.delivery.matchers import Labels
 from wirewatch.delivery.silences import Silence, matchers_from_json, muting, new_silence
 from wirewatch.demo import SampleItem
 from wirewatch.ingest.fetch import Fetcher
+from wirewatch.loading import Loaded
 from wirewatch.pipeline import Pipeline
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
+from wirewatch.testing import FixedClock
 
 T0 = datetime(2024, 12, 7, 12, 0, tzinfo=UTC)
 HOMS = Labels("syria", ("homs",), ("place",), "high", ("city",), ("BBC",))

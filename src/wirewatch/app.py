@@ -1,166 +1,269 @@
-"""Builds everything from the config: the only place concrete classes are chosen."""
+"""The composition root, the only place concrete classes are chosen.
+
+    build(loaded, clock=, transport=, webhook=, store=) -> App: store, pipeline (with its
+        fetcher and parse workers), webhook client, notifiers, dispatcher, one scheduler job
+        per feed, metrics, write health, the HTTP server with the API, silences and desk
+    build_pipeline, build_dispatcher: the parts `poll --once` (and `--deliver`) uses
+
+Tests build an App with fakes (`wirewatch.testing`, an `httpx.MockTransport`, their own store).
+A reload makes a new App (`rebuild`) sharing the parts that live as long as the process;
+`install` hands them the new config, and the daemon swaps its App for the new one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterable
+import random
+import socket
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
 from wirewatch import USER_AGENT
-from wirewatch.config.settings import Config, load_config, sqlite_path
-from wirewatch.delivery import matchers as m
-from wirewatch.delivery.inhibit import Rule
-from wirewatch.delivery.inhibit import rules as inhibit_rules
+from wirewatch.config.settings import Config, FeedConfig, sqlite_path
+from wirewatch.delivery.dispatch import Dispatcher, Observer
 from wirewatch.delivery.policy import DeliveryPolicy
-from wirewatch.delivery.routing import Known, Router, matcher_problems
-from wirewatch.delivery.routing import problems as routing_problems
-from wirewatch.errors import ConfigError, StoreError
-from wirewatch.geojson import Places
-from wirewatch.ingest.fetch import FetchPolicy
+from wirewatch.delivery.routing import matcher_problems
+from wirewatch.errors import StoreError
+from wirewatch.ingest.fetch import Fetcher, FetchPolicy
+from wirewatch.ingest.gate import IngestGate
 from wirewatch.ingest.netguard import IPNetwork
+from wirewatch.ingest.polling import FeedPoller
+from wirewatch.ingest.scheduling import FeedScheduler, JobSpec
 from wirewatch.ingest.workers import parse_pool
-from wirewatch.match.classifier import Matcher
-from wirewatch.match.watchlist import load_watchlist
+from wirewatch.loading import Loaded
+from wirewatch.model import Clock, utc_now
 from wirewatch.notify.base import Notifier
-from wirewatch.notify.config import NotifierBase, NotifierSettings
+from wirewatch.observability.api import DaemonApi
+from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.store_health import WriteHealth
+from wirewatch.pipeline import Pipeline
+from wirewatch.storage import Store
+from wirewatch.stories.grouping import story_index
 
 if TYPE_CHECKING:
-    from wirewatch.storage import Store
+    from wirewatch.observability.http import HttpServer
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """What a run adds to the config: `run --demo` polls its own feeds on its own server."""
+
+    feeds: tuple[FeedConfig, ...] = ()
+    networks: tuple[IPNetwork, ...] = ()
+    """Networks the fetch guard lets through beyond `fetch.allow_networks`."""
 
 
 @dataclass(frozen=True)
-class Loaded:
-    """A validated config with its compiled watchlists and notifier settings."""
+class App:
+    """Everything one process works with, built from one config (see the module docstring)."""
 
-    config: Config
-    matchers: dict[str, Matcher]
-    notifiers: dict[str, NotifierSettings]
-    router: Router
+    loaded: Loaded
+    feeds: tuple[FeedConfig, ...]
+    """The enabled feeds, the extra ones included."""
+    jobs: dict[str, JobSpec]
+    notifiers: dict[str, Notifier]
+    policies: dict[str, DeliveryPolicy]
+    # The parts below live as long as the process: a rebuilt App shares them.
+    clock: Clock
+    instance: str
+    extra: Extra
+    store: Store
+    webhooks: httpx.AsyncClient
+    pipeline: Pipeline
+    dispatcher: Dispatcher
+    poller: FeedPoller
+    scheduler: FeedScheduler
+    metrics: Metrics
+    writes: WriteHealth
+    api: DaemonApi
+    http: HttpServer
+    """Not started: the daemon starts it when `http.enabled`."""
 
-    @property
-    def notifier_names(self) -> tuple[str, ...]:
-        """The notifiers deliveries go to: the configured ones, else the console."""
-        return tuple(self.notifiers) or ("console",)
+    async def open(self) -> int:
+        """Open and migrate the store and index the open stories; how many there are."""
+        await self.store.open()
+        await self.store.migrate()
+        return await self.pipeline.warm()
 
-    @property
-    def inhibit_rules(self) -> tuple[Rule, ...]:
-        return inhibit_rules(self.config.inhibit, self.config.stories.window)
+    def install(self) -> None:
+        """Hand this App's config to the long-lived parts (after `rebuild`)."""
+        self.pipeline.reload(self.loaded)
+        policy = fetch_policy(self.loaded.config, also_allow=self.extra.networks)
+        self.pipeline.fetcher.allow_networks(policy.allow_networks)  # the rest needs a restart
+        self.dispatcher.replace_notifiers(self.notifiers, self.policies)
+        self.api.serve(self.loaded, self.feeds)
+        self.scheduler.set_jobs(self.jobs)
 
-    @property
-    def known(self) -> Known:
-        return known_names(self.config, self.matchers)
-
-    @cached_property
-    def places(self) -> Places:
-        """Where the watchlists' place entities are (payloads and /api/alerts show it)."""
-        return Places.of(self.matchers)
-
-    @property
-    def files(self) -> tuple[Path, ...]:
-        """Every file whose change should trigger a reload."""
-        return (self.config.source, *self.config.watchlists)
-
-
-def load_everything(path: str | Path) -> Loaded:
-    """Load the config, every watchlist and every notifier; report all problems at once."""
-    config = load_config(path)
-    problems: list[str] = []
-    elsewhere: list[str] = []  # problems in the watchlist files, already located
-    skip: set[str] = set()
-    matchers: dict[str, Matcher] = {}
-    for index, file in enumerate(config.watchlists):
-        try:
-            watchlist = load_watchlist(file)
-        except ConfigError as e:
-            problems += [f"watchlists[{index}] {file}: {p}" for p in e.problems]
-            elsewhere += e.located
-            skip.update(problems)
-            continue
-        if watchlist.name in matchers:
-            problems.append(f"watchlists[{index}]: the name {watchlist.name!r} is used twice")
-        matchers[watchlist.name] = Matcher(watchlist)
-    complete = len(matchers) == len(config.watchlists)
-    problems += _reference_problems(config, matchers, complete=complete)
-    notifiers: dict[str, NotifierSettings] = {}
-    for index, notifier in enumerate(config.notifiers):
-        try:
-            notifiers[notifier.name] = notifier_settings(notifier)
-        except ConfigError as e:
-            problems += [f"notifiers[{index}] (name {notifier.name!r}).{p}" for p in e.problems]
-    if problems:
-        raise _located(config, problems, elsewhere, [p for p in problems if p not in skip])
-    router = Router(config.routing_tree, tuple(notifiers) or ("console",))
-    return Loaded(config, matchers, notifiers, router)
+    async def aclose(self) -> None:
+        """Close what `build` opened: the HTTP server, the clients, the workers, the store."""
+        await self.http.stop()
+        await self.pipeline.fetcher.aclose()
+        await self.webhooks.aclose()
+        if self.pipeline.parse_executor is not None:
+            self.pipeline.parse_executor.shutdown(wait=True, cancel_futures=True)
+        await self.store.close()
 
 
-def _located(
-    config: Config, problems: list[str], elsewhere: list[str], own: list[str]
-) -> ConfigError:
-    """Every problem with its place: the watchlists' in their files, the rest in the config."""
-    from wirewatch.config.positions import locate
+def build(
+    loaded: Loaded,
+    *,
+    clock: Clock = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+    webhook: httpx.AsyncBaseTransport | None = None,
+    store: Store | None = None,
+    instance: str | None = None,
+    extra: Extra = Extra(),
+) -> App:
+    """Every part the daemon runs, from `loaded`. `transport` replaces the feeds' HTTP (and
+    its guard), `webhook` the notifiers'; `store` the one `storage.url` names."""
+    instance = instance or instance_name()
+    store = store or open_store(loaded.config)
+    pipeline = build_pipeline(
+        loaded, store=store, clock=clock, transport=transport, owner=instance, extra=extra
+    )
+    webhooks = webhook_client(webhook)
+    metrics, writes, scheduler = (
+        Metrics(notifiers=loaded.notifier_names),
+        WriteHealth(clock),
+        FeedScheduler(),
+    )
+    notifiers, policies = build_notifiers(loaded, client=webhooks, clock=clock)
+    dispatcher = build_dispatcher(
+        loaded, store=store, client=webhooks, owner=instance, clock=clock,
+        observe=metrics.delivery, notifiers=(notifiers, policies),
+    )  # fmt: skip
+    poller = FeedPoller(
+        pipeline=pipeline,
+        metrics=metrics,
+        writes=writes,
+        alerted=dispatcher.wake,
+        phases=random.Random(instance),
+    )
+    feeds = enabled_feeds(loaded, extra)
+    api = DaemonApi(
+        loaded,
+        feeds,
+        store=store,
+        clock=clock,
+        instance=instance,
+        metrics=metrics,
+        writes=writes,
+        scheduling=lambda: scheduler.running,
+        notifiers=lambda: dispatcher.notifier_names,
+    )
+    return App(
+        loaded, feeds, poller.jobs(loaded, feeds), notifiers, policies, clock, instance, extra,
+        store, webhooks, pipeline, dispatcher, poller, scheduler, metrics, writes, api,
+        _http(api, pipeline, metrics, clock),
+    )  # fmt: skip
 
-    try:
-        text = config.source.read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    source = str(config.source)
-    return ConfigError(source, problems, elsewhere + locate(source, text, own))
 
-
-def notifier_settings(notifier: NotifierBase) -> NotifierSettings:
-    """What the notifier's factory is built from; raises ConfigError with its problems."""
-    return notifier.settings()
-
-
-def _reference_problems(
-    config: Config, matchers: dict[str, Matcher], *, complete: bool = True
-) -> list[str]:
-    """Names the config uses that nothing defines. With a watchlist that did not load
-    (`complete` false), names of watchlists, entities and tags are not checked: its own error
-    says what is wrong, and the routes that name it are not wrong too."""
-    problems: list[str] = []
-    for index, feed in enumerate(config.feeds):
-        for name in feed.watchlists or ():
-            if complete and name not in matchers:
-                problems.append(f"feeds[{index}].watchlists: no watchlist is named {name!r}")
-    known = known_names(config, matchers, complete=complete)
-    for index, rule in enumerate(config.inhibit):
-        for side in ("source", "target"):
-            found = [m.parse(t) for t in getattr(rule, side)]
-            where = f"inhibit[{index}].{side}"
-            problems += [f"{where}: {p}" for p in matcher_problems(found, known)]
-    if config.route is not None:
-        return problems + routing_problems(config.route, "route", known)
-    for index, route in enumerate(config.routes):  # the old list form
-        if route.notifiers is None and not route.drop:
-            problems.append(f"routes[{index}]: name its notifiers (or write `drop: true`)")
-        problems += routing_problems(route, f"routes[{index}]", known, root=False)
-    return problems
-
-
-def known_names(config: Config, matchers: dict[str, Matcher], *, complete: bool = True) -> Known:
-    """The notifiers, watchlists, entities and tags that routes and silences may name."""
-    entities = (e.id for m in matchers.values() for e in m.watchlist.entities)
-    return Known(
-        notifiers=tuple(n.name for n in config.notifiers) or ("console",),
-        watchlists=tuple(matchers) if complete else None,
-        entities=tuple(dict.fromkeys(entities)) if complete else None,
-        tags=tuple(dict.fromkeys(_tags(matchers))) if complete else None,
+def build_pipeline(
+    loaded: Loaded,
+    *,
+    store: Store,
+    owner: str,
+    clock: Clock = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+    extra: Extra = Extra(),
+    processes: bool = True,
+    gate: IngestGate | None = None,
+) -> Pipeline:
+    """The per-feed path with its fetcher (`pipeline.fetcher`, to close). `processes=False`
+    parses in a thread instead of the configured workers; `gate` orders one cycle's ingests."""
+    config = loaded.config
+    return Pipeline(
+        loaded,
+        store=store,
+        fetcher=Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport),
+        stories=story_index(loaded),
+        clock=clock,
+        owner=owner,
+        parse_executor=parse_executor(config) if processes else None,
+        gate=gate,
     )
 
 
-def _tags(matchers: dict[str, Matcher]) -> Iterable[str]:
-    for matcher in matchers.values():
-        yield from matcher.watchlist.tags
-        for entity in matcher.watchlist.entities:
-            yield from entity.tags
+def build_dispatcher(
+    loaded: Loaded,
+    *,
+    store: Store,
+    client: httpx.AsyncClient,
+    owner: str,
+    clock: Clock = utc_now,
+    observe: Observer | None = None,
+    notifiers: tuple[dict[str, Notifier], dict[str, DeliveryPolicy]] | None = None,
+) -> Dispatcher:
+    """The outbox dispatcher with the configured notifiers (built on `client` unless given)."""
+    found, policies = notifiers or build_notifiers(loaded, client=client, clock=clock)
+    lease = loaded.config.daemon.delivery_lease
+    return Dispatcher(
+        store, found, policies, clock=clock, rng=random.Random(), owner=owner,
+        lease_seconds=lease, observe=observe,
+    )  # fmt: skip
+
+
+def instance_name() -> str:
+    """This process's name in leases and logs: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def rebuild(app: App, loaded: Loaded) -> App:
+    """A new App for a reloaded config, sharing `app`'s long-lived parts; `install` it."""
+    notifiers, policies = build_notifiers(loaded, client=app.webhooks, clock=app.clock)
+    feeds = enabled_feeds(loaded, app.extra)
+    return dataclasses.replace(
+        app,
+        loaded=loaded,
+        feeds=feeds,
+        jobs=app.poller.jobs(loaded, feeds),
+        notifiers=notifiers,
+        policies=policies,
+    )
+
+
+def enabled_feeds(loaded: Loaded, extra: Extra) -> tuple[FeedConfig, ...]:
+    return tuple(f for f in (*loaded.config.feeds, *extra.feeds) if f.enabled)
+
+
+def _http(api: DaemonApi, pipeline: Pipeline, metrics: Metrics, clock: Clock) -> HttpServer:
+    """The HTTP server with the API, /api/silences and the desk mounted."""
+    from wirewatch import web
+    from wirewatch.observability.http import HttpServer
+    from wirewatch.observability.silences_api import SilencesApi
+
+    token = api.loaded.config.http.token
+    http = HttpServer(
+        metrics=metrics,
+        checks=api.checks(),
+        alerts=api.alerts,
+        places=api.places,
+        feeds=api.feed_rows,
+        notifiers=api.notifier_rows,
+        token=token,
+        before_scrape=api.refresh_gauges,
+        clock=clock,
+    )
+    SilencesApi(
+        pipeline.store,
+        clock=clock,
+        check=lambda found: matcher_problems(found, api.loaded.known),
+        changed=pipeline.silences.forget,
+    ).install(http.app)
+    sources = web.DeskSources(
+        store=pipeline.store,
+        feeds=api.feed_rows,
+        notifiers=api.notifier_rows,
+        matchers=lambda: api.loaded.matchers,
+        clock=clock,
+        token=token,
+    )
+    http.mount(web.install(sources), public=web.PUBLIC, login=web.LOGIN)
+    return http
 
 
 def open_store(config: Config) -> Store:
@@ -198,10 +301,6 @@ def fetch_policy(config: Config, *, also_allow: tuple[IPNetwork, ...] = ()) -> F
     )
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def parse_executor(config: Config) -> Executor | None:
     """A process pool for feed parsing (feedparser is CPU-bound), or None for a thread."""
     workers = config.fetch.parse_workers
@@ -214,7 +313,7 @@ def parse_executor(config: Config) -> Executor | None:
 
 
 def build_notifiers(
-    loaded: Loaded, *, client: httpx.AsyncClient
+    loaded: Loaded, *, client: httpx.AsyncClient, clock: Clock = utc_now
 ) -> tuple[dict[str, Notifier], dict[str, DeliveryPolicy]]:
     """The configured notifiers (a console one when there are none) and their policies."""
     from wirewatch.delivery.digest import parse_schedule
@@ -230,11 +329,16 @@ def build_notifiers(
     for config in loaded.config.notifiers:
         settings = loaded.notifiers[config.name]
         notifiers[config.name] = build_notifier(
-            settings, client=client, clock=utc_now, payloads=payloads
+            settings, client=client, clock=clock, payloads=payloads
         )
         schedule = parse_schedule(config.schedule) if config.schedule else None
         policies[config.name] = DeliveryPolicy.from_config(config, schedule=schedule)
     return notifiers, policies
+
+
+def webhook_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The client every webhook notifier shares; it follows no redirects."""
+    return httpx.AsyncClient(follow_redirects=False, transport=transport or webhook_transport())
 
 
 def webhook_transport(limits: httpx.Limits | None = None) -> httpx.AsyncBaseTransport:

@@ -5,12 +5,28 @@ feeds -> FetchResult -> FeedItem -> Classification (Matches) -> Alert (Story, So
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
 EntityKind = Literal["place", "actor"]
+
+Clock = Callable[[], datetime]
+"""Returns the current time as an aware datetime; injected so tests control time."""
+
+
+def utc_now() -> datetime:
+    """The real `Clock`."""
+    return datetime.now(UTC)
+
+
+AlertEvent = Literal["alert.created", "alert.updated"]
+"""What happened to one alert: the event of the alert and of its outbox rows."""
+Event = Literal[AlertEvent, "alert.digest"]
+"""What a delivery tells its destination: an alert's event, or a digest of several rows."""
+EVENTS: tuple[Event, ...] = ("alert.created", "alert.updated", "alert.digest")
 FIELDS: tuple[str, ...] = ("title", "summary", "content")
 
 
@@ -112,7 +128,7 @@ class Alert:
     id: str
     story_id: str
     watchlist: str
-    event: Literal["alert.created", "alert.updated"]
+    event: AlertEvent
     created_at: datetime
     item: FeedItem
     matches: tuple[Match, ...]

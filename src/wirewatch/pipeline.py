@@ -1,19 +1,31 @@
-"""The stage order, written once: fetch -> parse -> classify -> dedup/story -> store (+ outbox).
+"""The stage order for one feed, written once: lease -> due -> fetch -> parse -> novelty ->
+classify -> story -> ingest (one transaction: items, story, alerts, outbox rows).
 
-`Pipeline.poll(feed)` runs one feed through every stage and keeps its health: failures back
-off exponentially with jitter (never giving up), Retry-After is honoured, 410 Gone disables the
-feed loudly, a permanent redirect is logged with the new URL.
+`Pipeline.poll(feed)` runs one feed through every stage, top to bottom; the daemon's job and
+`poll --once` both call it (`poll --once` forces "due", never the lease). Each step:
+
+- **lease**: the feed's poll lease in the store, for 90 % of its interval, so one instance
+  polls it per interval and a dead instance's feeds pass to the others when it expires. A feed
+  another instance holds is not polled (`leased`).
+- **due**: a failing feed waits for its backoff (`next_due`, see `ingest.health`); a feed gone
+  (410) or disabled is not fetched (`disabled`).
+- **fetch**: conditional GET; a permanent redirect is logged with the new URL; 410 disables the
+  feed loudly; a failure backs off with jitter, honouring Retry-After, and never gives up. The
+  same bytes as last time are not parsed again.
+- **parse**: off the event loop (in worker processes when given an executor).
+- **novelty, classify, story, ingest**: items seen before are not classified again; new ones
+  are classified against the feed's watchlists, muted where silences say so, grouped into
+  stories under the store's story lock, and stored with their outbox rows in one transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -21,21 +33,19 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from wirewatch.app import Loaded
 from wirewatch.config.settings import FeedConfig
-from wirewatch.delivery.muting import Muter, SilenceCache, item_action, prepare
-from wirewatch.delivery.routing import labels_of
+from wirewatch.delivery.muting import SilenceCache
 from wirewatch.errors import ParseError
-from wirewatch.ingest.backoff import next_delay
+from wirewatch.ingest import health
 from wirewatch.ingest.fetch import Fetcher
 from wirewatch.ingest.gate import IngestGate
 from wirewatch.ingest.parse import ParsedFeed, parse_feed
-from wirewatch.match.watchlist import entity_labels
-from wirewatch.model import Alert, FeedItem, FetchResult, FetchStatus
+from wirewatch.loading import Loaded
+from wirewatch.match.verdicts import Classified, Classify
+from wirewatch.model import Alert, Clock, FeedItem, FetchResult, FetchStatus
 from wirewatch.storage import (
     BatchItem,
     FeedState,
-    FeedStatus,
     IngestBatch,
     IngestOutcome,
     Novelty,
@@ -48,9 +58,12 @@ from wirewatch.stories.index import StoryIndex
 
 log = structlog.get_logger("wirewatch.pipeline")
 
-Clock = Callable[[], datetime]
 _NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
+LEASE_SHARE = 0.9
+"""A poll's lease lasts this share of the feed's interval."""
+SKIPPED = ("leased", "not_due", "disabled")
+"""The statuses of a poll that fetched nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +87,11 @@ class PollReport:
     def failed(self) -> bool:
         return self.status in ("failed", "gone")
 
+    @property
+    def polled(self) -> bool:
+        """Whether the feed was fetched (not skipped: leased elsewhere, not due, disabled)."""
+        return self.status not in SKIPPED
+
 
 class Pipeline:
     """Polls feeds through every stage; one instance serves the whole process."""
@@ -86,20 +104,17 @@ class Pipeline:
         fetcher: Fetcher,
         stories: StoryIndex,
         clock: Clock,
+        owner: str = "wirewatch",
         rng: random.Random | None = None,
         parser: Parser = parse_feed,
         parse_executor: Executor | None = None,
         gate: IngestGate | None = None,
     ) -> None:
-        self.loaded = loaded
-        self.store = store
-        self.fetcher = fetcher
-        self.stories = stories
-        self.clock = clock
-        self.rng = rng or random.Random()
-        self.parser = parser
-        self.parse_executor = parse_executor
-        self.gate = gate
+        self.loaded, self.store, self.fetcher, self.stories = loaded, store, fetcher, stories
+        self.clock, self.rng, self.gate = clock, rng or random.Random(), gate
+        self.owner = owner
+        """The name feed leases are taken under: one per process."""
+        self.parser, self.parse_executor = parser, parse_executor
         self._synced: datetime | None = None
         self._bodies: dict[str, bytes] = {}  # feed -> digest of the last body ingested
         self.silences = SilenceCache()
@@ -113,13 +128,23 @@ class Pipeline:
         await self._sync_stories(self.clock())
         return len(self.stories)
 
-    async def poll(self, feed: FeedConfig) -> PollReport:
-        """Fetch, parse, classify and store one feed; never raises for the feed's own faults."""
+    async def poll(self, feed: FeedConfig, *, force: bool = False) -> PollReport:
+        """Run `feed` through every stage (see the module docstring); `force` polls it even
+        while it backs off. Never raises for the feed's own faults; a `StoreError` (the store
+        cannot take the poll) propagates, and nothing of the poll is stored."""
         started = time.perf_counter()
         now = self.clock()
+        interval = self.loaded.config.feed_interval(feed)
+        until = now + timedelta(seconds=interval * LEASE_SHARE)
+        if not await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner):
+            return PollReport(
+                feed.label, feed.url, "leased", error="another instance holds its lease"
+            )
         state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
-        if state.status in (FeedStatus.GONE, FeedStatus.DISABLED):
+        if state.status in health.OFF:
             return PollReport(feed.label, feed.url, "disabled", error=state.last_error)
+        if not force and not health.is_due(state, now):
+            return PollReport(feed.label, feed.url, "not_due")
         result = await self.fetcher.fetch(
             feed.url, etag=state.etag, last_modified=state.last_modified, headers=feed.headers
         )
@@ -128,7 +153,8 @@ class Pipeline:
                 "feed_moved", feed=feed.label, url=feed.url, new_url=result.permanent_redirect
             )
         if result.status is FetchStatus.GONE:
-            return await self._gone(feed, state, result, now, started)
+            await self.store.save_feed_state(health.gone(feed, state))
+            return self._report(feed, "gone", result, started, error=health.GONE_ERROR)
         if result.status is FetchStatus.FAILED:
             return await self._failed(
                 feed, state, result.error or "fetch failed", result, now, started
@@ -137,26 +163,10 @@ class Pipeline:
         unchanged = result.status is FetchStatus.OK and self._bodies.get(feed.key) == digest
         if result.status is FetchStatus.NOT_MODIFIED or unchanged:
             # Many servers ignore conditional requests: the same bytes need no parsing either.
-            await self._succeeded(feed, state, result, now)
-            return PollReport(
-                feed.label,
-                feed.url,
-                "not_modified",
-                result.http_status,
-                elapsed=time.perf_counter() - started,
-            )
+            await self.store.save_feed_state(self._healthy(feed, state, result, now))
+            return self._report(feed, "not_modified", result, started)
         try:
-            parse = functools.partial(
-                self.parser,
-                result.body,
-                feed_url=feed.url,
-                feed_name=feed.label,
-                content_type=result.content_type,
-                now=now,
-                limits=self.loaded.config.limits,
-            )
-            # feedparser costs ~0.5 ms of CPU per item: off the event loop, in processes if given.
-            parsed = await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
+            parsed = await self._parse(feed, result, now)
         except ParseError as e:
             return await self._failed(feed, state, str(e), result, now, started)
         async with self._turn(feed, parsed.items):
@@ -181,6 +191,28 @@ class Pipeline:
             parsed.warnings,
         )
 
+    async def release(self, keys: Iterable[str]) -> None:
+        """Give back this owner's leases of these feeds now (`poll --once` after its cycle, the
+        daemon when it stops), so that another instance need not wait for them to expire."""
+        now = self.clock()
+        owners = await self.store.feed_owners()
+        for key in keys:
+            if owners.get(key, ("", now))[0] == self.owner:
+                await self.store.claim_feed(key, now=now, until=now, owner=self.owner)
+
+    async def _parse(self, feed: FeedConfig, result: FetchResult, now: datetime) -> ParsedFeed:
+        parse = functools.partial(
+            self.parser,
+            result.body,
+            feed_url=feed.url,
+            feed_name=feed.label,
+            content_type=result.content_type,
+            now=now,
+            limits=self.loaded.config.limits,
+        )
+        # feedparser costs ~0.5 ms of CPU per item: off the event loop, in processes if given.
+        return await asyncio.get_running_loop().run_in_executor(self.parse_executor, parse)
+
     def _turn(
         self, feed: FeedConfig, items: tuple[FeedItem, ...]
     ) -> AbstractAsyncContextManager[None]:
@@ -193,14 +225,15 @@ class Pipeline:
     async def _ingest(
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
     ) -> IngestOutcome:
-        batch = await self._classified(feed, state, items, now)
+        classify = Classify(self.store, self.loaded, self.silences)
+        batch = await classify(feed, state, items, now)
         if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
             return await self.store.ingest(self._batch(feed, state, now, batch, {}))
         # Novelty, story decisions and the ingest that records them are one critical section,
         # shared with every instance on the same database, so no story is opened twice and a
         # duplicate found under the lock never opens one.
         async with self.store.story_lock():
-            batch = await self._classified(feed, state, items, now, batch)
+            batch = await classify(feed, state, items, now, batch)
             await self._sync_stories(now)
             alerting = [(i, v) for i, novel, v in batch if _needs_story(novel, v)]
             stories, added = decide_stories(self.stories, feed.key, alerting, now)
@@ -211,48 +244,12 @@ class Pipeline:
                     self.stories.remove(story_id, member)
                 raise
 
-    async def _classified(
-        self,
-        feed: FeedConfig,
-        state: FeedState,
-        items: tuple[FeedItem, ...],
-        now: datetime,
-        earlier: list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]] | None = None,
-    ) -> list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]]:
-        """Each item with its novelty and, when new, its verdicts (reused from `earlier` where
-        the novelty did not change)."""
-        novelty = await self.store.novelty(feed.key, items)
-        first_poll = state.first_polled is None and not feed.backfill
-        # A new feed's first poll only records what it holds as seen: nothing to classify.
-        before = {item.id: (novel, verdicts) for item, novel, verdicts in earlier or ()}
-        novel_of = {
-            i.id: Novelty.SEEN if first_poll else novelty.get(i.id, Novelty.NEW) for i in items
-        }
-        to_classify = [
-            i
-            for i in items
-            if novel_of[i.id] is not Novelty.SEEN
-            and not ((k := before.get(i.id)) and k[0] is novel_of[i.id])
-        ]
-        muter = await prepare(self.store, self.loaded, now, self.silences) if to_classify else None
-        batch = []
-        for item in items:
-            novel = novel_of[item.id]
-            known = before.get(item.id)
-            verdicts = (
-                known[1]
-                if known and known[0] is novel
-                else self._verdicts(feed, item, novel, muter)
-            )
-            batch.append((item, novel, verdicts))
-        return batch
-
     def _batch(
         self,
         feed: FeedConfig,
         state: FeedState,
         now: datetime,
-        batch: list[tuple[FeedItem, Novelty, tuple[Verdict, ...]]],
+        batch: Classified,
         stories: dict[str, StoryDecision],
     ) -> IngestBatch:
         settings = self.loaded.config.stories
@@ -276,118 +273,31 @@ class Pipeline:
                 self.stories.add(record.story_id, stored_member(self.loaded, record))
         self._synced = now
 
-    def _verdicts(
-        self, feed: FeedConfig | None, item: FeedItem, novelty: Novelty, muter: Muter | None
-    ) -> tuple[Verdict, ...]:
-        if novelty is Novelty.SEEN or muter is None:
-            return ()
-        verdicts = []
-        action: list[str | None] = []  # the item's action kind, found once when it alerts
-        for name, matcher in self.loaded.matchers.items():
-            if feed is not None and feed.watchlists is not None and name not in feed.watchlists:
-                continue
-            result = matcher.classify(item, per_entity=self.loaded.config.limits.matches_per_entity)
-            if result.alert and not action:
-                action.append(item_action(item))
-            labels = labels_of(
-                matcher.watchlist,
-                result,
-                feed=(feed.label, feed.url) if feed is not None else (),
-                action=action[0] if action else None,
-            )
-            names = entity_labels(matcher.watchlist, result)
-            verdicts.append(muter.verdict(result, labels, names))
-        return tuple(verdicts)
-
     def _healthy(
         self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime
     ) -> FeedState:
-        """The feed's state after a successful fetch (saved with its items, in one transaction)."""
-        if state.consecutive_failures:
-            log.info("feed_recovered", feed=feed.label, after_failures=state.consecutive_failures)
-        return dataclasses.replace(
-            state,
-            status=FeedStatus.OK,
-            etag=result.etag or state.etag,
-            last_modified=result.last_modified or state.last_modified,
-            http_status=result.http_status,
-            consecutive_failures=0,
-            last_error=None,
-            last_success=now,
-            next_due=now + timedelta(seconds=self.loaded.config.feed_interval(feed)),
-        )
-
-    async def _succeeded(
-        self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime
-    ) -> None:
-        await self.store.save_feed_state(self._healthy(feed, state, result, now))
+        return health.healthy(feed, state, result, now, self.loaded.config.feed_interval(feed))
 
     async def _failed(
-        self,
-        feed: FeedConfig,
-        state: FeedState,
-        error: str,
-        result: FetchResult,
-        now: datetime,
+        self, feed: FeedConfig, state: FeedState, error: str, result: FetchResult, now: datetime,
         started: float,
-    ) -> PollReport:
-        failures = state.consecutive_failures + 1
-        fetch = self.loaded.config.fetch
-        delay = next_delay(
-            failures,
-            base=self.loaded.config.feed_interval(feed),
-            cap=fetch.backoff_cap,
-            rng=self.rng,
-            jitter="equal",
-            retry_after=result.retry_after,
+    ) -> PollReport:  # fmt: skip
+        config = self.loaded.config
+        interval, cap = config.feed_interval(feed), config.fetch.backoff_cap
+        failed = health.failing(
+            feed, state, error, result, now=now, interval=interval, cap=cap, rng=self.rng
         )
-        if failures == 1:
-            log.warning("feed_failing", feed=feed.label, url=feed.url, error=error)
-        else:
-            log.debug("feed_still_failing", feed=feed.label, failures=failures, error=error)
-        await self.store.save_feed_state(
-            dataclasses.replace(
-                state,
-                status=FeedStatus.FAILING,
-                http_status=result.http_status,
-                consecutive_failures=failures,
-                last_error=error,
-                next_due=now + timedelta(seconds=delay),
-            )
-        )
-        return PollReport(
-            feed.label,
-            feed.url,
-            "failed",
-            result.http_status,
-            error=error,
-            elapsed=time.perf_counter() - started,
-        )
+        await self.store.save_feed_state(failed)
+        return self._report(feed, "failed", result, started, error=error)
 
-    async def _gone(
-        self, feed: FeedConfig, state: FeedState, result: FetchResult, now: datetime, started: float
+    @staticmethod
+    def _report(
+        feed: FeedConfig, status: str, result: FetchResult, started: float, error: str | None = None
     ) -> PollReport:
-        error = "HTTP 410 Gone: the publisher removed this feed; remove it from the config"
-        log.error("feed_gone", feed=feed.label, url=feed.url, error=error)
-        await self.store.save_feed_state(
-            dataclasses.replace(
-                state,
-                status=FeedStatus.GONE,
-                http_status=410,
-                last_error=error,
-                next_due=None,
-            )
-        )
+        elapsed = time.perf_counter() - started
         return PollReport(
-            feed.label, feed.url, "gone", 410, error=error, elapsed=time.perf_counter() - started
+            feed.label, feed.url, status, result.http_status, elapsed=elapsed, error=error
         )
-
-    async def is_due(self, feed: FeedConfig) -> bool:
-        """False while a failing feed is backing off (the scheduler calls at every interval)."""
-        state = await self.store.get_feed_state(feed.key)
-        if state is None or state.next_due is None or state.status is FeedStatus.OK:
-            return state is None or state.status not in (FeedStatus.GONE, FeedStatus.DISABLED)
-        return self.clock() >= state.next_due
 
 
 def _needs_story(novelty: Novelty, verdicts: tuple[Verdict, ...]) -> bool:

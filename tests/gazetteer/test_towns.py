@@ -14,12 +14,12 @@ import yaml
 from tests.conftest import LOCAL_FETCH, REPO
 from tests.notify.scenarios import make_alert
 from wirewatch import app
-from wirewatch.daemon import Daemon
 from wirewatch.demo import FeedServer, SampleItem
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.gazetteer.resolve import resolve_places
 from wirewatch.gazetteer.towns import TownFinder
 from wirewatch.geojson import Places
+from wirewatch.loading import load_everything
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import parse_watchlist
 from wirewatch.model import Alert, FeedItem
@@ -113,20 +113,16 @@ async def test_api_alerts_shows_places_and_the_rolled_up_town(
         "feeds": [{"url": url, "name": "wire", "backfill": True}],
         "fetch": {**LOCAL_FETCH, "parse_workers": 0},
     }), encoding="utf-8")  # fmt: skip
-    daemon = Daemon(app.load_everything(str(config)), str(config))
-    await daemon.store.open()
-    await daemon.store.migrate()
+    built = app.build(load_everything(config))
+    await built.open()
     try:
-        port = await daemon.http.start("127.0.0.1", 0)
-        await daemon.pipeline.poll(daemon.loaded.config.feeds[0])
+        port = await built.http.start("127.0.0.1", 0)
+        await built.pipeline.poll(built.feeds[0])
         async with httpx.AsyncClient() as client:
             got = await client.get(f"http://127.0.0.1:{port}/api/alerts?since=1h")
     finally:
         server.stop()
-        await daemon.http.stop()
-        await daemon.store.close()
-        await daemon.fetcher.aclose()
-        await daemon.webhooks.aclose()
+        await built.aclose()
     [alert] = got.json()["alerts"]
     spec = yaml.safe_load((REPO / "docs/desk-openapi.yaml").read_text(encoding="utf-8"))
     documented = {"$ref": "#/components/schemas/Alert", "components": spec["components"]}

@@ -3,6 +3,7 @@ locked, its config file half-saved or broken. Real daemon processes, real local 
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sqlite3
@@ -123,7 +124,13 @@ def test_a_stop_signal_while_starting_exits_cleanly(
         [sys.executable, "-m", "wirewatch", "run", "--config", str(daemon.config)],
         stdout=daemon.log,
         stderr=daemon.log,
-        env={"WIREWATCH_DAEMON__LOG_FORMAT": "json", "PATH": "/usr/bin:/bin"},
+        env={
+            "WIREWATCH_DAEMON__LOG_FORMAT": "json",
+            "PATH": "/usr/bin:/bin",
+            # the session's cache, where the gazetteer index is already built (else the
+            # daemon would spend its start building it, signal or not)
+            "WIREWATCH_CACHE_DIR": os.environ["WIREWATCH_CACHE_DIR"],
+        },
     )
     try:
         wait_for(lambda: catches(process.pid, signal.SIGTERM), "a handler", timeout=30)

@@ -25,9 +25,9 @@ from tests.storage.storecase import T0, alerting, batch, item, verdict
 from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.base import Message
 from wirewatch.notify.registry import build_notifier
-from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.notify.webhook import WebhookSettings
 from wirewatch.storage import DeliveryState, Store
+from wirewatch.testing import RecordingNotifier
 
 pytestmark = pytest.mark.integration
 

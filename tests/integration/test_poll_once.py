@@ -176,3 +176,49 @@ def test_deliver_sends_what_the_poll_queued_and_says_so(
     assert [("Desk wire", url)] * 2 == [
         (b["items"][0]["feed"], b["items"][0]["feed_url"]) for b in bodies
     ]
+
+
+def test_a_feed_another_instance_holds_is_left_to_it_and_the_rest_are_given_back(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """`poll --once` takes each feed's lease as the daemon does: a feed a running instance
+    holds is listed as `leased` (not fetched, not a failure); the leases it took itself are
+    given back when it ends, so the next run (or a daemon) polls those feeds at once."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from wirewatch.config.settings import load_config, sqlite_path
+    from wirewatch.storage.sqlite import SqliteStore
+
+    held = server.add_feed("held", items=[SampleItem("h1", "Rebels near Homs", "", "")])
+    free = server.add_feed("free", items=[SampleItem("f1", "Markets rally", "", "")])
+    config = write_config(tmp_path, [{"url": held, "name": "held"}, {"url": free, "name": "free"}])
+    (tmp_path / "data").mkdir()
+    store = SqliteStore(sqlite_path(load_config(config)))
+    now = datetime.now(UTC)
+
+    async def claim() -> None:
+        await store.open()
+        await store.migrate()
+        assert await store.claim_feed(held, now=now, until=now + timedelta(hours=1), owner="x:1")
+        await store.close()
+
+    async def owners() -> dict[str, tuple[str, datetime]]:
+        await store.open()
+        try:
+            return await store.feed_owners()
+        finally:
+            await store.close()
+
+    asyncio.run(claim())
+    result = poll(config)
+    leases = asyncio.run(owners())
+
+    assert 0 == result.returncode, result.stderr
+    assert ("leased", None, "ok") == (
+        rows(result)["held"]["status"],
+        rows(result)["held"]["http_status"],
+        rows(result)["free"]["status"],
+    )
+    assert "x:1" == leases[held][0] and leases[held][1] > now + timedelta(minutes=59)
+    assert leases[free][1] <= datetime.now(UTC)  # given back

@@ -8,8 +8,9 @@ from typing import Any
 
 from wirewatch.model import Alert, FeedItem, Match, Source
 from wirewatch.notify.base import Message, delivery_id
+from wirewatch.testing import EPOCH
 
-NOW = datetime(2024, 12, 7, 18, 30, tzinfo=UTC)
+NOW = EPOCH
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OTHER_SECRET = "whsec_c2Vjb25kLXNpZ25pbmcta2V5LWZvci1yb3RhdGlvbg=="
 SMTP_USER = "alerts"
@@ -78,13 +79,3 @@ def hostile_alert() -> Alert:
         url="https://example.org/a?b=1&c=<2>|3",
     )
     return make_alert(item=item)
-
-
-class FixedClock:
-    """A clock that says what it is told."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.notify.scenarios import FixedClock, hostile_alert, make_message
+from tests.notify.scenarios import hostile_alert, make_message
 from tests.notify.servers import Receiver, free_port
 from tests.storage.storecase import T0, alerting, batch, item, verdict
 from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
@@ -18,6 +18,7 @@ from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify.apprise import AppriseNotifier, AppriseSettings
 from wirewatch.storage import DeliveryState
 from wirewatch.storage.sqlite import SqliteStore
+from wirewatch.testing import FixedClock
 
 TOKEN = "t0k3nSecretValue99"
 

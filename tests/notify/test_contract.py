@@ -9,13 +9,14 @@ import httpx
 import pytest
 import respx
 
-from tests.notify.scenarios import OTHER_SECRET, SECRET, SMTP_PASSWORD, SMTP_USER, FixedClock
+from tests.notify.scenarios import OTHER_SECRET, SECRET, SMTP_PASSWORD, SMTP_USER
 from tests.notify.servers import SmtpServer, free_port
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message
 from wirewatch.notify.email import EmailSettings
 from wirewatch.notify.registry import FORMATS, build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.testing import FixedClock
 
 TOKEN = "XXXXtokenXXXXtoken"
 URL = f"https://hooks.example.com/services/T0001/B0002/{TOKEN}?sig=query-signature-value"

@@ -16,7 +16,6 @@ from aiosmtpd.controller import Controller
 from tests.notify.scenarios import (
     SMTP_PASSWORD,
     SMTP_USER,
-    FixedClock,
     hostile_alert,
     make_alert,
     make_digest,
@@ -32,6 +31,7 @@ from wirewatch.notify.email import (
     message_id,
     subject,
 )
+from wirewatch.testing import FixedClock
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,6 @@ import pytest
 
 from tests.notify.scenarios import (
     SECRET,
-    FixedClock,
     hostile_alert,
     make_alert,
     make_digest,
@@ -23,6 +22,7 @@ from wirewatch.notify import discord, slack, teams
 from wirewatch.notify.base import Message
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.testing import FixedClock
 
 
 def strings(document: Any) -> list[str]:

@@ -16,10 +16,11 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from wirewatch.app import build_notifiers, load_everything
+from wirewatch.app import build_notifiers
 from wirewatch.commands.schema import schema
 from wirewatch.config.settings import Config, load_config
 from wirewatch.errors import ConfigError
+from wirewatch.loading import load_everything
 from wirewatch.notify import registry
 
 DOCS = REPO / "docs/configuration.md"

@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from wirewatch.app import build_notifiers, load_everything
+from wirewatch.app import build_notifiers
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
+from wirewatch.loading import load_everything
 from wirewatch.notify import registry
 from wirewatch.notify.apprise import AppriseConfig, AppriseNotifier
 from wirewatch.notify.console import ConsoleConfig, ConsoleNotifier
@@ -156,7 +157,7 @@ def test_loading_a_config_without_apprise_does_not_import_apprise(tmp_path: Path
     """The Apprise library (about 0.2 s to import) is imported only when one is configured."""
     path = config_file(tmp_path, ENTRIES["webhook"], ENTRIES["email"])
     code = (
-        "import sys; from wirewatch.app import load_everything; "
+        "import sys; from wirewatch.loading import load_everything; "
         f"load_everything({str(path)!r}); print('apprise' in sys.modules)"
     )
 

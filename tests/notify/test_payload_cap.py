@@ -15,10 +15,11 @@ import pytest
 
 from tests.conftest import REPO
 from tests.notify.scenarios import make_alert, make_message
-from wirewatch.app import Loaded, build_notifiers, load_everything
+from wirewatch.app import build_notifiers
 from wirewatch.config.limits import Limits
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
+from wirewatch.loading import Loaded, load_everything
 from wirewatch.model import Alert, Match, Source
 from wirewatch.notify import payload
 from wirewatch.notify.base import Message

@@ -14,10 +14,10 @@ import yaml
 from tests.gazetteer.test_towns import WATCHLIST as GOVERNORATE
 from tests.notify.scenarios import make_alert, make_message
 from tests.notify.test_payload_cap import HOOK, bodies_sent
-from wirewatch.app import load_everything
 from wirewatch.gazetteer import Gazetteer
 from wirewatch.gazetteer.resolve import resolve_places
 from wirewatch.geojson import Places
+from wirewatch.loading import load_everything
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.watchlist import parse_watchlist
 from wirewatch.model import FeedItem

@@ -5,12 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.notify.scenarios import FixedClock, make_alert
+from tests.notify.scenarios import make_alert
 from wirewatch.errors import ConfigError, DeliveryError
 from wirewatch.notify import FORMATS, EmailSettings, Message, WebhookSettings, build_notifier
 from wirewatch.notify.email import EmailNotifier
-from wirewatch.notify.testing import RecordingNotifier
 from wirewatch.notify.webhook import WebhookNotifier
+from wirewatch.testing import FixedClock, RecordingNotifier
 
 
 def test_every_format_is_registered() -> None:

@@ -11,11 +11,12 @@ import httpx
 import pytest
 import respx
 
-from tests.notify.scenarios import NOW, FixedClock
+from tests.notify.scenarios import NOW
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.testing import FixedClock
 
 URL = "https://receiver.example/hooks/wirewatch"
 FORMATS = ("json", "slack", "discord", "teams")

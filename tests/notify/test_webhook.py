@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from standardwebhooks import Webhook
 
-from tests.notify.scenarios import OTHER_SECRET, SECRET, FixedClock, make_digest
+from tests.notify.scenarios import OTHER_SECRET, SECRET, make_digest
 from tests.notify.servers import Receiver
 from wirewatch import USER_AGENT
 from wirewatch.errors import ConfigError, DeliveryError
@@ -23,6 +23,7 @@ from wirewatch.notify import payload
 from wirewatch.notify.base import Message
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings, sign, signing_key
+from wirewatch.testing import FixedClock
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 

@@ -10,8 +10,10 @@ import httpx
 import pytest
 
 from wirewatch.errors import StoreError
-from wirewatch.observability.http import AlertQuery, Check, CheckFunc, HttpServer
+from wirewatch.observability.http import HttpServer
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.query import AlertQuery
+from wirewatch.observability.readiness import Check, CheckFunc
 
 NOW = datetime(2024, 12, 8, 6, 0, tzinfo=UTC)
 TOKEN = "s3cret-token-for-tests"

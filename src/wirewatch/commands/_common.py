@@ -12,7 +12,7 @@ from wirewatch.config.since import SinceError, parse_since
 from wirewatch.errors import UserError
 
 if TYPE_CHECKING:
-    from wirewatch.app import Loaded
+    from wirewatch.loading import Loaded
     from wirewatch.storage import Store
 
 

@@ -8,16 +8,10 @@ What is still queued then stays in the outbox for the daemon or the next run.
 from __future__ import annotations
 
 import asyncio
-import random
-import socket
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import httpx
-
-from wirewatch import app
-from wirewatch.app import Loaded
 from wirewatch.delivery.dispatch import Dispatcher
 from wirewatch.storage import DeliveryRecord, DeliveryState, Store
 
@@ -38,24 +32,20 @@ async def open_rows(store: Store, alert_ids: Collection[str]) -> list[DeliveryRe
     return [r for r in rows if not alert_ids or r.alert_id in alert_ids]
 
 
-async def deliver(store: Store, loaded: Loaded, alert_ids: Collection[str], timeout: float) -> Sent:
-    """Run a dispatcher until these alerts' deliveries are settled or `timeout` passes."""
-    async with httpx.AsyncClient(follow_redirects=False, transport=app.webhook_transport()) as c:
-        notifiers, policies = app.build_notifiers(loaded, client=c)
-        owner = f"{socket.gethostname()}:poll-once"
-        dispatcher = Dispatcher(
-            store, notifiers, policies, clock=app.utc_now, rng=random.Random(), owner=owner
-        )
-        stop = asyncio.Event()
-        running = asyncio.create_task(dispatcher.run(stop))
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline and await open_rows(store, alert_ids):
-                await asyncio.sleep(0.1)
-        finally:
-            stop.set()
-            await dispatcher.drain(5.0)
-            await running
+async def deliver(
+    store: Store, dispatcher: Dispatcher, alert_ids: Collection[str], timeout: float
+) -> Sent:
+    """Run the dispatcher until these alerts' deliveries are settled or `timeout` passes."""
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and await open_rows(store, alert_ids):
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await dispatcher.drain(5.0)
+        await running
     left = await open_rows(store, alert_ids)
     stats = dispatcher.stats
     return Sent(stats.delivered, stats.dead, len(left), tuple(dispatcher.failing))

@@ -28,7 +28,8 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
+    from wirewatch.observability.api import record_json
 
     loaded = load_everything(config_path(args))
 
@@ -49,47 +50,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def record_json(record: Any) -> dict[str, Any]:
-    """One alert as `alerts --json` and `/api/alerts` show it; feed URLs have their
-    credentials masked, as in the logs."""
-    from wirewatch.observability.logging import redact_log_url
-
-    alert = record.alert
-    return {
-        "id": alert.id,
-        "story_id": alert.story_id,
-        "watchlist": alert.watchlist,
-        "action": alert.action,
-        "created_at": alert.created_at.isoformat(),
-        "title": alert.item.title,
-        "url": alert.item.url,
-        "feed": redact_log_url(alert.item.feed),  # a feed is known by its URL: mask its secrets
-        "entities": list(record.entities),
-        "muted": alert.muted,
-        "sources": [
-            {
-                "feed": redact_log_url(s.feed),
-                "item_id": s.item_id,
-                "title": s.title,
-                "url": s.url,
-                "published": s.published.isoformat() if s.published else None,
-            }
-            for s in alert.sources
-        ],
-        "deliveries": [
-            {
-                "notifier": d.notifier,
-                "event": d.event,
-                "state": str(d.state),
-                "attempts": d.attempts,
-                "last_error": d.last_error,
-            }
-            for d in record.deliveries
-        ],
-    }
-
-
 def _json(records: list[Any], out: IO[str]) -> None:
+    from wirewatch.observability.api import record_json
+
     for record in records:
         out.write(json.dumps(record_json(record), ensure_ascii=False) + "\n")
 

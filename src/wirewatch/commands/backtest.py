@@ -28,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
     from wirewatch.match.classifier import Matcher
     from wirewatch.match.watchlist import load_watchlist
 

@@ -39,7 +39,7 @@ def _count(route: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
 
     path = config_path(args)
     try:

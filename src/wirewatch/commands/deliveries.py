@@ -126,7 +126,7 @@ async def _rows(
 
 
 async def _retry(store: Store, args: argparse.Namespace) -> int:
-    from wirewatch.app import utc_now
+    from wirewatch.model import utc_now
     from wirewatch.storage import DeliveryState
 
     now = utc_now()
@@ -149,8 +149,8 @@ async def _retry(store: Store, args: argparse.Namespace) -> int:
 
 
 async def _health(store: Store, config: Config, as_json: bool) -> int:
-    from wirewatch.app import utc_now
     from wirewatch.delivery.destinations import read_destinations
+    from wirewatch.model import utc_now
 
     names = [n.name for n in config.notifiers] or ["console"]
     found = (await read_destinations(store, names, utc_now())).values()
@@ -188,7 +188,7 @@ async def _probe_now(store: Store, notifier: str | None, now: datetime) -> None:
 
 def _redactor(config: Config) -> Callable[[str], str]:
     """Masks every secret any configured notifier holds."""
-    from wirewatch.app import notifier_settings
+    from wirewatch.loading import notifier_settings
     from wirewatch.notify.redact import Redactor, secrets_of
 
     secrets: list[str] = []

@@ -34,8 +34,8 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wirewatch.app import load_everything
     from wirewatch.errors import UserError
+    from wirewatch.loading import load_everything
 
     loaded = load_everything(config_path(args))
     names = [n.name for n in loaded.config.notifiers] or ["console"]
@@ -51,6 +51,7 @@ async def _send(loaded: Any, name: str) -> int:
 
     from wirewatch import app
     from wirewatch.errors import DeliveryError
+    from wirewatch.model import utc_now
 
     answers: list[httpx.Response] = []
 
@@ -61,7 +62,7 @@ async def _send(loaded: Any, name: str) -> int:
         follow_redirects=False, transport=app.webhook_transport(), event_hooks={"response": [note]}
     ) as client:
         notifiers, _ = app.build_notifiers(loaded, client=client)
-        message = test_message(name, app.utc_now())
+        message = test_message(name, utc_now())
         try:
             await notifiers[name].send(message)
         except DeliveryError as e:

@@ -1,5 +1,11 @@
 """`wirewatch poll --once`: poll every enabled feed once, classify, store, and report.
 
+Each feed goes through the daemon's own steps (`Pipeline.poll`: lease, due, fetch, parse,
+novelty, classify, story, ingest) on an App built as the daemon's is, except that a feed backing
+off is polled anyway and parsing runs in a thread. A feed whose lease another instance holds
+(a running daemon polled it within its interval) is shown as `leased` and left to it; the
+leases this run took are given back at the end.
+
 The deliveries it queues are sent by the daemon; `--deliver` sends them now and waits for them
 (at most `--deliver-timeout` seconds). Either way the last line on stderr says what is left
 queued, so a cron job that never runs the daemon is told.
@@ -40,8 +46,8 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.app import load_everything
     from wirewatch.commands._poll_report import print_json, print_table
+    from wirewatch.loading import load_everything
     from wirewatch.observability.logging import configure_logging
 
     loaded = load_everything(config_path(args))
@@ -62,16 +68,58 @@ class DeliverySummary:
 async def _poll_all(
     loaded: Any, deliver: bool, timeout: float
 ) -> tuple[list[Any], DeliverySummary]:
-    store, reports = await _poll_stored(loaded)
+    from wirewatch import app
+    from wirewatch.ingest.gate import IngestGate
+
+    feeds = [f for f in loaded.config.feeds if f.enabled]
+    store = app.open_store(loaded.config)
+    gate = IngestGate(f.key for f in feeds)
+    pipeline = app.build_pipeline(
+        loaded, store=store, owner=app.instance_name(), processes=False, gate=gate
+    )
     try:
-        return reports, await _deliveries(store, loaded, reports, deliver, timeout)
+        await store.open()
+        await store.migrate()
+        await pipeline.warm()
+        reports = await _poll(pipeline, feeds)
+        return reports, await _deliveries(loaded, store, reports, deliver, timeout)
     finally:
+        await pipeline.fetcher.aclose()
         await store.close()
 
 
+async def _poll(pipeline: Any, feeds: list[Any]) -> list[Any]:
+    """Poll every feed once, concurrently, then give back the leases taken."""
+    import asyncio
+
+    from wirewatch.commands._poll_report import Progress
+
+    gate = pipeline.gate
+    progress = Progress(len(feeds), sys.stderr)
+
+    # Fetches run concurrently under the fetcher's global and per-host limits; the gate makes
+    # feeds ingest one at a time in an order fixed by their items, so story grouping does not
+    # depend on which server answered first.
+    async def one(feed: Any) -> Any:
+        try:
+            report = await pipeline.poll(feed, force=True)
+        finally:
+            gate.finished(feed.key)
+        progress.step()
+        return report
+
+    try:
+        reports = await asyncio.gather(*(one(f) for f in feeds))
+    finally:
+        await pipeline.release(f.key for f in feeds)
+    progress.done()
+    return list(reports)
+
+
 async def _deliveries(
-    store: Any, loaded: Any, reports: list[Any], deliver: bool, timeout: float
+    loaded: Any, store: Any, reports: list[Any], deliver: bool, timeout: float
 ) -> DeliverySummary:
+    from wirewatch import app
     from wirewatch.commands._deliver_now import deliver as deliver_now
     from wirewatch.commands._deliver_now import open_rows
 
@@ -85,57 +133,13 @@ async def _deliveries(
         )
     if not created:
         return DeliverySummary("no new alerts to deliver", 0)
-    sent = await deliver_now(store, loaded, created, timeout)
+    async with app.webhook_client() as client:
+        owner = app.instance_name()
+        dispatcher = app.build_dispatcher(loaded, store=store, client=client, owner=owner)
+        sent = await deliver_now(store, dispatcher, created, timeout)
     line = f"delivered {sent.delivered}, dead-lettered {sent.dead}, still queued {sent.left}"
     if sent.left:
         line += f" after {timeout:g} s (left for the daemon)"
     if sent.failing:
         line += f"; failing: {', '.join(sent.failing)}"
     return DeliverySummary(line, sent.left)
-
-
-async def _poll_stored(loaded: Any) -> tuple[Any, list[Any]]:
-    """Poll every enabled feed; return the open store and the reports."""
-    import asyncio
-
-    from wirewatch.app import fetch_policy, open_store, utc_now
-    from wirewatch.commands._poll_report import Progress
-    from wirewatch.ingest.fetch import Fetcher
-    from wirewatch.ingest.gate import IngestGate
-    from wirewatch.pipeline import Pipeline
-    from wirewatch.stories.grouping import story_index
-
-    feeds = [f for f in loaded.config.feeds if f.enabled]
-    store = open_store(loaded.config)
-    await store.open()
-    try:
-        await store.migrate()
-        async with Fetcher(fetch_policy(loaded.config)) as fetcher:
-            pipeline = Pipeline(
-                loaded,
-                store=store,
-                fetcher=fetcher,
-                stories=story_index(loaded),
-                clock=utc_now,
-                gate=(gate := IngestGate(f.key for f in feeds)),
-            )
-            await pipeline.warm()
-            progress = Progress(len(feeds), sys.stderr)
-
-            # Fetches run concurrently under the fetcher's global and per-host limits; the gate
-            # makes feeds ingest one at a time in an order fixed by their items, so story
-            # grouping does not depend on which server answered first.
-            async def one(feed: Any) -> Any:
-                try:
-                    report = await pipeline.poll(feed)
-                finally:
-                    gate.finished(feed.key)
-                progress.step()
-                return report
-
-            reports = await asyncio.gather(*(one(f) for f in feeds))
-            progress.done()
-            return store, list(reports)
-    except BaseException:
-        await store.close()
-        raise

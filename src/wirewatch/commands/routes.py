@@ -22,9 +22,9 @@ from wirewatch.errors import UserError
 from wirewatch.severity import SCALE
 
 if TYPE_CHECKING:
-    from wirewatch.app import Loaded
     from wirewatch.delivery.matchers import Labels
     from wirewatch.delivery.routing import Route, Routed
+    from wirewatch.loading import Loaded
 
 
 def add_parser(subparsers: Any) -> None:
@@ -58,7 +58,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
 
     loaded = load_everything(config_path(args))
     if loaded.config.route is None and loaded.config.routes:
@@ -81,7 +81,7 @@ def tree_lines(
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
 
     loaded = load_everything(config_path(args))
     cases = list(_item_cases(loaded, args) if args.item else [_given_case(loaded, args)])

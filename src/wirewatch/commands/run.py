@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     stops = getattr(args, "stops", None) or Stops.catch()
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
     from wirewatch.observability.logging import configure_logging
 
     path = config_path(args)
@@ -49,12 +49,13 @@ def run(args: argparse.Namespace) -> int:
 async def _main(loaded: Any, path: str, stops: Any, *, demo: bool, every: float) -> int:
     import asyncio
 
+    from wirewatch import app
     from wirewatch.config.settings import FeedConfig
     from wirewatch.daemon import Daemon
     from wirewatch.demo import DemoPublisher, FeedServer
 
     if not demo:
-        return await Daemon(loaded, path, stops=stops).run()
+        return await Daemon(app.build(loaded), path, stops=stops).run()
     server = FeedServer().start()
     publisher = DemoPublisher(server)
     feeds = tuple(
@@ -70,10 +71,8 @@ async def _main(loaded: Any, path: str, stops: Any, *, demo: bool, every: float)
     task = asyncio.create_task(publish())
     try:
         # The guard refuses loopback feeds; the demo lets through its own server, nothing more.
-        daemon = Daemon(
-            loaded, path, demo_feeds=feeds, demo_networks=(server.network,), stops=stops
-        )
-        return await daemon.run()
+        built = app.build(loaded, extra=app.Extra(feeds, (server.network,)))
+        return await Daemon(built, path, stops=stops).run()
     finally:
         task.cancel()
         server.stop()

@@ -109,7 +109,7 @@ def _user() -> str:
 def run_add(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
 
     loaded = load_everything(config_path(args))
     silence = _silence(args, datetime.now(UTC), loaded)
@@ -127,8 +127,8 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wirewatch.app import load_everything
     from wirewatch.delivery.silences import to_json
+    from wirewatch.loading import load_everything
 
     loaded = load_everything(config_path(args))
 
@@ -155,7 +155,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_expire(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
 
     loaded = load_everything(config_path(args))
 

@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.app import load_everything
+    from wirewatch.loading import load_everything
 
     require(
         args.action == "list" or bool(args.story_id),

@@ -14,7 +14,7 @@ import structlog
 from wirewatch.delivery._lanes import Job, Lane
 from wirewatch.delivery.policy import DeliveryPolicy, dead_reason
 from wirewatch.errors import DeliveryError
-from wirewatch.notify.base import Clock
+from wirewatch.model import Clock
 from wirewatch.storage.base import DeliveryRecord, Store
 
 log = structlog.get_logger("wirewatch.dispatch")

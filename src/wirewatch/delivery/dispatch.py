@@ -59,7 +59,8 @@ from wirewatch.delivery._lanes import Health, Job, Lane, Plan, by_notifier
 from wirewatch.delivery._settle import DispatchStats, Observer, Outcome, Settler
 from wirewatch.delivery.policy import DEFAULT_POLICY, DeliveryPolicy, dead_reason
 from wirewatch.errors import DeliveryError, StoreError
-from wirewatch.notify.base import Clock, Notifier
+from wirewatch.model import Clock
+from wirewatch.notify.base import Notifier
 from wirewatch.storage.base import Store
 
 __all__ = [

@@ -20,7 +20,7 @@ from wirewatch.model import Classification, FeedItem
 from wirewatch.storage.base import AlertRecord, Store, Verdict
 
 if TYPE_CHECKING:
-    from wirewatch.app import Loaded
+    from wirewatch.loading import Loaded
 
 OPEN_ALERTS = 1000
 """At most this many recent alerts are looked at as sources of inhibition."""

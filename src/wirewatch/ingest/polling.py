@@ -1,32 +1,32 @@
-"""What the daemon's job for one feed does each time it runs: lease, poll, count, report.
+"""The daemon's job for one feed: `Pipeline.poll`, then count, log and wake the dispatcher.
 
-    claim the feed's lease ─▶ due? ─▶ pipeline.poll ─▶ metrics and `poll_finished`
-                                                    ─▶ wake the dispatcher if it alerted
+    pipeline.poll (lease ─▶ due ─▶ fetch ─▶ ... ─▶ ingest) ─▶ metrics and `poll_finished`
+                                                          ─▶ wake the dispatcher if it alerted
 
-Every instance schedules every feed; the lease makes one of them poll it per interval, and
-hands a dead instance's feeds to the others when it expires. A `StoreError` anywhere in that
-(the lease itself included: a locked database, a full disk, a read-only data directory) is one
+The steps of a poll are the pipeline's (`poll --once` runs the same ones); this adds what only
+the daemon does with a poll. A poll that fetched nothing (another instance holds the lease, the
+feed backs off or is gone) counts nothing. A `StoreError` anywhere in the poll (the lease
+itself included: a locked database, a full disk, a read-only data directory) is one
 `poll_not_stored` line, a failed poll in the metrics, and a mark in `WriteHealth`; nothing of
 the poll was stored, so its items stay new and the feed is polled again after its lease.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+import random
+from collections.abc import Awaitable, Callable, Iterable
 
 import structlog
 
 from wirewatch.config.settings import FeedConfig
 from wirewatch.errors import StoreError
+from wirewatch.ingest.scheduling import JobSpec
+from wirewatch.loading import Loaded
 from wirewatch.observability.metrics import Metrics
 from wirewatch.observability.store_health import WriteHealth
 from wirewatch.pipeline import Pipeline, PollReport
-from wirewatch.storage import Store
 
 log = structlog.get_logger("wirewatch.daemon")
-LEASE_SHARE = 0.9
-"""A poll's lease lasts this share of the feed's interval."""
 
 
 class FeedPoller:
@@ -36,52 +36,52 @@ class FeedPoller:
     def __init__(
         self,
         *,
-        store: Store,
         pipeline: Pipeline,
         metrics: Metrics,
         writes: WriteHealth,
         alerted: Callable[[], None],
-        owner: str,
-        clock: Callable[[], datetime],
+        phases: random.Random,
     ) -> None:
-        self._store, self._pipeline, self._metrics = store, pipeline, metrics
-        self._writes, self._alerted, self._owner, self._clock = writes, alerted, owner, clock
+        self._pipeline, self._metrics = pipeline, metrics
+        self._writes, self._alerted, self._phases = writes, alerted, phases
 
-    def job(self, feed: FeedConfig, interval: float) -> Callable[[], Awaitable[None]]:
+    def jobs(self, loaded: Loaded, feeds: Iterable[FeedConfig]) -> dict[str, JobSpec]:
+        """One scheduler job per feed, at the feed's interval."""
+        shared = loaded.config.storage.is_postgres
+        found = {}
+        for feed in feeds:
+            interval = loaded.config.feed_interval(feed)
+            # Sharing a database, each instance starts each feed at a random phase, so that
+            # the feeds' leases spread over the instances instead of all going to the first.
+            first = self._phases.uniform(0, interval) if shared else None
+            found[feed.key] = JobSpec(interval, self.job(feed), first)
+        return found
+
+    def job(self, feed: FeedConfig) -> Callable[[], Awaitable[None]]:
         async def poll() -> None:
-            await self.poll(feed, interval)
+            await self.poll(feed)
 
         return poll
 
-    async def poll(self, feed: FeedConfig, interval: float) -> None:
+    async def poll(self, feed: FeedConfig) -> None:
         with structlog.contextvars.bound_contextvars(feed=feed.label):
             try:
-                report = await self._leased(feed, interval)
+                report = await self._pipeline.poll(feed)
             except StoreError as e:
                 log.error("poll_not_stored", error=str(e))
                 self._metrics.poll("failed")
                 self._writes.failed(str(e))
                 return
-        if report is None:
+        if not report.polled:
             return
         self._writes.succeeded()
         self._count(report)
         if report.alerts or report.joined:
             self._alerted()
 
-    async def _leased(self, feed: FeedConfig, interval: float) -> PollReport | None:
-        now = self._clock()
-        until = now + timedelta(seconds=interval * LEASE_SHARE)
-        if not await self._store.claim_feed(feed.key, now=now, until=until, owner=self._owner):
-            return None
-        if not await self._pipeline.is_due(feed):
-            return None
-        return await self._pipeline.poll(feed)
-
     def _count(self, report: PollReport) -> None:
         metrics = self._metrics
-        outcome = report.status if report.status != "disabled" else "gone"
-        metrics.poll(outcome, report.elapsed)  # type: ignore[arg-type]
+        metrics.poll(report.status, report.elapsed)  # type: ignore[arg-type]
         metrics.items_parsed.inc(report.items)
         metrics.alerts_created.inc(len(report.alerts))
         for alert in report.alerts:

@@ -11,10 +11,11 @@ Choices, with the facts from DESIGN.md behind them:
   thousand feeds never fire in the same second. A `JobSpec.first_delay` overrides that.
 - `max_instances=1` (a slow feed is never polled twice at once), `coalesce=True` (missed runs
   collapse into one) and `misfire_grace_time` of half the interval (the default is 1 s).
-- Backoff is not done here: a failing feed keeps its interval job, and each run first asks
-  whether the feed is due (`Pipeline.is_due`, from the `next_due` stored with the feed's state),
-  so a backoff outlives restarts and holds for every instance sharing the store. The daemon
-  never calls `reschedule_once(key, delay)`, which moves one job's next run to now + delay.
+- Backoff is not the scheduler's: a failing feed's job still runs at every interval, and the
+  pipeline skips the fetch until the feed's stored `next_due` (see `ingest.health`), so the
+  backoff survives a restart and holds across instances. `reschedule_once(key, delay)` (move
+  one job's next run to now + delay; the interval then counts from that run) exists for
+  callers that want it; the daemon does not call it.
 - Stop: `shutdown(wait=True)` would still cancel running coroutines, so `stop(grace)` pauses
   the scheduler, awaits in-flight runs up to `grace` seconds, cancels the rest, then shuts down.
   Each run's coroutine is a child task tracked here; cancelling that child (not the executor's
@@ -49,8 +50,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING, STATE_STOPPED
 from apscheduler.triggers.interval import IntervalTrigger
 
+from wirewatch.model import Clock, utc_now
+
 JobFunc = Callable[[], Awaitable[object]]
-Clock = Callable[[], datetime]
 
 log = structlog.get_logger("wirewatch.scheduling")
 SKIP_LOG_EVERY = 60.0
@@ -96,10 +98,6 @@ def misfire_grace(interval: float) -> int:
     return max(1, round(interval / 2))
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class FeedScheduler:
     """Runs one coroutine per key on an interval; see the module docstring for the rules.
 
@@ -108,7 +106,7 @@ class FeedScheduler:
     without anything running).
     """
 
-    def __init__(self, *, clock: Clock = _utcnow) -> None:
+    def __init__(self, *, clock: Clock = utc_now) -> None:
         self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)

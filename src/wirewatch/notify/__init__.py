@@ -12,7 +12,7 @@ console.py   JSON Lines on stdout (`type: console`)
 apprise.py   Apprise's services (`type: apprise`)
 redact.py    secrets out of errors, reprs and logs
 registry.py  every type and format: the config union, settings -> notifier
-testing.py   fakes for the dispatcher's tests
+(wirewatch.testing holds the fakes: a recording notifier, a fixed clock)
 """
 
 from wirewatch.notify.base import Clock, Event, Message, Notifier, delivery_id

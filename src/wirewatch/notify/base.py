@@ -7,18 +7,12 @@ tell the dispatcher what to do next. Notifiers never retry, sleep or log on thei
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
-from wirewatch.model import Alert
+from wirewatch.model import EVENTS, Alert, Clock, Event
 
-Event = Literal["alert.created", "alert.updated", "alert.digest"]
-EVENTS: tuple[Event, ...] = ("alert.created", "alert.updated", "alert.digest")
-
-Clock = Callable[[], datetime]
-"""Returns the current time as an aware datetime; injected so tests control time."""
+__all__ = ["EVENTS", "Clock", "Event", "Message", "Notifier", "delivery_id"]
 
 
 def delivery_id(alert_id: str, notifier: str) -> str:

@@ -25,28 +25,23 @@ import functools
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from inspect import isawaitable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from multidict import MultiMapping
 from yarl import URL
 
-from wirewatch.config.since import SinceError, parse_since
 from wirewatch.errors import StoreError
 from wirewatch.geojson import PlaceIndex, feature_collection
-from wirewatch.observability.logging import default_redactor
+from wirewatch.model import Clock, utc_now
 from wirewatch.observability.metrics import Metrics
+from wirewatch.observability.query import AlertQuery, BadQuery, only, parse_alert_query
+from wirewatch.observability.readiness import CheckFunc, check_object, run_check
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
-DEFAULT_SINCE = timedelta(hours=24)
-CHECK_TIMEOUT = 2.0
 _PATHS = (
     "/healthz",
     "/readyz",
@@ -56,47 +51,16 @@ _PATHS = (
     "/api/alerts.geojson",
     "/api/notifiers",
 )
-_ALERT_PARAMS = ("limit", "offset", "since", "watchlist", "entity")
 
 TOKEN_COOKIE = "wirewatch_token"
 
 log = structlog.get_logger("wirewatch.http")
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One readiness check. A failed check that is not `required` shows but does not fail."""
-
-    ok: bool
-    detail: str | None = None
-    required: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class AlertQuery:
-    """What /api/alerts asks for: alerts created since `since`, newest first, one page."""
-
-    since: datetime
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
-    watchlist: str | None = None
-    entity: str | None = None
-
-
-CheckFunc = Callable[[], Check | Awaitable[Check]]
 JSONObject = Mapping[str, Any]
 AlertsSource = Callable[[AlertQuery], Awaitable[Sequence[JSONObject]]]
 FeedsSource = Callable[[], Awaitable[Sequence[JSONObject]]]
 NotifiersSource = Callable[[], Awaitable[Sequence[JSONObject]]]
-Clock = Callable[[], datetime]
-
-
-class BadQuery(ValueError):
-    """A query parameter cannot be used; the message says which and why."""
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class HttpServer:
@@ -112,7 +76,7 @@ class HttpServer:
         notifiers: NotifiersSource | None = None,
         token: str | None = None,
         before_scrape: Callable[[], Awaitable[None]] | None = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utc_now,
         places: Callable[[], PlaceIndex] = dict,
     ) -> None:
         self._metrics, self._checks, self._alerts, self._feeds = metrics, checks, alerts, feeds
@@ -218,12 +182,12 @@ class HttpServer:
 
     async def _readyz(self, _: web.Request) -> web.Response:
         names = list(self._checks)
-        results = await asyncio.gather(*(_run_check(self._checks[n]) for n in names))
+        results = await asyncio.gather(*(run_check(self._checks[n]) for n in names))
         ready = all(c.ok or not c.required for c in results)
         checked = list(zip(names, results, strict=True))
         body = {
             "status": "ready" if ready else "not_ready",
-            "checks": {n: _check_object(c) for n, c in checked},
+            "checks": {n: check_object(c) for n, c in checked},
             "degraded": [n for n, c in checked if not c.ok and not c.required],
         }
         return _json(body, status=200 if ready else 503)
@@ -258,79 +222,17 @@ class HttpServer:
         return web.json_response(body, dumps=_dumps, content_type="application/geo+json")
 
     async def _api_feeds(self, request: web.Request) -> web.Response:
-        _only(request.query, ())
+        only(request.query, ())
         return _json({"feeds": list(await self._feeds())})
 
     async def _api_notifiers(self, request: web.Request) -> web.Response:
-        _only(request.query, ())
+        only(request.query, ())
         found = await self._notifiers() if self._notifiers is not None else []
         return _json({"notifiers": list(found)})
 
 
-def parse_alert_query(params: MultiMapping[str], *, now: datetime) -> AlertQuery:
-    """Read /api/alerts parameters; `BadQuery` names the first one that cannot be used."""
-    _only(params, _ALERT_PARAMS)
-    try:
-        since = parse_since(params["since"], now) if "since" in params else now - DEFAULT_SINCE
-    except SinceError as e:
-        raise BadQuery(f"since={e}") from None
-    return AlertQuery(
-        since=since,
-        limit=_integer(params, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
-        offset=_integer(params, "offset", 0, low=0, high=10**9),
-        watchlist=_text(params, "watchlist"),
-        entity=_text(params, "entity"),
-    )
-
-
-def _only(params: MultiMapping[str], allowed: Sequence[str]) -> None:
-    for name in params:
-        if name not in allowed:
-            hint = f"use {', '.join(allowed)}" if allowed else "this path takes none"
-            raise BadQuery(f"unknown query parameter {name!r}: {hint}")
-        if len(params.getall(name)) > 1:
-            raise BadQuery(f"query parameter {name!r} is given more than once")
-
-
-def _integer(params: MultiMapping[str], name: str, default: int, *, low: int, high: int) -> int:
-    if name not in params:
-        return default
-    raw = params[name]
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadQuery(f"{name}={raw!r} must be a whole number from {low} to {high}")
-    return int(raw)
-
-
-def _text(params: MultiMapping[str], name: str) -> str | None:
-    if name not in params:
-        return None
-    value = params[name].strip()
-    if not value or len(value) > 200:
-        raise BadQuery(f"{name} must be between 1 and 200 characters")
-    return value
-
-
 def _wants_page(request: web.Request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
-
-
-async def _run_check(check: CheckFunc) -> Check:
-    """Run one check with a timeout; a raised error or a timeout is a failed check."""
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT):
-            result = check()
-            return await result if isawaitable(result) else result
-    except TimeoutError:
-        return Check(ok=False, detail=f"no answer within {CHECK_TIMEOUT:g} s")
-    except Exception as e:
-        return Check(ok=False, detail=default_redactor(f"{type(e).__name__}: {e}"))
-
-
-def _check_object(check: Check) -> dict[str, Any]:
-    body: dict[str, Any] = {"ok": check.ok, "required": check.required}
-    if check.detail is not None:
-        body["detail"] = default_redactor(check.detail)
-    return body
 
 
 def _json_default(value: object) -> str:

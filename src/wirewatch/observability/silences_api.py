@@ -24,7 +24,8 @@ from aiohttp import web
 from wirewatch.config.durations import duration
 from wirewatch.delivery.matchers import Matcher
 from wirewatch.delivery.silences import Silence, matchers_from_json, new_silence, to_json
-from wirewatch.observability.http import BadQuery
+from wirewatch.model import Clock
+from wirewatch.observability.query import BadQuery
 
 _FIELDS = ("matchers", "duration", "ends_at", "comment", "author")
 MAX_BODY = 64 * 1024
@@ -47,7 +48,7 @@ class SilencesApi:
         self,
         book: SilenceBook,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         check: Check | None = None,
         changed: Callable[[], None] | None = None,
     ) -> None:

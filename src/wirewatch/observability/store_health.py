@@ -8,12 +8,12 @@ first write that succeeds again logs `store_writes_recovered`, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 import structlog
 
-from wirewatch.observability.http import Check
+from wirewatch.model import Clock
+from wirewatch.observability.readiness import Check
 
 log = structlog.get_logger("wirewatch.daemon")
 
@@ -21,7 +21,7 @@ log = structlog.get_logger("wirewatch.daemon")
 class WriteHealth:
     """The store's write health as the daemon's polls see it."""
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self.error: str | None = None
         self.since: datetime | None = None

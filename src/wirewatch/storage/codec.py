@@ -18,8 +18,7 @@ from typing import Any, cast
 
 from wirewatch import fastjson as _json
 from wirewatch.config.limits import clip
-from wirewatch.model import Alert, FeedItem, Match, Source
-from wirewatch.storage.base import Event
+from wirewatch.model import Alert, AlertEvent, FeedItem, Match, Source
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -173,7 +172,7 @@ def alert_from_json(text: str) -> Alert:
         id=data["id"],
         story_id=data["story_id"],
         watchlist=data["watchlist"],
-        event=cast(Event, data["event"]),
+        event=cast(AlertEvent, data["event"]),
         created_at=dt(data["created_at"]),
         item=item_from_dict(data["item"]),
         matches=tuple(map(Match._make, map(_MATCH_FIELDS, data["matches"]))),

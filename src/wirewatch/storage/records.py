@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
 
-from wirewatch.model import Alert, Classification, FeedItem
+from wirewatch.model import Alert, AlertEvent, Classification, FeedItem
 
-Event = Literal["alert.created", "alert.updated"]
+Event = AlertEvent
+"""What happened to one alert (`model.AlertEvent`): the event of its outbox rows."""
 FaultHook = Callable[[str], None]
 """Called by a store at named points inside a write transaction; tests raise from it."""
 

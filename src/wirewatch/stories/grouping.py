@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from wirewatch.app import Loaded
 from wirewatch.config.cachedir import cache_dir
+from wirewatch.loading import Loaded
 from wirewatch.model import FeedItem, Match
 from wirewatch.storage import StoryDecision, StoryMemberRecord, Verdict
 from wirewatch.stories.events import attribution

@@ -16,7 +16,7 @@ from aiohttp import web
 from wirewatch.match.classifier import Matcher
 from wirewatch.match.nearmiss import NearMiss
 from wirewatch.model import Classification, FeedItem, Match
-from wirewatch.observability.http import BadQuery
+from wirewatch.observability.query import BadQuery
 from wirewatch.web._render import page
 from wirewatch.web._sources import DeskSources
 from wirewatch.web._view import Segment, segments

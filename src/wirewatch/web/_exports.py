@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from wirewatch.commands.alerts import record_json
+from wirewatch.observability.api import record_json
 from wirewatch.storage import AlertRecord
 from wirewatch.web._filters import parse_filter
 from wirewatch.web._render import SECURITY_HEADERS, page

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from wirewatch.config.since import SinceError, parse_since
 from wirewatch.match.fold import fold
-from wirewatch.observability.http import BadQuery
+from wirewatch.observability.query import BadQuery
 from wirewatch.storage import AlertRecord
 
 PAGE_SIZE = 50

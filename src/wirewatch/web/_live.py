@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from wirewatch.observability.http import BadQuery
+from wirewatch.observability.query import BadQuery
 from wirewatch.storage import AlertRecord
 from wirewatch.web._filters import StoryFilter, parse_filter
 from wirewatch.web._render import SECURITY_HEADERS, render

@@ -34,11 +34,11 @@ from pathlib import Path
 import httpx
 import structlog
 
-from wirewatch.app import webhook_transport
 from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.model import Classification, FeedItem, Match
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.parts import webhook_transport
 from wirewatch.storage import BatchItem, IngestBatch, StoryDecision, Verdict
 from wirewatch.storage.sqlite import SqliteStore
 

@@ -34,10 +34,10 @@ import httpx
 import structlog
 
 from deliver import Receipts, batch_of
-from wirewatch.app import webhook_transport
 from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.parts import webhook_transport
 from wirewatch.storage import DeliveryState
 from wirewatch.storage.sqlite import SqliteStore
 

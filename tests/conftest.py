@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from tests.notify.scenarios import FixedClock
     from tests.notify.servers import Receiver
     from wirewatch.demo import FeedServer
     from wirewatch.gazetteer import Gazetteer
     from wirewatch.storage import Store
+    from wirewatch.testing import FixedClock
 
 REPO = Path(__file__).resolve().parent.parent
 LOCAL_FETCH: dict[str, object] = {"allow_networks": ["127.0.0.0/8"]}
@@ -92,7 +92,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 @pytest.fixture
 def clock() -> FixedClock:
     """A clock that stands still at `tests.notify.scenarios.NOW` until a test sets `now`."""
-    from tests.notify.scenarios import FixedClock
+    from wirewatch.testing import FixedClock
 
     return FixedClock()
 

@@ -11,10 +11,10 @@ from standardwebhooks import Webhook
 
 from tests.notify.scenarios import SECRET, make_message
 from tests.notify.servers import Receiver
-from wirewatch.app import webhook_transport
 from wirewatch.errors import DeliveryError
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.parts import webhook_transport
 from wirewatch.testing import FixedClock
 
 pytestmark = pytest.mark.integration

@@ -24,10 +24,10 @@ import pytest
 
 from tests.notify.servers import Received, Receiver, Reply
 from tests.storage.storecase import alerting, batch, item, verdict
-from wirewatch.app import webhook_transport
 from wirewatch.delivery.dispatch import DeliveryPolicy, Dispatcher
 from wirewatch.notify.registry import build_notifier
 from wirewatch.notify.webhook import WebhookSettings
+from wirewatch.parts import webhook_transport
 from wirewatch.storage import DeliveryState, Store
 
 pytestmark = pytest.mark.integration

@@ -16,12 +16,12 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from wirewatch.app import build_notifiers
 from wirewatch.commands.schema import schema
 from wirewatch.config.settings import Config, load_config
 from wirewatch.errors import ConfigError
 from wirewatch.loading import load_everything
 from wirewatch.notify import registry
+from wirewatch.parts import build_notifiers
 
 DOCS = REPO / "docs/configuration.md"
 

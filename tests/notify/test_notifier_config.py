@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
-from wirewatch.app import build_notifiers
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
 from wirewatch.loading import load_everything
@@ -23,6 +22,7 @@ from wirewatch.notify.apprise import AppriseConfig, AppriseNotifier
 from wirewatch.notify.console import ConsoleConfig, ConsoleNotifier
 from wirewatch.notify.email import EmailConfig, EmailNotifier
 from wirewatch.notify.webhook import WebhookConfig, WebhookNotifier
+from wirewatch.parts import build_notifiers
 
 WATCHLIST = REPO / "config/watchlists/syria.yaml"
 ENTRIES = {

@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import REPO
 from tests.notify.scenarios import make_alert, make_message
-from wirewatch.app import build_notifiers
 from wirewatch.config.limits import Limits
 from wirewatch.config.settings import load_config
 from wirewatch.errors import ConfigError
@@ -25,6 +24,7 @@ from wirewatch.notify import payload
 from wirewatch.notify.base import Message
 from wirewatch.notify.payload import Payloads
 from wirewatch.notify.webhook import encode
+from wirewatch.parts import build_notifiers
 
 NOW = datetime(2024, 12, 8, tzinfo=UTC)
 
@@ -118,7 +118,7 @@ HOOK = {"name": "ops", "type": "webhook", "url": "https://ops.example/hook"}
 
 
 def bodies_sent(loaded: Loaded, message: Message) -> list[bytes]:
-    """The bodies the daemon's notifier `ops` (from app.build_notifiers) POSTs for `message`."""
+    """The bodies the daemon's notifier `ops` (from parts.build_notifiers) POSTs for `message`."""
     bodies: list[bytes] = []
 
     def receive(request: httpx.Request) -> httpx.Response:
@@ -135,7 +135,7 @@ def bodies_sent(loaded: Loaded, message: Message) -> list[bytes]:
 
 
 def test_the_configured_cap_reaches_the_json_webhook(tmp_path: Path) -> None:
-    """The daemon's notifiers (app.build_notifiers) build bodies under the config's cap."""
+    """The daemon's notifiers (parts.build_notifiers) build bodies under the config's cap."""
     loaded = load_everything(config_with_cap(tmp_path, [HOOK]))
     [body] = bodies_sent(loaded, make_message(big_alert()))
     assert len(body) <= 20_000

@@ -105,7 +105,7 @@ def test_the_schema_rejects_broken_coordinates(entity: dict[str, Any]) -> None:
 
 
 def test_the_daemons_webhook_carries_the_places_of_its_watchlists(tmp_path: Path) -> None:
-    """app.build_notifiers gives the json format the loaded watchlists' places."""
+    """parts.build_notifiers gives the json format the loaded watchlists' places."""
     (tmp_path / "syria.yaml").write_text(LOCATED, encoding="utf-8")
     config = tmp_path / "wirewatch.yaml"
     config.write_text(json.dumps({"data_dir": str(tmp_path / "data"),

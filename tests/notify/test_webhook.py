@@ -217,8 +217,8 @@ async def test_a_huge_error_body_is_read_only_up_to_its_start(
     """A receiver answering 500 with a body that never ends: the notifier reads the first few
     KB for its reason and hangs up, instead of reading (and holding) the whole body."""
     from tests.sites import Site, endless
-    from wirewatch.app import webhook_transport
     from wirewatch.notify.status import BODY_SCAN
+    from wirewatch.parts import webhook_transport
 
     page = b"upstream exploded; " * 3449  # 65,531 bytes per chunk
     with Site("127.0.0.1") as site:

@@ -29,8 +29,8 @@ async def opened_store(loaded: Loaded) -> AsyncIterator[Store]:
     """The configured store, opened and migrated, closed afterwards. A SQLite file that does
     not exist is refused rather than created: these commands read what a daemon stored, and
     an empty new database would only say "nothing" about a wrong `data_dir`."""
-    from wirewatch.app import open_store
     from wirewatch.config.settings import sqlite_path
+    from wirewatch.parts import open_store
 
     config = loaded.config
     if not config.storage.is_postgres and not sqlite_path(config).exists():

@@ -27,8 +27,8 @@ def fetch_settings(config: str | None) -> FetchPolicy:
     """The fetch policy of the config file given with --config, or the defaults."""
     if config is None:
         return FetchPolicy()
-    from wirewatch.app import fetch_policy
     from wirewatch.config.settings import load_config
+    from wirewatch.parts import fetch_policy
 
     return fetch_policy(load_config(config))
 

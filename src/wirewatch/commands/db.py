@@ -19,8 +19,8 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.app import open_store
     from wirewatch.loading import load_everything
+    from wirewatch.parts import open_store
 
     loaded = load_everything(config_path(args))
 

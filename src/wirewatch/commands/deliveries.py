@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, config: Config) -> int:
-    from wirewatch.app import open_store
+    from wirewatch.parts import open_store
 
     store = open_store(config)
     await store.open()

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 async def _send(loaded: Any, name: str) -> int:
     import httpx
 
-    from wirewatch import app
+    from wirewatch import parts
     from wirewatch.errors import DeliveryError
     from wirewatch.model import utc_now
 
@@ -59,9 +59,11 @@ async def _send(loaded: Any, name: str) -> int:
         answers.append(response)
 
     async with httpx.AsyncClient(
-        follow_redirects=False, transport=app.webhook_transport(), event_hooks={"response": [note]}
+        follow_redirects=False,
+        transport=parts.webhook_transport(),
+        event_hooks={"response": [note]},
     ) as client:
-        notifiers, _ = app.build_notifiers(loaded, client=client)
+        notifiers, _ = parts.build_notifiers(loaded, client=client)
         message = test_message(name, utc_now())
         try:
             await notifiers[name].send(message)

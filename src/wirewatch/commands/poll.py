@@ -68,11 +68,11 @@ class DeliverySummary:
 async def _poll_all(
     loaded: Any, deliver: bool, timeout: float
 ) -> tuple[list[Any], DeliverySummary]:
-    from wirewatch import app
+    from wirewatch import app, parts
     from wirewatch.ingest.gate import IngestGate
 
     feeds = [f for f in loaded.config.feeds if f.enabled]
-    store = app.open_store(loaded.config)
+    store = parts.open_store(loaded.config)
     gate = IngestGate(f.key for f in feeds)
     pipeline = app.build_pipeline(
         loaded, store=store, owner=app.instance_name(), processes=False, gate=gate
@@ -119,7 +119,7 @@ async def _poll(pipeline: Any, feeds: list[Any]) -> list[Any]:
 async def _deliveries(
     loaded: Any, store: Any, reports: list[Any], deliver: bool, timeout: float
 ) -> DeliverySummary:
-    from wirewatch import app
+    from wirewatch import app, parts
     from wirewatch.commands._deliver_now import deliver as deliver_now
     from wirewatch.commands._deliver_now import open_rows
 
@@ -133,7 +133,7 @@ async def _deliveries(
         )
     if not created:
         return DeliverySummary("no new alerts to deliver", 0)
-    async with app.webhook_client() as client:
+    async with parts.webhook_client() as client:
         owner = app.instance_name()
         dispatcher = app.build_dispatcher(loaded, store=store, client=client, owner=owner)
         sent = await deliver_now(store, dispatcher, created, timeout)

@@ -1,5 +1,4 @@
-"""Fetching feeds, with two private helpers: `_fetch_body` (capped bodies, local files) and
-`_guarded_transport` (the network guard under httpx).
+"""Fetching feeds; `_fetch_body` caps bodies, `_guarded_transport` guards the network.
 
 `Fetcher.fetch` does one conditional GET and never raises for feed or network problems: it
 returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error`). It enforces

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wirewatch.stories.actions import compatible
-from wirewatch.stories.events import Event, figures_conflict
+from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, term_weight
+from wirewatch.stories.evidence import veto as vetoed
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
 from wirewatch.stories.places import DEFAULT_KM, Locates, Spot, far_apart
 from wirewatch.stories.wording import Rewrites
@@ -40,7 +41,6 @@ DEFAULT_THRESHOLD = 0.5
 # One unit of evidence is about one shared rare name; `threshold` 0.5 asks for two.
 _SCALE = 4.0
 _ENTITY_WEIGHT = 0.6
-_ARABIC_TERM_WEIGHT = 0.5
 _ACTION_WEIGHT = 1.0
 _PRIOR = 20
 _SAME_WORDING = 0.45
@@ -56,9 +56,6 @@ _Posting = tuple[datetime, str, str, str]
 _WORDS_WEIGHT = 3.0
 _DECAY_PER_DAY = 0.5
 _BEST_SHARE = 0.3
-
-# Reasons that keep a pair from counting, but do not keep the item out of the story.
-_WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
 
 
 @dataclass(slots=True)
@@ -154,7 +151,7 @@ class StoryIndex:
             scored.append((score, first, story_id, evidence))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
         misses = tuple(
-            (sid, round(score, 3), _miss_reason(score, threshold, ev))
+            (sid, round(score, 3), miss_reason(score, threshold, ev))
             for score, _, sid, ev in scored
             if score < threshold
         )[:3]
@@ -196,13 +193,13 @@ class StoryIndex:
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = a.action, b.action
-        veto = _veto(gap, self.window, pa, pb, a, b) or self._far(member, other)
+        veto = vetoed(gap, self.window, pa, pb, a, b) or self._far(member, other)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
         similarity = jaccard(member.words, other.words)
         rarity = self._rarity(member)
         score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
-        score += sum(rarity[f"t:{t}"] * _term_weight(t) for t in terms)
+        score += sum(rarity[f"t:{t}"] * term_weight(t) for t in terms)
         score += sum(rarity[f"f:{f}"] for f in figures)
         if pa and pb and compatible(pa, pb):
             same = 1.0 if pa == pb else 0.5
@@ -293,11 +290,11 @@ class StoryIndex:
             if other is member:
                 continue
             found.append(self.compare(member, other))
-            if not every and found[-1].veto and found[-1].veto not in _WEAK_VETOES:
+            if not every and found[-1].veto and found[-1].veto not in WEAK_VETOES:
                 return -math.inf, tuple(found)
         evidence = tuple(found)
         in_window = [e for e in evidence if e.gap <= self.window]
-        if any(e.veto and e.veto not in _WEAK_VETOES for e in in_window):
+        if any(e.veto and e.veto not in WEAK_VETOES for e in in_window):
             return -math.inf, evidence
         scores = [e.score for e in in_window if not e.veto]
         if not scores:
@@ -320,29 +317,3 @@ class StoryIndex:
         }
         self._cached = (member, rarity)
         return rarity
-
-
-def _veto(
-    gap: timedelta, window: timedelta, pa: str | None, pb: str | None, a: Event, b: Event
-) -> str | None:
-    if gap > window:
-        return f"more than {window} apart"
-    if not compatible(pa, pb):
-        return f"different actions ({pa} / {pb})"
-    if figures_conflict(a.figures, b.figures):
-        return "different figures"
-    return None
-
-
-def _term_weight(term: str) -> float:
-    return _ARABIC_TERM_WEIGHT if any("\u0600" <= ch <= "\u06ff" for ch in term) else 1.0
-
-
-def _miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...]) -> str:
-    vetoes = [e.veto for e in evidence if e.veto and e.veto not in _WEAK_VETOES]
-    if vetoes:
-        return vetoes[0]
-    if score == -math.inf:
-        weak = [e.veto for e in evidence if e.veto]
-        return weak[0] if weak else "nothing in common"
-    return f"score {score:.2f} below {threshold:.2f}"

@@ -1,0 +1,41 @@
+"""The rules that keep two reports apart whatever they share (vetoes), and how a near miss is
+explained: the parts of `StoryIndex.compare` that need no index."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from wirewatch.stories.actions import compatible
+from wirewatch.stories.events import Event, figures_conflict
+from wirewatch.stories.member import Evidence
+
+WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
+"""Reasons that keep a pair from counting, but do not keep the item out of the story."""
+_ARABIC_TERM_WEIGHT = 0.5
+
+
+def veto(
+    gap: timedelta, window: timedelta, pa: str | None, pb: str | None, a: Event, b: Event
+) -> str | None:
+    if gap > window:
+        return f"more than {window} apart"
+    if not compatible(pa, pb):
+        return f"different actions ({pa} / {pb})"
+    if figures_conflict(a.figures, b.figures):
+        return "different figures"
+    return None
+
+
+def term_weight(term: str) -> float:
+    return _ARABIC_TERM_WEIGHT if any("\u0600" <= ch <= "\u06ff" for ch in term) else 1.0
+
+
+def miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...]) -> str:
+    vetoes = [e.veto for e in evidence if e.veto and e.veto not in WEAK_VETOES]
+    if vetoes:
+        return vetoes[0]
+    if score == -math.inf:
+        weak = [e.veto for e in evidence if e.veto]
+        return weak[0] if weak else "nothing in common"
+    return f"score {score:.2f} below {threshold:.2f}"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -129,53 +131,51 @@ class LockingChild:
                 pipe.close()
 
 
-@pytest.mark.integration
-async def test_story_lock_excludes_another_process_on_the_same_file(tmp_path: Path) -> None:
-    """A `poll --once` beside a running daemon: their story decisions take turns."""
+@contextlib.asynccontextmanager
+async def locked_by_another_process(tmp_path: Path) -> AsyncIterator[tuple[Path, LockingChild]]:
+    """A migrated data file whose story lock another process holds (until `release`)."""
     path = tmp_path / "w.db"
     async with SqliteStore(path) as store:
         await store.migrate()
     child = LockingChild(path)
     try:
         await child.locked()
-        async with SqliteStore(path) as store:
-            entered = asyncio.Event()
-
-            async def decide() -> None:
-                async with store.story_lock():
-                    entered.set()
-
-            waiting = asyncio.create_task(decide())
-            await asyncio.sleep(0.5)
-            assert not entered.is_set()  # the other process holds the lock
-            child.release()
-            await asyncio.wait_for(waiting, 30)
-            assert entered.is_set()
+        yield path, child
     finally:
         child.stop()
+
+
+@pytest.mark.integration
+async def test_story_lock_excludes_another_process_on_the_same_file(tmp_path: Path) -> None:
+    """A `poll --once` beside a running daemon: their story decisions take turns."""
+    async with locked_by_another_process(tmp_path) as (path, child), SqliteStore(path) as store:
+        entered = asyncio.Event()
+
+        async def decide() -> None:
+            async with store.story_lock():
+                entered.set()
+
+        waiting = asyncio.create_task(decide())
+        await asyncio.sleep(0.5)
+        assert not entered.is_set()  # the other process holds the lock
+        child.release()
+        await asyncio.wait_for(waiting, 30)
+        assert entered.is_set()
 
 
 @pytest.mark.integration
 async def test_a_cancelled_wait_for_the_file_lock_does_not_keep_it(tmp_path: Path) -> None:
     """A wait cancelled (a stopping daemon) lets go of the lock when it comes, for later holders."""
-    path = tmp_path / "w.db"
-    async with SqliteStore(path) as store:
-        await store.migrate()
-    child = LockingChild(path)
-    try:
-        await child.locked()
-        async with SqliteStore(path) as store:
-            waiting = asyncio.create_task(store.story_lock().__aenter__())
-            await asyncio.sleep(0.3)
-            waiting.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await waiting
-            child.release()
-            await asyncio.sleep(0.5)  # the abandoned wait takes the lock, then lets it go
-            async with SqliteStore(path) as other, asyncio.timeout(10), other.story_lock():
-                pass
-    finally:
-        child.stop()
+    async with locked_by_another_process(tmp_path) as (path, child), SqliteStore(path) as store:
+        waiting = asyncio.create_task(store.story_lock().__aenter__())
+        await asyncio.sleep(0.3)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        child.release()
+        await asyncio.sleep(0.5)  # the abandoned wait takes the lock, then lets it go
+        async with SqliteStore(path) as other, asyncio.timeout(10), other.story_lock():
+            pass
 
 
 async def test_a_schema_2_file_upgrades_with_its_outbox_intact(tmp_path: Path) -> None:

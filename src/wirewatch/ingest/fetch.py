@@ -26,9 +26,8 @@ import mimetypes
 import socket
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -41,7 +40,7 @@ from wirewatch.ingest._fetch_body import MIB, FetchFailure, one_line, read_body,
 from wirewatch.ingest._guarded_transport import Resolver, guarded_transport, system_resolver
 from wirewatch.ingest.backoff import parse_retry_after
 from wirewatch.ingest.netguard import IPNetwork, NetworkGuard
-from wirewatch.model import FetchResult, FetchStatus
+from wirewatch.model import Clock, FetchResult, FetchStatus, utc_now
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -115,7 +114,7 @@ class Fetcher:
         client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver = system_resolver,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ) -> None:
         self.policy = policy or FetchPolicy()
         self._owns_client = client is None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from wirewatch.match.classifier import Matcher
+from wirewatch.model import Clock
 from wirewatch.storage import Store
 
 FeedRows = Callable[[], Awaitable[Sequence[Mapping[str, Any]]]]
@@ -21,7 +21,7 @@ class DeskSources:
     """The rows of /api/feeds (name, url, status, last_error, ...)."""
     matchers: Callable[[], Mapping[str, Matcher]]
     """The watchlists in force (a reload swaps them)."""
-    clock: Callable[[], datetime]
+    clock: Clock
     notifiers: FeedRows | None = None
     """The rows of /api/notifiers (delivery health per destination), when the daemon has it;
     without it the desk counts the outbox rows itself."""

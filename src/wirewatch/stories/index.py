@@ -220,7 +220,8 @@ class StoryIndex:
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
 
     def _far(self, member: Member, other: Member) -> str | None:
-        """ "towns far apart" when the two name towns more than `far_km` from each other."""
+        """Why the two are two events when every town one names lies more than `far_km`
+        from every town the other names (None otherwise, or without a locator)."""
         if self.locator is None:
             return None
         if far_apart(self._where(member), self._where(other), self.far_km):

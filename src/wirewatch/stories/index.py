@@ -231,11 +231,11 @@ class StoryIndex:
     def _where(self, member: Member) -> frozenset[Spot]:
         """Where the towns `member` names lie: kept for filed members, and for the one member
         being decided."""
+        if self._deciding is not None and self._deciding[0] is member:
+            return self._deciding[1]
         found = self._spots.get(member.key)
         if found is not None:
             return found
-        if self._deciding is not None and self._deciding[0] is member:
-            return self._deciding[1]
         found = self.locator.spots(member.where) if self.locator else frozenset()
         if (member.feed, member.item_id) in self._known:
             self._spots[member.key] = found
@@ -250,31 +250,35 @@ class StoryIndex:
         rarity = self._rarity(member)
         found: dict[str, float] = {}
         for key in member.keys:
-            postings = self._in_window(key, member.at)
-            if len(postings) > _MAX_POSTINGS:
+            postings, low, high = self._in_window(key, member.at)
+            if high - low > _MAX_POSTINGS:
                 continue
-            for _, _, _, story_id in postings:
-                found[story_id] = found.get(story_id, 0.0) + rarity[key]
+            weight = rarity[key]
+            for _, _, _, story_id in postings[low:high]:
+                found[story_id] = found.get(story_id, 0.0) + weight
         if len(member.words) >= _MIN_SHARED:  # a rewrite shares its words, if not its names
+            since, until = member.at - self.window, member.at + self.window
             for key in self._rewrites.query(member.words):
                 story_id = self._member_story[key]
-                if self._open_for(story_id, member.at):
+                if self._open_for(story_id, since, until):
                     found[story_id] = found.get(story_id, 0.0) + _REWRITE_RANK
         ranked = heapq.nsmallest(_CANDIDATES, found.items(), key=lambda kv: (-kv[1], kv[0]))
         return [story_id for story_id, _ in ranked]
 
-    def _open_for(self, story_id: str, at: datetime) -> bool:
-        """Whether the story has a member within the window of `at` (by its time span)."""
+    def _open_for(self, story_id: str, since: datetime, until: datetime) -> bool:
+        """Whether the story has a member between `since` and `until` (by its time span)."""
         story = self._stories[story_id]
         if story.newest is None or story.oldest is None:
             return False
-        return story.newest >= at - self.window and story.oldest <= at + self.window
+        return story.newest >= since and story.oldest <= until
 
-    def _in_window(self, key: str, at: datetime) -> list[_Posting]:
+    def _in_window(self, key: str, at: datetime) -> tuple[list[_Posting], int, int]:
+        """The postings of `key` and the bounds of those within the window of `at` (bounds,
+        not a slice: counting a key that thousands of members share copies nothing)."""
         postings = self._posted.get(key, [])
         low = bisect_left(postings, (at - self.window,))
-        high = bisect_right(postings, (at + self.window, "\uffff"))
-        return postings[low:high]
+        high = bisect_right(postings, (at + self.window, "\uffff"), low)
+        return postings, low, high
 
     def score(
         self, member: Member, story_id: str, *, every: bool = True
@@ -312,9 +316,9 @@ class StoryIndex:
         """
         if self._cached is not None and self._cached[0] is member:
             return self._cached[1]
-        rarity = {
-            key: math.log(1 + _PRIOR / (len(self._in_window(key, member.at)) + 1))
-            for key in member.counted
-        }
+        rarity = {}
+        for key in member.counted:
+            _, low, high = self._in_window(key, member.at)
+            rarity[key] = math.log(1 + _PRIOR / (high - low + 1))
         self._cached = (member, rarity)
         return rarity

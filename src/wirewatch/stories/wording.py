@@ -27,6 +27,8 @@ class Rewrites:
     def __init__(self) -> None:
         self._made: tuple[MinHash, MinHashLSH] | None = None
         self._keys: set[str] = set()
+        self._last: tuple[Iterable[str], MinHash] | None = None
+        """The last word set hashed and its MinHash: a member is queried, then added."""
 
     @property
     def _lsh(self) -> MinHashLSH:
@@ -56,9 +58,13 @@ class Rewrites:
         return sorted(self._lsh.query(self._minhash(words)))
 
     def _minhash(self, words: Iterable[str]) -> MinHash:
+        if self._last is not None and self._last[0] is words:
+            return self._last[1]
         template = self._index()[0]
         minhash = type(template)(
             num_perm=NUM_PERM, scheme=SCHEME, permutations=template.permutations
         )
         minhash.update_batch([w.encode() for w in words])
+        if isinstance(words, frozenset):  # the same object is the same words
+            self._last = (words, minhash)
         return minhash

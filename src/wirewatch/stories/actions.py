@@ -4,6 +4,7 @@ the event codebook GDELT uses), their families, and which families can report on
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Final
@@ -140,11 +141,16 @@ def actions_in(text: str) -> frozenset[str]:
     words = [arabic_stem(w) if is_arabic(w) else w for w in _WORD.findall(lower)]
     found: set[str] = set()
     for word in words:
-        for stem in _stems(word):
-            found |= _WORD_CUES.get(stem, frozenset())
+        found |= _word_kinds(word)
     for match in _PHRASE_CUES.finditer(" ".join(words)):
         found |= _PHRASE_KINDS[match.group(0)]
     return frozenset(found)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_kinds(word: str) -> frozenset[str]:
+    """The classes `word` is a cue of (cached: the same words recur report after report)."""
+    return frozenset().union(*(_WORD_CUES.get(stem, frozenset()) for stem in _stems(word)))
 
 
 def _stems(word: str) -> Iterator[str]:

@@ -123,6 +123,7 @@ def _terms(text: str, *, names: bool = False) -> frozenset[str]:
     return frozenset(terms)
 
 
+@functools.lru_cache(maxsize=65536)  # the same words recur report after report
 def _term(token: str, *, first: bool, shouting: bool) -> str | None:
     """A word that names something: rare in the language (a name, not "government"), and in
     Latin script written with a capital. A capital that only starts a sentence or shouts a

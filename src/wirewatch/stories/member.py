@@ -7,6 +7,7 @@ classified items.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -38,6 +39,7 @@ def shingles(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in words if w not in _STOPWORDS)
 
 
+@functools.lru_cache(maxsize=65536)  # the same words recur report after report
 def _stem(word: str) -> str:
     """Trim one inflection, then a final "e" or "y", from Latin-script words: a crude but
     consistent conflation ("urged", "urges", "urge" -> "urg"; "parties", "party" -> "parti")."""

@@ -61,8 +61,9 @@ def item_text(title: str, summary: str) -> str:
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """Exact Jaccard similarity of two sets; 0.0 when both are empty."""
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+    shared = len(a & b)
+    union = len(a) + len(b) - shared  # counted, not built: one set fewer per comparison
+    return shared / union if union else 0.0
 
 
 def new_story_id(feed: str, item_id: str) -> str:

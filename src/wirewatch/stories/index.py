@@ -26,6 +26,7 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -258,12 +259,13 @@ class StoryIndex:
                 found[story_id] = found.get(story_id, 0.0) + weight
         if len(member.words) >= _MIN_SHARED:  # a rewrite shares its words, if not its names
             since, until = member.at - self.window, member.at + self.window
-            for key in self._rewrites.query(member.words):
-                story_id = self._member_story[key]
+            keys = self._rewrites.query(member.words)  # often hundreds, of fewer stories
+            for story_id, hits in Counter(map(self._member_story.__getitem__, keys)).items():
                 if self._open_for(story_id, since, until):
-                    found[story_id] = found.get(story_id, 0.0) + _REWRITE_RANK
-        ranked = heapq.nsmallest(_CANDIDATES, found.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [story_id for story_id, _ in ranked]
+                    for _ in range(hits):  # a sum of floats, added one member at a time
+                        found[story_id] = found.get(story_id, 0.0) + _REWRITE_RANK
+        ranked = heapq.nsmallest(_CANDIDATES, [(-rank, sid) for sid, rank in found.items()])
+        return [story_id for _, story_id in ranked]
 
     def _open_for(self, story_id: str, since: datetime, until: datetime) -> bool:
         """Whether the story has a member between `since` and `until` (by its time span)."""

@@ -55,7 +55,9 @@ class Rewrites:
             self._keys.discard(key)
 
     def query(self, words: Iterable[str]) -> list[str]:
-        return sorted(self._lsh.query(self._minhash(words)))
+        """The keys, in no particular order (there may be hundreds: sorting them is for the
+        caller that needs an order)."""
+        return list(self._lsh.query(self._minhash(words)))
 
     def _minhash(self, words: Iterable[str]) -> MinHash:
         if self._last is not None and self._last[0] is words:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wirewatch.stories.actions import actions_in, compatible
-from wirewatch.stories.events import attribution, event_of, figures_conflict
+from wirewatch.stories.events import attribution, event_of, figures_conflict, name_phrases
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,9 @@ def test_an_arabic_word_common_once_its_clitic_is_gone_is_no_name() -> None:
     """للحرية is rare as written but is "for the freedom": no name. جرمانا stays one."""
     assert "حري" not in event_of("هتفوا للحرية").terms
     assert "جرمانا" in event_of("غارة على جرمانا").terms
+
+
+def test_name_phrases_are_runs_of_capitalised_words() -> None:
+    text = "Maarat al-Numan hospital hit; Deir ez-Zor quiet\nAhmed al-Sharaa named"
+    assert {"Maarat al-Numan", "Deir ez-Zor", "Ahmed al-Sharaa"} == name_phrases(text)
+    assert not name_phrases("a strike near the town")

@@ -105,7 +105,8 @@ _PRIORITY: Final[tuple[str, ...]] = tuple(_FAMILY)
 ACTIONS: Final[tuple[str, ...]] = tuple(dict.fromkeys(_FAMILY.values()))
 """Every action family an alert's `action` can name (the desk's filter offers them)."""
 # Families that one event can be reported under: a rally fired on ("protest", "attack"), a
-# vote and the appointment it makes, a toll of a strike, a clash, a shooting or a quake.
+# vote and the appointment it makes, a toll of a strike, a clash, a shooting or a quake, a
+# suspension (of a membership) as a sanction.
 _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(
     frozenset(pair)
     for pair in (
@@ -115,6 +116,7 @@ _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(
         ("kill", "fight"),
         ("kill", "protest"),
         ("kill", "quake"),
+        ("sanction", "suspend"),
     )
 )
 

@@ -49,6 +49,7 @@ _LATIN_STOP: Final = frozenset(
 )
 
 
+_JOINED_ARTICLE: Final = re.compile(r"^(?:al|el|an|ar|as|ash|ad|az|at|ez|es|en|ed)[-’'][A-Z]")
 _CREDIT_WORDS: Final = 4
 _CREDIT_HEAD: Final = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s+\S")
 _CREDIT_TAIL: Final = re.compile(r"\s[-\u2013\u2014]{1,2}\s+([^-\u2013\u2014\n]{2,40}?)\s*$")
@@ -99,6 +100,21 @@ def attribution(title: str) -> tuple[tuple[int, int], ...]:
     or nothing. An actor named only there is the report's source, not a party to the event."""
     found = (_CREDIT_HEAD.match(title), _CREDIT_TAIL.search(title))
     return tuple(m.span(1) for m in found if m and len(m.group(1).split()) <= _CREDIT_WORDS)
+
+
+def name_phrases(text: str) -> frozenset[str]:
+    """The runs of two or three capitalised words in `text` ("Maarat al-Numan", "Khan
+    Sheikhoun", "Deir ez-Zor"): a town's name is often more than one word."""
+    found: set[str] = set()
+    for line in text.split("\n"):
+        run: list[str] = []
+        for token in [*_WORD.findall(line), ""]:
+            if token[:1].isupper() or _JOINED_ARTICLE.match(token):
+                run.append(token.strip("'’-"))
+                continue
+            found.update(" ".join(run[i : i + n]) for n in (2, 3) for i in range(len(run) - n + 1))
+            run = []
+    return frozenset(found)
 
 
 def figures_conflict(a: frozenset[str], b: frozenset[str]) -> bool:

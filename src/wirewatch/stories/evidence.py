@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from wirewatch.stories.actions import compatible
 from wirewatch.stories.events import Event, figures_conflict
-from wirewatch.stories.member import Evidence
+from wirewatch.stories.member import Evidence, Member, jaccard
 
 WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
 """Reasons that keep a pair from counting, but do not keep the item out of the story."""
@@ -24,6 +24,14 @@ def veto(
         return f"different actions ({pa} / {pb})"
     if figures_conflict(a.figures, b.figures):
         return "different figures"
+    return None
+
+
+def same_outlet(a: Member, b: Member, rewrite: float) -> str | None:
+    """Why two reports of one outlet are two events (None for two outlets, or when one rewrites
+    the other: word overlap at least `rewrite`)."""
+    if a.feed == b.feed and jaccard(a.words, b.words) < rewrite:
+        return "another report of the same outlet"
     return None
 
 

@@ -41,8 +41,8 @@ from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
 DEFAULT_THRESHOLD = 0.5
-# One unit of evidence is about one shared rare name; `threshold` 0.5 asks for 1.4 units.
-_SCALE = 2.8
+# One unit of evidence is about one shared rare name; `threshold` 0.5 asks for 1.2 units.
+_SCALE = 2.4
 _ENTITY_WEIGHT = 0.6
 _ACTION_WEIGHT = 1.0
 _PRIOR = 20

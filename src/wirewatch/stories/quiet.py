@@ -2,9 +2,10 @@
 
 On a busy desk, two reports that share only an actor or an action may be two of the many events
 of the day, so `StoryIndex` asks for rare names in common. When no other story has a report
-within `QUIET` of a new one, the odds change: a report of the same kind of action (or with a
-figure in common) that nothing keeps apart (an incompatible action, other figures, towns far
-apart, another report of the same outlet) reports that story. Counting
+within `QUIET` of a new one, the odds change: a report that names something the story names
+and the same kind of action (or shares a figure with it), and that nothing keeps apart (an
+incompatible action, other figures, towns far apart, another report of the same outlet),
+reports that story, however common what it shares is that week. Counting
 stories stops at the second one, so a busy index answers as fast as a quiet one.
 """
 
@@ -54,13 +55,13 @@ def quiet_join(
     member: Member, members: Sequence[Member], compare: Callable[[Member, Member], Evidence]
 ) -> tuple[Evidence, ...] | None:
     """The evidence that `member` joins the only story around it (its `members`), or None when
-    a member keeps it out or it shares neither the kind of action nor a figure with any."""
+    a member keeps it out or no member shares a figure, or a name and the action, with it."""
     found = []
     for other in members:
         evidence = compare(member, other)
         if evidence.veto and evidence.veto not in WEAK_VETOES:
             return None
         found.append(evidence)
-    if not any(e.figures or e.action for e in found):
+    if not any(e.figures or (e.action and (e.entities or e.terms)) for e in found):
         return None
     return tuple(found)

@@ -124,3 +124,6 @@ def test_name_phrases_are_runs_of_capitalised_words() -> None:
     text = "Maarat al-Numan hospital hit; Deir ez-Zor quiet\nAhmed al-Sharaa named"
     assert {"Maarat al-Numan", "Deir ez-Zor", "Ahmed al-Sharaa"} == name_phrases(text)
     assert not name_phrases("a strike near the town")
+    # A common word does not start a name, and a possessive ends one.
+    assert {"Defence Ministry"} == name_phrases("The Defence Ministry said so")
+    assert not name_phrases("Hundreds leave Homs's Waer district")

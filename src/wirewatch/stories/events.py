@@ -104,14 +104,17 @@ def attribution(title: str) -> tuple[tuple[int, int], ...]:
 
 def name_phrases(text: str) -> frozenset[str]:
     """The runs of two or three capitalised words in `text` ("Maarat al-Numan", "Khan
-    Sheikhoun", "Deir ez-Zor"): a town's name is often more than one word."""
+    Sheikhoun", "Deir ez-Zor"): a town's name is often more than one word. A common word
+    ("The") does not start one, and a possessive ends it ("Homs's Waer" is Homs, then Waer)."""
     found: set[str] = set()
     for line in text.split("\n"):
         run: list[str] = []
         for token in [*_WORD.findall(line), ""]:
-            if token[:1].isupper() or _JOINED_ARTICLE.match(token):
-                run.append(token.strip("'’-"))
-                continue
+            named = token[:1].isupper() or _JOINED_ARTICLE.match(token)
+            if named and (run or token.casefold() not in _LATIN_STOP):
+                run.append(_POSSESSIVE.sub("", token).strip("'’-"))
+                if not _POSSESSIVE.search(token):
+                    continue
             found.update(" ".join(run[i : i + n]) for n in (2, 3) for i in range(len(run) - n + 1))
             run = []
     return frozenset(found)

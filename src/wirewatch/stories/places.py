@@ -68,8 +68,10 @@ class Locator:
         towns = [p for p in self._gazetteer.lookup(name) if p.kind == "city"]
         if towns:
             town: Place | None = max(towns, key=lambda p: p.population)
-        else:  # a spelling the gazetteer lacks: the one town with its consonants
+        elif name[:1].isupper():  # a name as written, in a spelling the gazetteer lacks
             town = self._gazetteer.spelled_like(name, self.countries)
+        else:  # a stemmed word ("jarablu"): its consonants prove nothing
+            return None
         if town is None:
             return None
         if town.country not in self.countries or town.population > _BIG or self._capital(town):

@@ -127,3 +127,12 @@ def test_name_phrases_are_runs_of_capitalised_words() -> None:
     # A common word does not start a name, and a possessive ends one.
     assert {"Defence Ministry"} == name_phrases("The Defence Ministry said so")
     assert not name_phrases("Hundreds leave Homs's Waer district")
+
+
+def test_a_name_after_a_lower_case_article_is_a_name() -> None:
+    """ "from al-Waer" names Waer as "Al-Waer:" does; "al-Qaeda" names Qaeda."""
+    assert {"waer"} <= event_of("Convoys leave from al-Waer district").terms
+    assert (
+        event_of("Convoys leave from al-Waer district").terms
+        == event_of("Convoys leave from Al-Waer district").terms
+    )

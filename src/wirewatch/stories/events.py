@@ -49,7 +49,7 @@ _LATIN_STOP: Final = frozenset(
 )
 
 
-_JOINED_ARTICLE: Final = re.compile(r"^(?:al|el|an|ar|as|ash|ad|az|at|ez|es|en|ed)[-’'][A-Z]")
+_JOINED_ARTICLE: Final = re.compile(r"^(?:al|el|an|ar|as|ash|ad|az|at|ez|es|en|ed)[-’'](?=[A-Z])")
 _CREDIT_WORDS: Final = 4
 _CREDIT_HEAD: Final = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s+\S")
 _CREDIT_TAIL: Final = re.compile(r"\s[-\u2013\u2014]{1,2}\s+([^-\u2013\u2014\n]{2,40}?)\s*$")
@@ -147,6 +147,8 @@ def _term(token: str, *, first: bool, shouting: bool) -> str | None:
     Latin script written with a capital. A capital that only starts a sentence or shouts a
     headline proves nothing, so there the word must be rarer still."""
     token = token.strip("'’-")
+    if _JOINED_ARTICLE.match(token):  # "al-Waer" names Waer, as "Al-Waer" does
+        token, first = _JOINED_ARTICLE.sub("", token), False
     if is_arabic(token):
         stem = arabic_stem(token)
         if len(stem) < 3 or stem in _ARABIC_STOP or _arabic_common(token):

@@ -212,6 +212,27 @@ def test_opposite_actions_by_the_same_actor_at_the_same_place_stay_apart() -> No
     )
 
 
+def test_a_capture_and_the_other_sides_withdrawal_are_one_event() -> None:
+    """Rebels taking Bosra and the army pulling out of it, told by two outlets, are one event:
+    no actor is named by both, so the two actions are the event's two sides. HTS taking it
+    and HTS leaving it are two."""
+
+    def report(n: int, title: str, *actors: str) -> Member:
+        at = T0 + n * STEP
+        entities = ("bosra", *actors)
+        return Member.of(f"o{n}", f"i{n}", title, at, entities, title=title, places=("bosra",))
+
+    index = StoryIndex()
+    index.add("bosra", report(0, "Rebels capture Bosra"))
+    assert (
+        "bosra"
+        == index.decide(report(1, "Army and Hezbollah pull out of Bosra", "hezbollah")).story_id
+    )
+    index.add("hts", report(2, "HTS captures Bosra", "hts"))
+    vetoes = {e.veto for e in index.score(report(3, "HTS pulls out of Bosra", "hts"), "hts")[1]}
+    assert {"different actions (leave / control)"} == vetoes
+
+
 def test_arabic_report_joins_the_english_story_by_entities_and_action() -> None:
     """An Arabic report of the same capture joins through the canonical entities, the action
     kind and the figure it shares."""

@@ -20,11 +20,19 @@ def veto(
 ) -> str | None:
     if gap > window:
         return f"more than {window} apart"
-    if not compatible(pa, pb):
+    if not compatible(pa, pb) and not two_sides(pa, pb, a, b):
         return f"different actions ({pa} / {pb})"
     if figures_conflict(a.figures, b.figures):
         return "different figures"
     return None
+
+
+def two_sides(pa: str | None, pb: str | None, a: Event, b: Event) -> bool:
+    """Whether a capture and a withdrawal can be one event told from its two sides: no actor
+    is named by both ("rebels capture Bosra", "regime forces pull out of Bosra")."""
+    return {pa, pb} == {"control", "leave"} and not (a.entities - a.places) & (
+        b.entities - b.places
+    )
 
 
 def same_outlet(a: Member, b: Member, rewrite: float) -> str | None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wirewatch.stories.actions import compatible
-from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, same_outlet, term_weight
+from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, same_outlet, term_weight, two_sides
 from wirewatch.stories.evidence import veto as vetoed
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
 from wirewatch.stories.places import DEFAULT_KM, Locates, Whereabouts
@@ -214,7 +214,8 @@ class StoryIndex:
         if not (entities or terms) and (towns := self._towns.shared(member, other)):
             terms = tuple(sorted(towns))  # one town, named in two scripts
             score += _TOWN_WEIGHT * sum(rarity[t] for t in towns)
-        if pa and pb and compatible(pa, pb):
+        acted = bool(pa and pb and (compatible(pa, pb) or two_sides(pa, pb, a, b)))
+        if acted:
             same = 1.0 if pa == pb else 0.5
             score += same * _ACTION_WEIGHT * rarity[f"a:{pa}"]
         same_wording = (
@@ -223,7 +224,6 @@ class StoryIndex:
         if same_wording:
             score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
-        acted = bool(pa and pb and compatible(pa, pb))
         kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
         if not (entities or terms or figures):
             veto = "nothing named in common"

@@ -63,7 +63,8 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "يلتقي | التقى | مفاوضات"
     ),
     "visit": ("visit | arrive | received | lands in | زيارة | يصل | وصل | زار"),
-    "sanction": ("sanction | embargo | lift | العقوبات | عقوبات"),
+    "sanction": ("sanction | embargo | العقوبات | عقوبات"),
+    "lift": ("lift | lifts | lifted | lifting | ease sanctions | eases sanctions | رفع"),
     "quake": ("quake | earthquake | tremor | magnitude | aftershock | زلزال | هزة"),
     "release": ("release | amnesty | freed | prisoner | detainee | الإفراج | العفو | معتقل"),
     "aircraft_down": (
@@ -86,6 +87,7 @@ _FAMILY: Final[dict[str, str]] = {
     "chemical": "attack",
     "quake": "quake",
     "aircraft_down": "attack",
+    "lift": "lift",
     "suspend": "suspend",
     "capture": "control",
     "withdraw": "leave",

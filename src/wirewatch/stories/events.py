@@ -50,6 +50,12 @@ _LATIN_STOP: Final = frozenset(
 
 
 _JOINED_ARTICLE: Final = re.compile(r"^(?:al|el|an|ar|as|ash|ad|az|at|ez|es|en|ed)[-’'](?=[A-Z])")
+_LOOKING_BACK: Final = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)"
+    r"\s+years?\s+(?:after|since|on|ago)\b|\banniversary\b|\ba decade\s+(?:after|since|on)\b"
+    r"|ذكرى|(?:سنوات|أعوام|عاما|سنة|عام)\s+على",
+    re.IGNORECASE,
+)
 _CREDIT_WORDS: Final = 4
 _CREDIT_HEAD: Final = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s+\S")
 _CREDIT_TAIL: Final = re.compile(r"\s[-\u2013\u2014]{1,2}\s+([^-\u2013\u2014\n]{2,40}?)\s*$")
@@ -68,6 +74,8 @@ class Event:
     names one."""
     terms: frozenset[str] = frozenset()
     figures: frozenset[str] = frozenset()
+    looks_back: bool = False
+    """Whether the title looks back at an event years on (an anniversary piece)."""
 
 
 def event_of(
@@ -91,6 +99,7 @@ def event_of(
         action=family_of(title_actions) or family_of(rest_actions),
         terms=_terms(folded) - skip,
         figures=_figures(folded),
+        looks_back=bool(_LOOKING_BACK.search(lines[0])),
     )
 
 

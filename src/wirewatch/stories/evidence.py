@@ -24,6 +24,8 @@ def veto(
         return f"different actions ({pa} / {pb})"
     if figures_conflict(a.figures, b.figures):
         return "different figures"
+    if a.looks_back != b.looks_back:
+        return "a look back years on, and a report"
     return None
 
 

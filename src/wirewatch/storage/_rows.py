@@ -232,9 +232,15 @@ def item_params(item: FeedItem, now: Any, codec: Codec) -> dict[str, Any]:
     return _ITEM.params(item, codec) | {"now": now}
 
 
-def source(row: Any, codec: Codec) -> Source:
-    """A row of (feed, item_id, title, url, published, seen_at) as a Source."""
-    return Source(row[0], row[1], row[2], row[3], codec.read_time(row[4]), codec.required(row[5]))
+_SOURCE = Columns(
+    Source,
+    ("feed", "item_id", "title", "url", "published", "seen_at"),
+    write={"published": _time, "seen_at": _time},
+    read={"published": _read_time, "seen_at": _required},
+)
+source_params = _SOURCE.params
+source = _SOURCE.record
+"""A story source's row; the story_sources table keeps no feed name."""
 
 
 SILENCE_COLUMNS = ("id", "matchers", "starts_at", "ends_at", "created_at", "comment", "author")

@@ -84,8 +84,8 @@ class Columns(Generic[R]):
     ) -> None:
         self.kind, self.names = kind, names
         renamed, write, read = renamed or {}, write or {}, read or {}
-        self._writes = [(c, renamed.get(c, c), write.get(c, _as_is)) for c in names]
-        self._reads = [(renamed.get(c, c), read.get(c, _as_is)) for c in names]
+        self._writes = tuple((c, renamed.get(c, c), write.get(c, _as_is)) for c in names)
+        self._reads = tuple((renamed.get(c, c), read.get(c, _as_is)) for c in names)
 
     def params(self, record: R, codec: Codec) -> dict[str, Any]:
         """`record` as the parameters named by `names`."""

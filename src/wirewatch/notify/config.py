@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from wirewatch.config.durations import Seconds
+from wirewatch.errors import ConfigError
 from wirewatch.notify.base import Clock
 
 if TYPE_CHECKING:
@@ -137,3 +138,12 @@ class UrlNotifierBase(NotifierBase):
 def settings_of(model: BaseModel, kind: type[T]) -> T:
     """The settings dataclass `kind` from the model's values of the same names."""
     return kind(**{f.name: getattr(model, f.name) for f in fields(kind)})  # type: ignore[arg-type]
+
+
+def check_settings(name: str, timeout: float, problems: list[str]) -> None:
+    """Raise the settings' `problems`, a `timeout` that is not positive among them, as one
+    `ConfigError` naming notifier `name`; return when there are none."""
+    if timeout <= 0:
+        problems = [*problems, f"timeout: must be positive, not {timeout}"]
+    if problems:
+        raise ConfigError(f"notifier {name!r}", problems)

@@ -24,9 +24,9 @@ import aiosmtplib
 from pydantic import Field
 
 from wirewatch.config.durations import Seconds
-from wirewatch.errors import ConfigError, DeliveryError
+from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Clock, Message
-from wirewatch.notify.config import Deps, NotifierBase, settings_of
+from wirewatch.notify.config import Deps, NotifierBase, check_settings, settings_of
 from wirewatch.notify.redact import SECRET, Redactor, masked_repr
 from wirewatch.notify.render import (
     AlertView,
@@ -79,10 +79,7 @@ class EmailSettings:
             problems.append(f"security: must be starttls, tls or none, not {self.security!r}")
         if bool(self.username) != bool(self.password):
             problems.append("username and password: set both or neither")
-        if self.timeout <= 0:
-            problems.append(f"timeout: must be positive, not {self.timeout}")
-        if problems:
-            raise ConfigError(f"notifier {self.name!r}", problems)
+        check_settings(self.name, self.timeout, problems)
 
     @property
     def effective_port(self) -> int:

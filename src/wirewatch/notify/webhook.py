@@ -20,9 +20,9 @@ from typing import Any, ClassVar, Literal
 import httpx
 
 from wirewatch import USER_AGENT, fastjson
-from wirewatch.errors import ConfigError, DeliveryError
+from wirewatch.errors import DeliveryError
 from wirewatch.notify.base import Clock, Message
-from wirewatch.notify.config import UrlNotifierBase
+from wirewatch.notify.config import UrlNotifierBase, check_settings
 from wirewatch.notify.redact import HEADERS, SECRET, SECRETS, URL, Redactor, masked_repr, redact_url
 from wirewatch.notify.status import GONE, check_response, read_prefix
 
@@ -79,10 +79,7 @@ class WebhookSettings:
         problems += [
             f"secrets[{i}]: {p}" for i, s in enumerate(self.secrets) if (p := _key_problem(s))
         ]
-        if self.timeout <= 0:
-            problems.append(f"timeout: must be positive, not {self.timeout}")
-        if problems:
-            raise ConfigError(f"notifier {self.name!r}", problems)
+        check_settings(self.name, self.timeout, problems)
 
 
 class WebhookConfig(UrlNotifierBase):

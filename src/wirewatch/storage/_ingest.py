@@ -12,13 +12,12 @@ watchlist, outbox id per alert and notifier), so nothing is ever created twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from wirewatch.model import FeedItem, Source
+from wirewatch.model import FeedItem
 from wirewatch.storage import _feeds as feeds
 from wirewatch.storage._plan import NewDelivery, Plan, Snapshot, item_of, plan, preview, story_ids
 from wirewatch.storage._queries import story_sources
-from wirewatch.storage._rows import item_params
+from wirewatch.storage._rows import item_params, source_params
 from wirewatch.storage.base import FaultHook, IngestBatch, IngestOutcome, Novelty
 from wirewatch.storage.codec import Codec, alert_from_json, alert_to_json
 from wirewatch.storage.sql import Dialect, Steps, many, rows, shared
@@ -171,7 +170,9 @@ def _write_alerts(codec: Codec, result: Plan) -> Steps[None]:
     yield from many(
         INSERT_STORY, [{"id": s, "signature": sig, "now": now} for s, sig in result.stories]
     )
-    yield from many(INSERT_SOURCE, [_source_params(codec, s, src) for s, src in result.sources])
+    yield from many(
+        INSERT_SOURCE, [{"story_id": s, **source_params(src, codec)} for s, src in result.sources]
+    )
     yield from many(
         INSERT_ALERT,
         [
@@ -192,21 +193,9 @@ def _write_alerts(codec: Codec, result: Plan) -> Steps[None]:
     )
 
 
-def _source_params(codec: Codec, story: str, source: Source) -> dict[str, Any]:
-    return {
-        "story_id": story,
-        "feed": source.feed,
-        "item_id": source.item_id,
-        "title": source.title,
-        "url": source.url,
-        "published": codec.time(source.published),
-        "seen_at": codec.time(source.seen_at),
-    }
-
-
 def _payload(delivery: NewDelivery) -> str | None:
     """An update carries its own payload; a creation sends the alert's stored body."""
-    return None if delivery.event == "alert.created" else alert_to_json(delivery.alert)
+    return None if delivery.alert.event == "alert.created" else alert_to_json(delivery.alert)
 
 
 def _write_deliveries(codec: Codec, result: Plan) -> Steps[None]:
@@ -218,7 +207,7 @@ def _write_deliveries(codec: Codec, result: Plan) -> Steps[None]:
                 "id": d.id,
                 "alert_id": d.alert.id,
                 "notifier": d.notifier,
-                "event": d.event,
+                "event": d.alert.event,
                 "payload": _payload(d),
                 "now": now,
             }

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wirewatch.model import Alert, FeedItem, Source
-from wirewatch.storage.base import BatchItem, Event, IngestBatch, IngestOutcome, Novelty, Verdict
+from wirewatch.storage.base import BatchItem, IngestBatch, IngestOutcome, Novelty, Verdict
 from wirewatch.storage.codec import alert_id, content_hash, short_hash
 
 
@@ -50,9 +50,10 @@ class NewAlert:
 
 @dataclass(frozen=True, slots=True)
 class NewDelivery:
+    """An outbox row to write; its event is its alert's."""
+
     id: str
     notifier: str
-    event: Event
     alert: Alert
 
 
@@ -221,7 +222,7 @@ class _Planner:
         self.plan.alerts.append(NewAlert(alert, verdict.destinations, entities))
         for notifier in verdict.destinations:
             delivery_id = f"msg_{alert.id}_{notifier}"
-            self.plan.deliveries.append(NewDelivery(delivery_id, notifier, alert.event, alert))
+            self.plan.deliveries.append(NewDelivery(delivery_id, notifier, alert))
 
     def _deliver(
         self, alert: Alert, destinations: Iterable[str], sources: tuple[Source, ...], suffix: str
@@ -229,7 +230,7 @@ class _Planner:
         updated = dataclasses.replace(alert, event="alert.updated", sources=sources)
         for notifier in destinations:
             delivery_id = f"msg_{alert.id}_{notifier}_{suffix}"
-            self.plan.deliveries.append(NewDelivery(delivery_id, notifier, updated.event, updated))
+            self.plan.deliveries.append(NewDelivery(delivery_id, notifier, updated))
 
     def _sources(self, story: str, edited: FeedItem | None = None) -> tuple[Source, ...]:
         """The story's sources so far, with an edited item's new title and link."""

@@ -12,9 +12,9 @@ import hashlib
 import json
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from wirewatch import fastjson as _json
 from wirewatch.config.limits import clip
@@ -64,70 +64,37 @@ def alert_id(story_id: str, watchlist: str) -> str:
     return f"al_{short_hash(story_id, watchlist)}"
 
 
-def item_to_dict(item: FeedItem) -> dict[str, Any]:
+_TO_JSON: dict[str, Callable[[Any], Any]] = {"published": ts_or_none, "seen_at": ts}
+"""How a field of an item or a source is written in an alert's JSON, where it is not as is."""
+_FROM_JSON: dict[str, Callable[[Any], Any]] = {
+    "published": dt_or_none,
+    "seen_at": dt,
+    "authors": tuple,
+    "tags": tuple,
+}
+"""How such a field is read back, where it is not as is (JSON has lists, not tuples)."""
+R = TypeVar("R", FeedItem, Source)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_NAMES = {kind: tuple(f.name for f in fields(kind)) for kind in (FeedItem, Source)}
+"""The fields of each record kind an alert's JSON holds, in order: its keys."""
+
+
+def record_to_dict(record: FeedItem | Source) -> dict[str, Any]:
+    """An item's or a source's fields by name, as an alert's JSON keeps them."""
     return {
-        "id": item.id,
-        "feed": item.feed,
-        "title": item.title,
-        "summary": item.summary,
-        "content": item.content,
-        "url": item.url,
-        "published": ts_or_none(item.published),
-        "authors": list(item.authors),
-        "tags": list(item.tags),
-        "language": item.language,
+        name: _TO_JSON.get(name, _as_is)(getattr(record, name)) for name in _NAMES[type(record)]
     }
 
 
-def item_from_dict(data: dict[str, Any]) -> FeedItem:
-    return FeedItem(
-        id=data["id"],
-        feed=data["feed"],
-        title=data["title"],
-        summary=data["summary"],
-        content=data["content"],
-        url=data["url"],
-        published=dt_or_none(data["published"]),
-        authors=tuple(data["authors"]),
-        tags=tuple(data["tags"]),
-        language=data["language"],
-    )
-
-
-def _match_to_dict(match: Match) -> dict[str, Any]:
-    return {
-        "entity": match.entity,
-        "kind": match.kind,
-        "name": match.name,
-        "field": match.field,
-        "start": match.start,
-        "end": match.end,
-        "text": match.text,
-    }
-
-
-def source_to_dict(source: Source) -> dict[str, Any]:
-    return {
-        "feed": source.feed,
-        "item_id": source.item_id,
-        "title": source.title,
-        "url": source.url,
-        "published": ts_or_none(source.published),
-        "seen_at": ts(source.seen_at),
-        "feed_name": source.feed_name,
-    }
-
-
-def source_from_dict(data: dict[str, Any]) -> Source:
-    return Source(
-        feed=data["feed"],
-        item_id=data["item_id"],
-        title=data["title"],
-        url=data["url"],
-        published=dt_or_none(data["published"]),
-        seen_at=dt(data["seen_at"]),
-        feed_name=data.get("feed_name", ""),
-    )
+def record_from_dict(kind: type[R], data: dict[str, Any]) -> R:
+    """`record_to_dict` read back; a key missing from older rows takes the field's default."""
+    names = (name for name in _NAMES[kind] if name in data)
+    return kind(**{name: _FROM_JSON.get(name, _as_is)(data[name]) for name in names})
 
 
 ALERT_TEXT_CHARS = 1_000
@@ -137,7 +104,7 @@ backtests); so an alert row stays a few KiB and `/api/alerts` reads 50 of them i
 
 
 def alert_to_json(alert: Alert) -> str:
-    item = item_to_dict(alert.item)
+    item = record_to_dict(alert.item)
     item["summary"] = clip(alert.item.summary, ALERT_TEXT_CHARS)
     item["content"] = clip(alert.item.content, ALERT_TEXT_CHARS)
     return json.dumps(
@@ -148,8 +115,8 @@ def alert_to_json(alert: Alert) -> str:
             "event": alert.event,
             "created_at": ts(alert.created_at),
             "item": item,
-            "matches": [_match_to_dict(m) for m in alert.matches],
-            "sources": [source_to_dict(s) for s in alert.sources],
+            "matches": [m._asdict() for m in alert.matches],
+            "sources": [record_to_dict(s) for s in alert.sources],
             "severity": alert.severity,
             "tags": list(alert.tags),
             "omitted": dict(alert.omitted),
@@ -174,9 +141,9 @@ def alert_from_json(text: str) -> Alert:
         watchlist=data["watchlist"],
         event=cast(AlertEvent, data["event"]),
         created_at=dt(data["created_at"]),
-        item=item_from_dict(data["item"]),
+        item=record_from_dict(FeedItem, data["item"]),
         matches=tuple(map(Match._make, map(_MATCH_FIELDS, data["matches"]))),
-        sources=tuple(source_from_dict(s) for s in data["sources"]),
+        sources=tuple(record_from_dict(Source, s) for s in data["sources"]),
         severity=data["severity"],
         tags=tuple(data["tags"]),
         omitted=tuple(data.get("omitted", {}).items()),  # rows stored before 2026-12 lack it

@@ -140,36 +140,30 @@ class DeliveryState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryRecord:
-    """One outbox row: one event of one alert for one notifier. `alert` is what to send."""
+class DeliveryStatus:
+    """Where one outbox row stands: one event of one alert for one notifier."""
 
     id: str
-    alert_id: str
     notifier: str
     event: Event
     state: DeliveryState
     attempts: int
     last_error: str | None
-    created_at: datetime
     due_at: datetime
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRecord(DeliveryStatus):
+    """One whole outbox row: its status, and `alert`, what to send."""
+
+    alert_id: str
+    created_at: datetime
     alert: Alert
     lease_owner: str | None = None
     lease_until: datetime | None = None
-    delivered_at: datetime | None = None
     digest_id: str | None = None
     """The digest this row was last attempted in; it is retried in that digest again."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryStatus:
-    id: str
-    notifier: str
-    event: Event
-    state: DeliveryState
-    attempts: int
-    last_error: str | None
-    due_at: datetime
-    delivered_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,8 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
         "يلتقي | التقى | مفاوضات"
     ),
     "visit": ("visit | arrive | received | lands in | زيارة | يصل | وصل | زار"),
-    "sanction": ("sanction | embargo | lift | العقوبات | عقوبات"),
+    "sanction": ("sanction | embargo | العقوبات | عقوبات"),
+    "lift": ("lift | lifts | lifted | lifting | ease sanctions | eases sanctions | رفع"),
     "quake": ("quake | earthquake | tremor | magnitude | aftershock | زلزال | هزة"),
     "release": ("release | amnesty | freed | prisoner | detainee | الإفراج | العفو | معتقل"),
     "aircraft_down": (
@@ -87,6 +88,7 @@ _FAMILY: Final[dict[str, str]] = {
     "chemical": "attack",
     "quake": "quake",
     "aircraft_down": "attack",
+    "lift": "lift",
     "suspend": "suspend",
     "capture": "control",
     "withdraw": "leave",
@@ -106,7 +108,8 @@ _PRIORITY: Final[tuple[str, ...]] = tuple(_FAMILY)
 ACTIONS: Final[tuple[str, ...]] = tuple(dict.fromkeys(_FAMILY.values()))
 """Every action family an alert's `action` can name (the desk's filter offers them)."""
 # Families that one event can be reported under: a rally fired on ("protest", "attack"), a
-# vote and the appointment it makes, a toll of a strike, a clash, a shooting or a quake.
+# vote and the appointment it makes, a toll of a strike, a clash, a shooting or a quake, a
+# suspension (of a membership) as a sanction.
 _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(
     frozenset(pair)
     for pair in (
@@ -116,6 +119,7 @@ _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(
         ("kill", "fight"),
         ("kill", "protest"),
         ("kill", "quake"),
+        ("sanction", "suspend"),
     )
 )
 

@@ -49,6 +49,13 @@ _LATIN_STOP: Final = frozenset(
 )
 
 
+_JOINED_ARTICLE: Final = re.compile(r"^(?:al|el|an|ar|as|ash|ad|az|at|ez|es|en|ed)[-’'](?=[A-Z])")
+_LOOKING_BACK: Final = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)"
+    r"\s+years?\s+(?:after|since|on|ago)\b|\banniversary\b|\ba decade\s+(?:after|since|on)\b"
+    r"|ذكرى|(?:سنوات|أعوام|عاما|سنة|عام)\s+على",
+    re.IGNORECASE,
+)
 _CREDIT_WORDS: Final = 4
 _CREDIT_HEAD: Final = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s+\S")
 _CREDIT_TAIL: Final = re.compile(r"\s[-\u2013\u2014]{1,2}\s+([^-\u2013\u2014\n]{2,40}?)\s*$")
@@ -67,6 +74,8 @@ class Event:
     names one."""
     terms: frozenset[str] = frozenset()
     figures: frozenset[str] = frozenset()
+    looks_back: bool = False
+    """Whether the title looks back at an event years on (an anniversary piece)."""
 
 
 def event_of(
@@ -90,6 +99,7 @@ def event_of(
         action=family_of(title_actions) or family_of(rest_actions),
         terms=_terms(folded) - skip,
         figures=_figures(folded),
+        looks_back=bool(_LOOKING_BACK.search(lines[0])),
     )
 
 
@@ -99,6 +109,24 @@ def attribution(title: str) -> tuple[tuple[int, int], ...]:
     or nothing. An actor named only there is the report's source, not a party to the event."""
     found = (_CREDIT_HEAD.match(title), _CREDIT_TAIL.search(title))
     return tuple(m.span(1) for m in found if m and len(m.group(1).split()) <= _CREDIT_WORDS)
+
+
+def name_phrases(text: str) -> frozenset[str]:
+    """The runs of two or three capitalised words in `text` ("Maarat al-Numan", "Khan
+    Sheikhoun", "Deir ez-Zor"): a town's name is often more than one word. A common word
+    ("The") does not start one, and a possessive ends it ("Homs's Waer" is Homs, then Waer)."""
+    found: set[str] = set()
+    for line in text.split("\n"):
+        run: list[str] = []
+        for token in [*_WORD.findall(line), ""]:
+            named = token[:1].isupper() or _JOINED_ARTICLE.match(token)
+            if named and (run or token.casefold() not in _LATIN_STOP):
+                run.append(_POSSESSIVE.sub("", token).strip("'’-"))
+                if not _POSSESSIVE.search(token):
+                    continue
+            found.update(" ".join(run[i : i + n]) for n in (2, 3) for i in range(len(run) - n + 1))
+            run = []
+    return frozenset(found)
 
 
 def figures_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -129,6 +157,8 @@ def _term(token: str, *, first: bool, shouting: bool) -> str | None:
     Latin script written with a capital. A capital that only starts a sentence or shouts a
     headline proves nothing, so there the word must be rarer still."""
     token = token.strip("'’-")
+    if _JOINED_ARTICLE.match(token):  # "al-Waer" names Waer, as "Al-Waer" does
+        token, first = _JOINED_ARTICLE.sub("", token), False
     if is_arabic(token):
         stem = arabic_stem(token)
         if len(stem) < 3 or stem in _ARABIC_STOP or _arabic_common(token):

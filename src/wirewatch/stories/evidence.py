@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from wirewatch.stories.actions import compatible
 from wirewatch.stories.events import Event, figures_conflict
-from wirewatch.stories.member import Evidence
+from wirewatch.stories.member import Evidence, Member, jaccard
 
 WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
 """Reasons that keep a pair from counting, but do not keep the item out of the story."""
@@ -20,10 +20,28 @@ def veto(
 ) -> str | None:
     if gap > window:
         return f"more than {window} apart"
-    if not compatible(pa, pb):
+    if not compatible(pa, pb) and not two_sides(pa, pb, a, b):
         return f"different actions ({pa} / {pb})"
     if figures_conflict(a.figures, b.figures):
         return "different figures"
+    if a.looks_back != b.looks_back:
+        return "a look back years on, and a report"
+    return None
+
+
+def two_sides(pa: str | None, pb: str | None, a: Event, b: Event) -> bool:
+    """Whether a capture and a withdrawal can be one event told from its two sides: no actor
+    is named by both ("rebels capture Bosra", "regime forces pull out of Bosra")."""
+    return {pa, pb} == {"control", "leave"} and not (a.entities - a.places) & (
+        b.entities - b.places
+    )
+
+
+def same_outlet(a: Member, b: Member, rewrite: float) -> str | None:
+    """Why two reports of one outlet are two events (None for two outlets, or when one rewrites
+    the other: word overlap at least `rewrite`)."""
+    if a.feed == b.feed and jaccard(a.words, b.words) < rewrite:
+        return "another report of the same outlet"
     return None
 
 

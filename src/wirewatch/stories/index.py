@@ -14,8 +14,10 @@ every open story, not only with the item that founded it:
    a deal and its suspension) or different figures of the same size (88.7 against 95.1).
 3. A story's score mixes the best and the mean member score, so that one loose link cannot
    chain unrelated events; any member that vetoes the item keeps it out of that story.
-4. The best story at or above the threshold wins, then the oldest; otherwise the item opens a
-   story of its own.
+4. The best story at or above the threshold wins, then the oldest; else, when one story alone
+   has reports within hours of the item, weaker evidence joins it (`quiet`); else the item
+   opens a story of its own. Two reports of one outlet are two events unless one rewrites
+   the other (an outlet updates its report of an event rather than filing another).
 
 Everything here is synchronous, pure and deterministic: the same members added in the same
 order give the same decisions, and `explain` reproduces why an item joined or did not.
@@ -31,16 +33,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from wirewatch.stories.actions import compatible
-from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, term_weight
+from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, same_outlet, term_weight, two_sides
 from wirewatch.stories.evidence import veto as vetoed
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
-from wirewatch.stories.places import DEFAULT_KM, Locates, Spot, far_apart
+from wirewatch.stories.places import DEFAULT_KM, Locates, Whereabouts
+from wirewatch.stories.quiet import QUIET_REASON, Timeline, quiet_join
 from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
 DEFAULT_THRESHOLD = 0.5
-# One unit of evidence is about one shared rare name; `threshold` 0.5 asks for two.
-_SCALE = 4.0
+# One unit of evidence is about one shared rare name; `threshold` 0.5 asks for 1.2 units.
+_SCALE = 2.4
 _ENTITY_WEIGHT = 0.6
 _ACTION_WEIGHT = 1.0
 _PRIOR = 20
@@ -55,8 +58,9 @@ _COMPARED = 24
 _Posting = tuple[datetime, str, str, str]
 """(time, feed, item id, story id) of one member filed under one key."""
 _WORDS_WEIGHT = 3.0
-_DECAY_PER_DAY = 0.5
+_DECAY_PER_DAY = 2.0  # reports of one event fall within about a day of each other
 _BEST_SHARE = 0.3
+_TOWN_WEIGHT = 1.0
 
 
 @dataclass(slots=True)
@@ -85,9 +89,7 @@ class StoryIndex:
         self.threshold = threshold
         self.locator = locator
         self.far_km = far_km
-        self._spots: dict[str, frozenset[Spot]] = {}
-        """member key -> where the towns it names lie (with a locator)."""
-        self._deciding: tuple[Member, frozenset[Spot]] | None = None
+        self._towns = Whereabouts(locator, far_km)
         self._stories: dict[str, _Story] = {}
         self._posted: dict[str, list[_Posting]] = {}
         """key -> the members filed under it, in time order: candidates and rarity."""
@@ -96,6 +98,7 @@ class StoryIndex:
         """member key (feed, item id) -> its story, for the candidates `_rewrites` proposes."""
         self._known: set[tuple[str, str]] = set()
         self._cached: tuple[Member, dict[str, float]] | None = None
+        self._timeline = Timeline()
 
     def __len__(self) -> int:
         return len(self._stories)
@@ -126,7 +129,9 @@ class StoryIndex:
         story.oldest = member.at if story.oldest is None else min(story.oldest, member.at)
         posting = (member.at, member.feed, member.item_id, story_id)
         self._cached = None
-        for key in member.counted:
+        self._timeline.add(member, story_id)
+        self._towns.file(member)
+        for key in self._counted(member):
             insort(self._posted.setdefault(key, []), posting)
         if len(member.words) >= _MIN_SHARED:
             self._rewrites.add(member.key, member.words)
@@ -163,6 +168,9 @@ class StoryIndex:
                 reason = f"as close to {scored[1][2]} ({rivals[0]:.2f}) as to {story_id}"
                 return Decision(None, 0.0, (), ((story_id, round(score, 3), reason), *misses))
             return Decision(story_id, score, evidence, misses)
+        quiet = self._timeline.only_story(member.at)
+        if quiet is not None and (found := quiet_join(member, self.members(quiet), self.compare)):
+            return Decision(quiet, threshold, found, misses, QUIET_REASON)
         return Decision(None, 0.0, (), misses)
 
     def expire(self, before: datetime) -> int:
@@ -177,14 +185,15 @@ class StoryIndex:
         self._known.discard((member.feed, member.item_id))
         posting = (member.at, member.feed, member.item_id, story_id)
         self._cached = None
-        for key in member.counted:
+        self._timeline.remove(member, story_id)
+        for key in self._counted(member):
             postings = self._posted[key]
             del postings[bisect_left(postings, posting)]
             if not postings:
                 del self._posted[key]
         self._rewrites.remove(member.key)
         self._member_story.pop(member.key, None)
-        self._spots.pop(member.key, None)
+        self._towns.forget(member)
 
     def compare(self, member: Member, other: Member) -> Evidence:
         """The evidence that `member` and `other` report one event (see the module docstring)."""
@@ -194,7 +203,8 @@ class StoryIndex:
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = a.action, b.action
-        veto = vetoed(gap, self.window, pa, pb, a, b) or self._far(member, other)
+        veto = vetoed(gap, self.window, pa, pb, a, b) or self._towns.far(member, other)
+        veto = veto or same_outlet(member, other, _SAME_WORDING)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
         similarity = jaccard(member.words, other.words)
@@ -202,7 +212,11 @@ class StoryIndex:
         score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
         score += sum(rarity[f"t:{t}"] * term_weight(t) for t in terms)
         score += sum(rarity[f"f:{f}"] for f in figures)
-        if pa and pb and compatible(pa, pb):
+        if not (entities or terms) and (towns := self._towns.shared(member, other)):
+            terms = tuple(sorted(towns))  # one town, named in two scripts
+            score += _TOWN_WEIGHT * sum(rarity[t] for t in towns)
+        acted = bool(pa and pb and (compatible(pa, pb) or two_sides(pa, pb, a, b)))
+        if acted:
             same = 1.0 if pa == pb else 0.5
             score += same * _ACTION_WEIGHT * rarity[f"a:{pa}"]
         same_wording = (
@@ -211,7 +225,6 @@ class StoryIndex:
         if same_wording:
             score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
-        acted = bool(pa and pb and compatible(pa, pb))
         kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
         if not (entities or terms or figures):
             veto = "nothing named in common"
@@ -220,29 +233,8 @@ class StoryIndex:
         action = pa if pa == pb else None
         return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
 
-    def _far(self, member: Member, other: Member) -> str | None:
-        """Why the two are two events when every town one names lies more than `far_km`
-        from every town the other names (None otherwise, or without a locator)."""
-        if self.locator is None:
-            return None
-        if far_apart(self._where(member), self._where(other), self.far_km):
-            return f"towns more than {self.far_km:g} km apart"
-        return None
-
-    def _where(self, member: Member) -> frozenset[Spot]:
-        """Where the towns `member` names lie: kept for filed members, and for the one member
-        being decided."""
-        if self._deciding is not None and self._deciding[0] is member:
-            return self._deciding[1]
-        found = self._spots.get(member.key)
-        if found is not None:
-            return found
-        found = self.locator.spots(member.where) if self.locator else frozenset()
-        if (member.feed, member.item_id) in self._known:
-            self._spots[member.key] = found
-        else:
-            self._deciding = (member, found)
-        return found
+    def _counted(self, member: Member) -> frozenset[str]:
+        return member.counted | self._towns.keys(member)
 
     def _candidates(self, member: Member) -> list[str]:
         """The stories most worth scoring: those with a member in the window that shares a key,
@@ -250,7 +242,7 @@ class StoryIndex:
         apart find no candidates by themselves, but still count in the score)."""
         rarity = self._rarity(member)
         found: dict[str, float] = {}
-        for key in member.keys:
+        for key in member.keys | self._towns.keys(member):
             postings, low, high = self._in_window(key, member.at)
             if high - low > _MAX_POSTINGS:
                 continue
@@ -319,7 +311,7 @@ class StoryIndex:
         if self._cached is not None and self._cached[0] is member:
             return self._cached[1]
         rarity = {}
-        for key in member.counted:
+        for key in self._counted(member):
             _, low, high = self._in_window(key, member.at)
             rarity[key] = math.log(1 + _PRIOR / (high - low + 1))
         self._cached = (member, rarity)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from wirewatch.stories.events import Event, event_of
+from wirewatch.stories.events import Event, event_of, name_phrases
 
 _WORD = re.compile(r"\w+")
 _POSSESSIVE = re.compile(r"['’‘`´]s\b")
@@ -102,7 +102,7 @@ class Member:
         them (names already counted as entities are not counted again as names); `places` are
         the entities that are places, `place_names` the text that named them."""
         event = event_of(text, entities, named, places)
-        where = event.terms | frozenset(place_names)
+        where = event.terms | frozenset(place_names) | name_phrases(text)
         return cls(feed, item_id, at, event, shingles(text), title, where)
 
     @property
@@ -157,3 +157,5 @@ class Decision:
     evidence: tuple[Evidence, ...] = ()
     near_misses: tuple[tuple[str, float, str], ...] = ()
     """(story id, score, reason) of the closest stories it did not join."""
+    reason: str = ""
+    """Why it joined when the score alone did not make it (a quiet story)."""

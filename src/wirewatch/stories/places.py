@@ -26,6 +26,7 @@ import structlog
 
 from wirewatch.errors import WirewatchError
 from wirewatch.gazetteer.index import Gazetteer, Place, index_path, open_gazetteer
+from wirewatch.stories.member import Member
 
 Spot = tuple[float, float]
 """Latitude and longitude, in degrees."""
@@ -65,9 +66,14 @@ class Locator:
         if len(name) < _MIN_NAME:
             return None
         towns = [p for p in self._gazetteer.lookup(name) if p.kind == "city"]
-        if not towns:
+        if towns:
+            town: Place | None = max(towns, key=lambda p: p.population)
+        elif name[:1].isupper():  # a name as written, in a spelling the gazetteer lacks
+            town = self._gazetteer.spelled_like(name, self.countries)
+        else:  # a stemmed word ("jarablu"): its consonants prove nothing
             return None
-        town = max(towns, key=lambda p: p.population)
+        if town is None:
+            return None
         if town.country not in self.countries or town.population > _BIG or self._capital(town):
             return None
         return (town.lat, town.lon) if town.lat is not None and town.lon is not None else None
@@ -133,6 +139,45 @@ class Towns:
             return None
         countries = watched_countries(gazetteer, self._names)
         return Locator(gazetteer, countries) if countries else None
+
+
+class Whereabouts:
+    """Where the towns of an index's members lie, looked up once a member: kept while it is
+    filed, and for the one member being decided. Without a locator, no member names a town."""
+
+    def __init__(self, locator: Locates | None, far_km: float = DEFAULT_KM) -> None:
+        self.locator, self.far_km = locator, far_km
+        self._filed: dict[str, frozenset[Spot]] = {}
+        self._deciding: tuple[Member, frozenset[Spot]] | None = None
+
+    def file(self, member: Member) -> None:
+        self._filed[member.key] = self.spots(member)
+
+    def forget(self, member: Member) -> None:
+        self._filed.pop(member.key, None)
+
+    def spots(self, member: Member) -> frozenset[Spot]:
+        found = self._filed.get(member.key)
+        if found is not None:
+            return found
+        if self._deciding is None or self._deciding[0] is not member:
+            located = self.locator.spots(member.where) if self.locator else frozenset()
+            self._deciding = (member, located)
+        return self._deciding[1]
+
+    def keys(self, member: Member) -> frozenset[str]:
+        """The towns `member` names, as keys ("town 36.587,37.046"), whatever their script."""
+        return frozenset(f"town {lat:.3f},{lon:.3f}" for lat, lon in self.spots(member))
+
+    def shared(self, a: Member, b: Member) -> frozenset[str]:
+        return self.keys(a) & self.keys(b)
+
+    def far(self, a: Member, b: Member) -> str | None:
+        """Why the two are two events when every town one names lies more than `far_km`
+        from every town the other names (None otherwise)."""
+        if far_apart(self.spots(a), self.spots(b), self.far_km):
+            return f"towns more than {self.far_km:g} km apart"
+        return None
 
 
 def watched_countries(gazetteer: Gazetteer, place_names: Iterable[str]) -> frozenset[str]:

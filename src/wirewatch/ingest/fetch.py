@@ -236,6 +236,8 @@ class Fetcher:
         code, found = response.status_code, response.headers
         if code == 304 or 200 <= code < 300:
             ok = code != 304
+            if not ok:  # no body by definition; reading its end keeps the connection for reuse
+                await response.aread()
             return FetchResult(
                 status=FetchStatus.OK if ok else FetchStatus.NOT_MODIFIED,
                 url=url,

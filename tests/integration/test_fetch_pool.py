@@ -16,20 +16,22 @@ from wirewatch.model import FetchStatus
 pytestmark = pytest.mark.integration
 BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: %d\r\n\r\n%s"
+NOT_MODIFIED = b'HTTP/1.1 304 Not Modified\r\nETag: "1"\r\n\r\n'
 
 
 class Server:
-    """Answers every request on a connection with BODY; `close_after` closes it after one."""
+    """Answers every request on a connection with BODY (or 304); `close_after` closes the
+    connection after one answer."""
 
-    def __init__(self, close_after: bool) -> None:
-        self.close_after = close_after
+    def __init__(self, close_after: bool, answer: bytes = ANSWER % (len(BODY), BODY)) -> None:
+        self.close_after, self.answer = close_after, answer
         self.connections = 0
         self.closed = asyncio.Event()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         while await reader.readuntil(b"\r\n\r\n"):
-            writer.write(ANSWER % (len(BODY), BODY))
+            writer.write(self.answer)
             await writer.drain()
             if self.close_after:
                 break
@@ -38,10 +40,7 @@ class Server:
         self.closed.set()
 
 
-@pytest.fixture(params=[False, True], ids=["kept-open", "closed-by-server"])
-async def server(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Server, str]]:
-    found = Server(close_after=request.param)
-
+async def serve(found: Server) -> AsyncIterator[tuple[Server, str]]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await found.handle(reader, writer)
@@ -53,6 +52,18 @@ async def server(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Server, 
     yield found, f"http://127.0.0.1:{port}/feed.xml"
     listening.close()
     await listening.wait_closed()
+
+
+@pytest.fixture(params=[False, True], ids=["kept-open", "closed-by-server"])
+async def server(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Server, str]]:
+    async for serving in serve(Server(close_after=request.param)):
+        yield serving
+
+
+@pytest.fixture
+async def unchanged() -> AsyncIterator[tuple[Server, str]]:
+    async for serving in serve(Server(close_after=False, answer=NOT_MODIFIED)):
+        yield serving
 
 
 async def test_a_connection_is_reused_until_the_server_closes_it(
@@ -71,3 +82,13 @@ async def test_a_connection_is_reused_until_the_server_closes_it(
         [first.status, second.status],
         found.connections,
     )
+
+
+async def test_a_connection_that_answered_304_is_reused(unchanged: tuple[Server, str]) -> None:
+    """A 304 has no body: the next fetch goes over the same connection (an all-304 cycle
+    opens one connection per pooled slot, not one per feed)."""
+    found, url = unchanged
+    policy = FetchPolicy(allow_networks=(ip_network("127.0.0.1/32"),))
+    async with Fetcher(policy) as fetcher:
+        statuses = [(await fetcher.fetch(url, etag='"1"')).status for _ in range(3)]
+    assert ([FetchStatus.NOT_MODIFIED] * 3, 1) == (statuses, found.connections)

@@ -180,15 +180,17 @@ def build_pipeline(
     extra: Extra = Extra(),
     processes: bool = True,
     gate: IngestGate | None = None,
+    one_cycle: bool = False,
 ) -> Pipeline:
     """The per-feed path with its fetcher (`pipeline.fetcher`, to close). `processes=False`
-    parses in a thread instead of the configured workers; `gate` orders one cycle's ingests."""
+    parses in a thread instead of the configured workers; `gate` orders one cycle's ingests;
+    `one_cycle` builds a missing gazetteer index only once a report needs towns."""
     config = loaded.config
     return Pipeline(
         loaded,
         store=store,
         fetcher=Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport),
-        stories=story_index(loaded),
+        stories=story_index(loaded, early=not one_cycle),
         clock=clock,
         owner=owner,
         parse_executor=parse_executor(config) if processes else None,

@@ -76,7 +76,12 @@ async def _poll_all(
     store = parts.open_store(loaded.config)
     gate = IngestGate(f.key for f in feeds)
     pipeline = app.build_pipeline(
-        loaded, store=store, owner=app.instance_name(), processes=False, gate=gate
+        loaded,
+        store=store,
+        owner=app.instance_name(),
+        processes=False,
+        gate=gate,
+        one_cycle=True,
     )
     try:
         await store.open()

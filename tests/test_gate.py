@@ -73,3 +73,23 @@ async def test_a_failing_ingest_lets_the_next_feed_through() -> None:
 
     await asyncio.wait_for(asyncio.gather(broken(), healthy()), 5)
     assert ["b"] == done
+
+
+async def test_a_feed_cancelled_while_it_waits_gives_up_its_turn() -> None:
+    """A feed whose poll is cancelled before its turn (the cycle stopping, a timeout) leaves
+    the queue: the feeds after it still ingest, in order."""
+    gate = IngestGate(["a", "b", "c"])
+    done: list[str] = []
+
+    async def feed(key: str, minutes: int) -> None:
+        async with gate.turn(key, (T0 + timedelta(minutes=minutes), key)):
+            done.append(key)
+        gate.finished(key)
+
+    first = asyncio.create_task(feed("a", 1))
+    await asyncio.sleep(0)  # "a" waits: "b" and "c" have not reached the gate yet
+    first.cancel()
+    await asyncio.gather(first, return_exceptions=True)
+    gate.finished("a")
+    await asyncio.wait_for(asyncio.gather(feed("c", 3), feed("b", 2)), 5)
+    assert ["b", "c"] == done

@@ -175,3 +175,26 @@ def test_an_arabic_report_finds_the_english_story_by_its_town(gazetteer: Gazette
     assert "azaz" == decision.story_id
     assert any(t.startswith("town ") for e in decision.evidence for t in e.terms)
     assert without.decide(arabic).story_id is None
+
+
+def test_one_cycle_builds_a_missing_index_only_when_a_report_needs_towns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gazetteer: Gazetteer
+) -> None:
+    """`early=False` (`poll --once`): making the locator starts no build, so a cycle whose
+    reports need no towns spends nothing on it; the first report that does builds it then."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    session = cache_dir()
+    opened: list[Path] = []
+
+    def counted_open(folder: Path) -> Gazetteer:
+        opened.append(folder)
+        return open_gazetteer(session)
+
+    monkeypatch.setattr(places, "open_gazetteer", counted_open)
+    towns = places.Towns(["Homs", "Hama"], cache, early=False)
+    threads = [t.name for t in threading.enumerate()]
+    before = list(opened)
+    assert ([], False) == (before, "gazetteer-index" in threads)
+    assert towns.spots(["Azaz"])
+    assert [cache] == opened

@@ -22,20 +22,13 @@ from typing import TYPE_CHECKING
 import httpx
 
 from wirewatch.config.settings import FeedConfig
-from wirewatch.delivery.dispatch import Dispatcher, Observer
 from wirewatch.delivery.policy import DeliveryPolicy
-from wirewatch.delivery.routing import matcher_problems
 from wirewatch.ingest.fetch import Fetcher
 from wirewatch.ingest.gate import IngestGate
 from wirewatch.ingest.netguard import IPNetwork
-from wirewatch.ingest.polling import FeedPoller
-from wirewatch.ingest.scheduling import FeedScheduler, JobSpec
 from wirewatch.loading import Loaded
 from wirewatch.model import Clock, utc_now
 from wirewatch.notify.base import Notifier
-from wirewatch.observability.api import DaemonApi
-from wirewatch.observability.metrics import Metrics
-from wirewatch.observability.store_health import WriteHealth
 from wirewatch.parts import (
     build_notifiers,
     fetch_policy,
@@ -47,8 +40,14 @@ from wirewatch.pipeline import Pipeline
 from wirewatch.storage import Store
 from wirewatch.stories.grouping import story_index
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the daemon's parts, imported by `build`: `poll --once` needs none of them
+    from wirewatch.delivery.dispatch import Dispatcher, Observer
+    from wirewatch.ingest.polling import FeedPoller
+    from wirewatch.ingest.scheduling import FeedScheduler, JobSpec
+    from wirewatch.observability.api import DaemonApi
     from wirewatch.observability.http import HttpServer
+    from wirewatch.observability.metrics import Metrics
+    from wirewatch.observability.store_health import WriteHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +122,12 @@ def build(
 ) -> App:
     """Every part the daemon runs, from `loaded`. `transport` replaces the feeds' HTTP (and
     its guard), `webhook` the notifiers'; `store` the one `storage.url` names."""
+    from wirewatch.ingest.polling import FeedPoller
+    from wirewatch.ingest.scheduling import FeedScheduler
+    from wirewatch.observability.api import DaemonApi
+    from wirewatch.observability.metrics import Metrics
+    from wirewatch.observability.store_health import WriteHealth
+
     instance = instance or instance_name()
     store = store or open_store(loaded.config)
     pipeline = build_pipeline(
@@ -175,15 +180,17 @@ def build_pipeline(
     extra: Extra = Extra(),
     processes: bool = True,
     gate: IngestGate | None = None,
+    one_cycle: bool = False,
 ) -> Pipeline:
     """The per-feed path with its fetcher (`pipeline.fetcher`, to close). `processes=False`
-    parses in a thread instead of the configured workers; `gate` orders one cycle's ingests."""
+    parses in a thread instead of the configured workers; `gate` orders one cycle's ingests;
+    `one_cycle` builds a missing gazetteer index only once a report needs towns."""
     config = loaded.config
     return Pipeline(
         loaded,
         store=store,
         fetcher=Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport),
-        stories=story_index(loaded),
+        stories=story_index(loaded, early=not one_cycle),
         clock=clock,
         owner=owner,
         parse_executor=parse_executor(config) if processes else None,
@@ -202,6 +209,8 @@ def build_dispatcher(
     notifiers: tuple[dict[str, Notifier], dict[str, DeliveryPolicy]] | None = None,
 ) -> Dispatcher:
     """The outbox dispatcher with the configured notifiers (built on `client` unless given)."""
+    from wirewatch.delivery.dispatch import Dispatcher
+
     found, policies = notifiers or build_notifiers(loaded, client=client, clock=clock)
     lease = loaded.config.daemon.delivery_lease
     return Dispatcher(
@@ -236,6 +245,7 @@ def enabled_feeds(loaded: Loaded, extra: Extra) -> tuple[FeedConfig, ...]:
 def _http(api: DaemonApi, pipeline: Pipeline, metrics: Metrics, clock: Clock) -> HttpServer:
     """The HTTP server with the API, /api/silences and the desk mounted."""
     from wirewatch import web
+    from wirewatch.delivery.routing import matcher_problems
     from wirewatch.observability.http import HttpServer
     from wirewatch.observability.silences_api import SilencesApi
 

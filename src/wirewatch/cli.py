@@ -35,14 +35,16 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or only the one of `only` (a module name in COMMANDS): a
+    command run by name imports no other command's module."""
     parser = argparse.ArgumentParser(
         prog="wirewatch",
         description="Watch news feeds for tracked places and actors; deliver each alert once.",
     )
     parser.add_argument("-V", "--version", action="version", version=f"wirewatch {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"wirewatch.commands.{name}")
         except ModuleNotFoundError as e:
@@ -52,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_parser(subparsers)
     _describe(parser)
     return parser
+
+
+def _command(words: list[str]) -> str | None:
+    """The module of the command `words` start with (`check-config` is check_config), if any."""
+    name = words[0].replace("-", "_") if words else ""
+    return name if name in COMMANDS and "_" not in words[0] else None
 
 
 def _describe(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The daemon catches SIGTERM and SIGINT before the parser imports every command, so a stop
     # while it starts is a clean exit 0 rather than a traceback or a 143.
     stops = Stops.catch() if words[:1] == ["run"] else None
-    parser = build_parser()
+    parser = build_parser(_command(words))
     args = parser.parse_args(words)
     args.stops = stops
     try:

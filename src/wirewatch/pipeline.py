@@ -124,7 +124,9 @@ class Pipeline:
         self.loaded = loaded
 
     async def warm(self) -> int:
-        """Index the stories still open, so grouping survives a restart."""
+        """Index the stories still open now (the daemon, at start). Without it, the first
+        ingest that needs a story indexes them, under the story lock: grouping survives a
+        restart either way (`poll --once` leaves it to that ingest)."""
         await self._sync_stories(self.clock())
         return len(self.stories)
 

@@ -108,8 +108,8 @@ def test_the_order_of_feeds_in_the_config_does_not_change_the_stories(
 def test_a_restart_between_outlets_gives_the_same_stories(
     server: FeedServer, tmp_path: Path
 ) -> None:
-    """Polling two outlets, then (a new process, its index warmed from the store) the other two
-    gives the stories one process gives for all four."""
+    """Polling two outlets, then (a new process, its index read from the store by the first
+    ingest that needs a story) the other two gives the stories one process gives for all four."""
     first = config(tmp_path, server, FEEDS[:2], "split")
     wirewatch("poll", "--once", "--config", str(first))
     second = config(tmp_path, server, FEEDS, "split")

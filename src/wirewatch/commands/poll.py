@@ -2,9 +2,10 @@
 
 Each feed goes through the daemon's own steps (`Pipeline.poll`: lease, due, fetch, parse,
 novelty, classify, story, ingest) on an App built as the daemon's is, except that a feed backing
-off is polled anyway and parsing runs in a thread. A feed whose lease another instance holds
-(a running daemon polled it within its interval) is shown as `leased` and left to it; the
-leases this run took are given back at the end.
+off is polled anyway, parsing runs in a thread, and the open stories are indexed only once a
+feed has new items that need one (a cycle where nothing changed never reads them). A feed whose
+lease another instance holds (a running daemon polled it within its interval) is shown as
+`leased` and left to it; the leases this run took are given back at the end.
 
 The deliveries it queues are sent by the daemon; `--deliver` sends them now and waits for them
 (at most `--deliver-timeout` seconds). Either way the last line on stderr says what is left
@@ -75,12 +76,16 @@ async def _poll_all(
     store = parts.open_store(loaded.config)
     gate = IngestGate(f.key for f in feeds)
     pipeline = app.build_pipeline(
-        loaded, store=store, owner=app.instance_name(), processes=False, gate=gate
+        loaded,
+        store=store,
+        owner=app.instance_name(),
+        processes=False,
+        gate=gate,
+        one_cycle=True,
     )
     try:
         await store.open()
-        await store.migrate()
-        await pipeline.warm()
+        await store.migrate()  # no `pipeline.warm()`: the first feed with news indexes stories
         reports = await _poll(pipeline, feeds)
         return reports, await _deliveries(loaded, store, reports, deliver, timeout)
     finally:

@@ -235,12 +235,13 @@ class Fetcher:
     ) -> FetchResult:
         code, found = response.status_code, response.headers
         if code == 304 or 200 <= code < 300:
-            ok = code != 304
+            ok = code != 304  # a 304 is read to its end (no body) to keep its connection
+            body = read_body(response, self.policy.max_body_bytes) if ok else response.aread()
             return FetchResult(
                 status=FetchStatus.OK if ok else FetchStatus.NOT_MODIFIED,
                 url=url,
                 http_status=code,
-                body=await read_body(response, self.policy.max_body_bytes) if ok else b"",
+                body=await body,
                 content_type=found.get("content-type"),
                 etag=found.get("etag"),
                 last_modified=found.get("last-modified"),

@@ -10,6 +10,8 @@ through one at a time: the feed with the earliest published item first, ties by 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -18,11 +20,14 @@ Order = tuple[datetime, str]
 
 
 class IngestGate:
-    """Serialises the ingest step of one cycle's feeds in a fixed order (see the module)."""
+    """Serialises the ingest step of one cycle's feeds in a fixed order (see the module).
+
+    The feeds waiting for their turn are a heap, so a cycle of n feeds costs n log n."""
 
     def __init__(self, keys: Iterable[str]) -> None:
         self._pending = set(keys)
-        self._waiting: dict[str, tuple[Order, asyncio.Future[None]]] = {}
+        self._waiting: list[tuple[Order, int, asyncio.Future[None]]] = []
+        self._arrived = itertools.count()  # never compares two futures: order, then arrival
         self._busy = False
 
     @asynccontextmanager
@@ -30,13 +35,12 @@ class IngestGate:
         """Wait for `key`'s turn to ingest; the next feed waits until this one leaves."""
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.discard(key)
-        self._waiting[key] = (order, ready)
+        heapq.heappush(self._waiting, (order, next(self._arrived), ready))
         self._release()
         try:
             await ready
             yield
         finally:
-            self._waiting.pop(key, None)
             if ready.done() and not ready.cancelled():
                 self._busy = False
             self._release()
@@ -49,8 +53,9 @@ class IngestGate:
     def _release(self) -> None:
         if self._busy or self._pending:
             return
-        queued = [(order, key) for key, (order, ready) in self._waiting.items() if not ready.done()]
-        if queued:
-            _, key = min(queued)
-            self._busy = True
-            self._waiting[key][1].set_result(None)
+        while self._waiting:
+            *_, ready = heapq.heappop(self._waiting)
+            if not ready.done():  # a feed cancelled while it waited has left the queue
+                self._busy = True
+                ready.set_result(None)
+                return

@@ -89,19 +89,19 @@ def decide_stories(
     return decisions, added
 
 
-def story_index(loaded: Loaded) -> StoryIndex:
+def story_index(loaded: Loaded, *, early: bool = True) -> StoryIndex:
     """An empty index with the config's window and threshold and, unless `stories.far_km` is
-    0, a locator for the countries the watchlists' places lie in."""
+    0, a locator for the countries the watchlists' places lie in (`early`: see `Towns`)."""
     stories = loaded.config.stories
     return StoryIndex(
         window=_window(loaded),
         threshold=stories.threshold,
-        locator=_towns(loaded) if stories.far_km else None,
+        locator=_towns(loaded, early) if stories.far_km else None,
         far_km=stories.far_km or DEFAULT_KM,
     )
 
 
-def _towns(loaded: Loaded) -> Towns | None:
+def _towns(loaded: Loaded, early: bool) -> Towns | None:
     """The towns of the countries the watchlists' places lie in (None without places)."""
     names = [
         name
@@ -110,7 +110,7 @@ def _towns(loaded: Loaded) -> Towns | None:
         if entity.kind == "place"
         for name in entity.names
     ]
-    return Towns(names, cache_dir()) if names else None
+    return Towns(names, cache_dir(), early=early) if names else None
 
 
 def replay(loaded: Loaded, records: Sequence[StoryMemberRecord]) -> StoryIndex:

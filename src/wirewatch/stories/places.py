@@ -89,22 +89,24 @@ class Towns:
     The gazetteer's index is built once into the cache folder (about 20 s); when it is not
     there yet, a background thread builds it, so that a daemon starts (and stops) at once.
     The first report that needs towns waits for it, so every report is grouped the same way.
+    With `early=False` (one `poll --once` cycle, which may never need towns and would abandon
+    a build at exit) nothing is built until that first report, which builds it then.
     If the gazetteer cannot be built or opened, that is said once in the log and reports are
     grouped without towns.
     """
 
-    def __init__(self, place_names: Sequence[str], cache: Path) -> None:
+    def __init__(self, place_names: Sequence[str], cache: Path, *, early: bool = True) -> None:
         self._names = tuple(place_names)
         self._cache = cache
         self._built = threading.Event()
         self._lock = threading.Lock()
         self._opened = False
         self._locator: Locator | None = None
-        if index_path(cache).exists():
-            self._built.set()
-        else:
+        if early and not index_path(cache).exists():
             log.info("gazetteer_building", note="once, into the cache folder: about 20 s")
             threading.Thread(target=self._build, name="gazetteer-index", daemon=True).start()
+        else:
+            self._built.set()  # there already, or built by `_locate` once a report needs towns
 
     def spots(self, names: Iterable[str]) -> frozenset[Spot]:
         locator = self._open()

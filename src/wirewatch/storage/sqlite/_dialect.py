@@ -6,22 +6,22 @@ other writers, so the ingest locks of `sql.Dialect` take nothing here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from wirewatch import fastjson
 from wirewatch.storage.codec import Codec, dt_or_none, ts_or_none
 from wirewatch.storage.outbox import FIELDS, LEASE_FREE, NOT_PAUSED, OPEN
 from wirewatch.storage.sql import Row, Statement, Steps, count, rows
 
 
 def _array(values: Sequence[str]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+    return fastjson.dumps(list(values)).decode()  # '["a","b"]': what json.loads reads too
 
 
 def _read_array(value: Any) -> tuple[str, ...]:
-    return tuple(json.loads(value))
+    return tuple(fastjson.loads(value))
 
 
 TEXT = Codec(ts_or_none, dt_or_none, _array, _read_array, date.fromisoformat)

@@ -143,33 +143,31 @@ class Towns:
         return Locator(gazetteer, countries) if countries else None
 
 
+_Located = tuple[frozenset[Spot], frozenset[str]]
+"""A member's towns: where they lie, and as index keys."""
+
+
 class Whereabouts:
-    """Where the towns of an index's members lie, looked up once a member: kept while it is
-    filed, and for the one member being decided. Without a locator, no member names a town."""
+    """Where the towns of an index's members lie, and the towns as keys ("town 36.587,37.046",
+    whatever script named them), looked up once a member: kept while it is filed, and for the
+    one member being decided. Without a locator, no member names a town."""
 
     def __init__(self, locator: Locates | None, far_km: float = DEFAULT_KM) -> None:
         self.locator, self.far_km = locator, far_km
-        self._filed: dict[str, frozenset[Spot]] = {}
-        self._deciding: tuple[Member, frozenset[Spot]] | None = None
+        self._filed: dict[str, _Located] = {}
+        self._deciding: tuple[Member, _Located] | None = None
 
     def file(self, member: Member) -> None:
-        self._filed[member.key] = self.spots(member)
+        self._filed[member.key] = self._located(member)
 
     def forget(self, member: Member) -> None:
         self._filed.pop(member.key, None)
 
     def spots(self, member: Member) -> frozenset[Spot]:
-        found = self._filed.get(member.key)
-        if found is not None:
-            return found
-        if self._deciding is None or self._deciding[0] is not member:
-            located = self.locator.spots(member.where) if self.locator else frozenset()
-            self._deciding = (member, located)
-        return self._deciding[1]
+        return self._located(member)[0]
 
     def keys(self, member: Member) -> frozenset[str]:
-        """The towns `member` names, as keys ("town 36.587,37.046"), whatever their script."""
-        return frozenset(f"town {lat:.3f},{lon:.3f}" for lat, lon in self.spots(member))
+        return self._located(member)[1]
 
     def shared(self, a: Member, b: Member) -> frozenset[str]:
         return self.keys(a) & self.keys(b)
@@ -180,6 +178,16 @@ class Whereabouts:
         if far_apart(self.spots(a), self.spots(b), self.far_km):
             return f"towns more than {self.far_km:g} km apart"
         return None
+
+    def _located(self, member: Member) -> _Located:
+        found = self._filed.get(member.key)
+        if found is not None:
+            return found
+        if self._deciding is None or self._deciding[0] is not member:
+            spots = self.locator.spots(member.where) if self.locator else frozenset()
+            keys = frozenset(f"town {lat:.3f},{lon:.3f}" for lat, lon in spots)
+            self._deciding = (member, (spots, keys))
+        return self._deciding[1]
 
 
 def watched_countries(gazetteer: Gazetteer, place_names: Iterable[str]) -> frozenset[str]:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left, bisect_right, insort
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -94,8 +93,6 @@ class StoryIndex:
         self._posted: dict[str, list[_Posting]] = {}
         """key -> the members filed under it, in time order: candidates and rarity."""
         self._rewrites = Rewrites()
-        self._member_story: dict[str, str] = {}
-        """member key (feed, item id) -> its story, for the candidates `_rewrites` proposes."""
         self._known: set[tuple[str, str]] = set()
         self._cached: tuple[Member, dict[str, float]] | None = None
         self._timeline = Timeline()
@@ -134,8 +131,7 @@ class StoryIndex:
         for key in self._counted(member):
             insort(self._posted.setdefault(key, []), posting)
         if len(member.words) >= _MIN_SHARED:
-            self._rewrites.add(member.key, member.words)
-            self._member_story[member.key] = story_id
+            self._rewrites.add(member.key, member.words, story_id)
 
     def remove(self, story_id: str, member: Member) -> None:
         """Undo `add` (when the ingest that recorded the member failed)."""
@@ -192,7 +188,6 @@ class StoryIndex:
             if not postings:
                 del self._posted[key]
         self._rewrites.remove(member.key)
-        self._member_story.pop(member.key, None)
         self._towns.forget(member)
 
     def compare(self, member: Member, other: Member) -> Evidence:
@@ -249,15 +244,29 @@ class StoryIndex:
             weight = rarity[key]
             for _, _, _, story_id in postings[low:high]:
                 found[story_id] = found.get(story_id, 0.0) + weight
-        if len(member.words) >= _MIN_SHARED:  # a rewrite shares its words, if not its names
-            since, until = member.at - self.window, member.at + self.window
-            keys = self._rewrites.query(member.words)  # often hundreds, of fewer stories
-            for story_id, hits in Counter(map(self._member_story.__getitem__, keys)).items():
-                if self._open_for(story_id, since, until):
-                    for _ in range(hits):  # a sum of floats, added one member at a time
-                        found[story_id] = found.get(story_id, 0.0) + _REWRITE_RANK
-        ranked = heapq.nsmallest(_CANDIDATES, [(-rank, sid) for sid, rank in found.items()])
+        alone = self._rewritten(member, found) if len(member.words) >= _MIN_SHARED else []
+        ranked = heapq.nsmallest(_CANDIDATES, [(-r, sid) for sid, r in found.items()] + alone)
         return [story_id for _, story_id in ranked]
+
+    def _rewritten(self, member: Member, found: dict[str, float]) -> list[tuple[float, str]]:
+        """Rank the open stories with members whose words `member` may rewrite (a rewrite
+        shares its words, if not its names): `_REWRITE_RANK` a member, added to the rank of
+        a story in `found` (the stories found by names, updated in place). Of the others,
+        often hundreds that share a common word with it, ranked by their count of such
+        members alone, only the best `_CANDIDATES` can be chosen: those are returned."""
+        since, until = member.at - self.window, member.at + self.window
+        hits = self._rewrites.stories(member.words)
+        for story_id in hits.keys() & found.keys():
+            if self._open_for(story_id, since, until):
+                for _ in range(hits[story_id]):  # a sum of floats, added one member at a time
+                    found[story_id] += _REWRITE_RANK
+        alone = [(-_REWRITE_RANK * n, sid) for sid, n in hits.items() if sid not in found]
+        best = heapq.nsmallest(_CANDIDATES, alone)  # nearly always open: checked after
+        if not all(self._open_for(sid, since, until) for _, sid in best):
+            best = heapq.nsmallest(
+                _CANDIDATES, [r for r in alone if self._open_for(r[1], since, until)]
+            )
+        return best
 
     def _open_for(self, story_id: str, since: datetime, until: datetime) -> bool:
         """Whether the story has a member between `since` and `until` (by its time span)."""

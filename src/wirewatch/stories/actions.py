@@ -129,6 +129,16 @@ _WORD: Final = re.compile(r"[\w'’-]+")
 ARABIC_CLITICS: Final = ("وال", "بال", "لل", "فال", "كال", "ال", "و", "ب", "ل", "ف")
 
 
+# The everyday of a war and its diplomacy: a report of a strike, a toll, a clash, a rally, a
+# capture, a withdrawal, a meeting or a visit does not say which one (an offensive takes a
+# town a day; envoys meet every day). Any other kind of action (a quake, a vote, a release,
+# an appointment, sanctions imposed or lifted) names its event when no other story of those
+# days reports that kind.
+BACKGROUND: Final[frozenset[str]] = frozenset(
+    {"attack", "kill", "fight", "protest", "control", "leave", "meet", "visit"}
+)
+
+
 def compatible(a: str | None, b: str | None) -> bool:
     """Whether two action families can report one event (an unknown one goes with any)."""
     return a is None or b is None or a == b or frozenset((a, b)) in _COMPATIBLE

@@ -13,6 +13,7 @@ from wirewatch.stories.member import Evidence, Member, jaccard
 WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
 """Reasons that keep a pair from counting, but do not keep the item out of the story."""
 _ARABIC_TERM_WEIGHT = 0.5
+_BEST_SHARE = 0.3
 
 
 def veto(
@@ -57,3 +58,17 @@ def miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...]) 
         weak = [e.veto for e in evidence if e.veto]
         return weak[0] if weak else "nothing in common"
     return f"score {score:.2f} below {threshold:.2f}"
+
+
+def story_score(evidence: tuple[Evidence, ...], window: timedelta) -> float:
+    """How well an item fits a story, from its evidence against the story's members: -inf
+    when a member within `window` vetoes it or none counts, else a mix of the best and the
+    mean member score (so that one loose link cannot chain unrelated events)."""
+    in_window = [e for e in evidence if e.gap <= window]
+    if any(e.veto and e.veto not in WEAK_VETOES for e in in_window):
+        return -math.inf
+    scores = [e.score for e in in_window if not e.veto]
+    if not scores:
+        return -math.inf
+    mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
+    return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean

@@ -6,7 +6,7 @@ was seen when it has none or claims the future). A new member is compared with t
 every open story, not only with the item that founded it:
 
 1. Candidates are the stories that share an entity, a name or a figure with it (an inverted
-   index), and that have a member within the window of it.
+   index), or that alone report its kind of action (`alone_with`), within the window of it.
 2. Against each member of a candidate, `compare` weighs the evidence: shared entities and names,
    weighted by how rare they are among the indexed members (sharing "Damascus" says less than
    sharing "Azaz"); shared figures; the same kind of action; word overlap; minus the time gap.
@@ -17,7 +17,7 @@ every open story, not only with the item that founded it:
 4. The best story at or above the threshold wins, then the oldest; else, when one story alone
    has reports within hours of the item, weaker evidence joins it (`quiet`); else the item
    opens a story of its own. Two reports of one outlet are two events unless one rewrites
-   the other (an outlet updates its report of an event rather than filing another).
+   the other.
 
 Everything here is synchronous, pure and deterministic: the same members added in the same
 order give the same decisions, and `explain` reproduces why an item joined or did not.
@@ -32,12 +32,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wirewatch.stories.actions import compatible
-from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, same_outlet, term_weight, two_sides
+from wirewatch.stories.actions import BACKGROUND, compatible
+from wirewatch.stories.evidence import (
+    WEAK_VETOES,
+    miss_reason,
+    same_outlet,
+    story_score,
+    term_weight,
+    two_sides,
+)
 from wirewatch.stories.evidence import veto as vetoed
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
 from wirewatch.stories.places import DEFAULT_KM, Locates, Whereabouts
-from wirewatch.stories.quiet import QUIET_REASON, Timeline, quiet_join
+from wirewatch.stories.quiet import QUIET_REASON, Timeline, one_of, quiet_join
 from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
@@ -55,11 +62,9 @@ _MAX_POSTINGS = 500
 _CANDIDATES = 12
 _REWRITE_RANK = 100.0  # a likely rewrite is scored before any story found by names
 _COMPARED = 24
-_Posting = tuple[datetime, str, str, str]
-"""(time, feed, item id, story id) of one member filed under one key."""
+_Posting = tuple[datetime, str, str, str]  # (time, feed, item id, story id) under one key
 _WORDS_WEIGHT = 3.0
 _DECAY_PER_DAY = 2.0  # reports of one event fall within about a day of each other
-_BEST_SHARE = 0.3
 _TOWN_WEIGHT = 1.0
 
 
@@ -195,8 +200,9 @@ class StoryIndex:
         self._member_story.pop(member.key, None)
         self._towns.forget(member)
 
-    def compare(self, member: Member, other: Member) -> Evidence:
-        """The evidence that `member` and `other` report one event (see the module docstring)."""
+    def compare(self, member: Member, other: Member, *, kind_alone: bool = False) -> Evidence:
+        """The evidence that `member` and `other` report one event (see the module docstring);
+        with `kind_alone` (`other`'s story is `alone_with` it), the action counts as a name."""
         gap = abs(member.at - other.at)
         a, b = member.event, other.event
         entities = tuple(sorted(a.entities & b.entities))
@@ -225,13 +231,17 @@ class StoryIndex:
         if same_wording:
             score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
-        kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
-        if not (entities or terms or figures):
+        alone = kind_alone and pa == pb
+        named = bool(entities or terms or alone)
+        kinds = sum((named, bool(figures), acted, similarity >= 0.3))
+        if not (named or figures):
             veto = "nothing named in common"
         elif kinds < 2 and not same_wording:
             veto = "one kind of evidence only"
         action = pa if pa == pb else None
-        return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
+        return Evidence(
+            other, score, entities, terms, figures, action, similarity, gap, veto, alone
+        )
 
     def _counted(self, member: Member) -> frozenset[str]:
         return member.counted | self._towns.keys(member)
@@ -256,6 +266,8 @@ class StoryIndex:
                 if self._open_for(story_id, since, until):
                     for _ in range(hits):  # a sum of floats, added one member at a time
                         found[story_id] = found.get(story_id, 0.0) + _REWRITE_RANK
+        if (alone := self.alone_with(member)) is not None:
+            found[alone] = found.get(alone, 0.0) + rarity[f"a:{member.event.action}"]
         ranked = heapq.nsmallest(_CANDIDATES, [(-rank, sid) for sid, rank in found.items()])
         return [story_id for _, story_id in ranked]
 
@@ -284,30 +296,30 @@ class StoryIndex:
         if not every:  # the members nearest in time within the window, at most a few dozen
             near = [m for m in members if abs(member.at - m.at) <= self.window]
             members = heapq.nsmallest(_COMPARED, near, key=lambda m: abs(member.at - m.at))
-        found = []
+        found, alone = [], self.alone_with(member) == story_id
         for other in members:
             if other is member:
                 continue
-            found.append(self.compare(member, other))
+            found.append(self.compare(member, other, kind_alone=alone))
             if not every and found[-1].veto and found[-1].veto not in WEAK_VETOES:
-                return -math.inf, tuple(found)
-        evidence = tuple(found)
-        in_window = [e for e in evidence if e.gap <= self.window]
-        if any(e.veto and e.veto not in WEAK_VETOES for e in in_window):
-            return -math.inf, evidence
-        scores = [e.score for e in in_window if not e.veto]
-        if not scores:
-            return -math.inf, evidence
-        mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
-        return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
+                break  # story_score: -inf
+        return story_score(tuple(found), self.window), tuple(found)
+
+    def alone_with(self, member: Member) -> str | None:
+        """The story that alone reports `member`'s kind of action within the window of it (the
+        one quake, the one election of those days), unless that kind is the everyday of a war
+        (`actions.BACKGROUND`); None when none or several do."""
+        action = member.event.action
+        if action is None or action in BACKGROUND:
+            return None
+        postings, low, high = self._in_window(f"a:{action}", member.at)
+        return one_of(postings[position][3] for position in range(low, high))
 
     def _rarity(self, member: Member) -> dict[str, float]:
-        """How much sharing each key of `member` says, from how many reports within the window
-        of it have the key: log(1 + 20 / (n + 1)), 2.4 for a name no other report of those
-        days has, 0.1 for one that 250 reports share. A count, not a share of all reports: on a
-        busy day, a place that hundreds of reports name does not tell which event a report is
-        about. Cached for the member being decided.
-        """
+        """How much sharing each key of `member` says, from the count n of reports within the
+        window of it that have the key: log(1 + 20 / (n + 1)), 2.4 for a name no other report
+        of those days has, 0.1 for one that 250 share (a count, not a share: on a busy day, a
+        place that hundreds of reports name tells no event). Cached for the member decided."""
         if self._cached is not None and self._cached[0] is member:
             return self._cached[1]
         rarity = {}

@@ -1,0 +1,62 @@
+"""The only story of a kind of action: a quake, a vote or a release that no other story of
+those days reports names its event, even in reports that share no name (StoryIndex.alone_with)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from wirewatch.stories.actions import BACKGROUND
+from wirewatch.stories.index import StoryIndex
+from wirewatch.stories.member import Member, item_text
+
+T0 = datetime(2023, 3, 1, 4, tzinfo=UTC)
+
+
+def report(outlet: str, item_id: str, title: str, hours: float, *entities: str) -> Member:
+    at = T0 + timedelta(hours=hours)
+    return Member.of(outlet, item_id, item_text(title, ""), at, entities, title=title)
+
+
+FELT = report("tv", "a", "Strong earthquake felt across the border region", 0)
+TOLL = report("wire", "b", "Buildings flattened as tremor shakes northern towns", 2, "turkey")
+
+
+def test_the_only_quake_of_those_days_takes_a_report_that_names_nothing_in_common() -> None:
+    index = StoryIndex()
+    index.add("quake", FELT)
+    assert ("quake", "quake") == (FELT.event.action, TOLL.event.action)
+    assert not (FELT.event.entities | FELT.event.terms) & (TOLL.event.entities | TOLL.event.terms)
+    decision = index.decide(TOLL)
+    assert "quake" == decision.story_id
+    assert all(e.alone for e in decision.evidence)
+
+
+def test_a_second_story_of_the_same_kind_ends_the_rule() -> None:
+    """With two quake stories open (another quake far away that week), a report naming
+    neither story's names is no longer known to be either one."""
+    index = StoryIndex()
+    index.add("quake", FELT)
+    index.add("other", report("desk", "c", "Magnitude 6 quake hits Peru coast", -10, "peru"))
+    assert index.decide(TOLL).story_id is None
+
+
+def test_the_everyday_of_a_war_is_no_name() -> None:
+    """Two strikes of one day with nothing named in common stay apart, however quiet."""
+    index = StoryIndex()
+    first = report("tv", "a", "Drone strike hits a market", 0)
+    second = report("wire", "b", "Warplanes bomb a bakery", 2)
+    assert first.event.action == second.event.action == "attack"
+    assert "attack" in BACKGROUND
+    index.add("strike", first)
+    assert index.decide(second).story_id is None
+
+
+def test_the_rule_keeps_its_vetoes() -> None:
+    """The only election story of those days still keeps out a report of other figures."""
+    index = StoryIndex()
+    index.add("vote", report("wire", "a", "President re-elected with 88.7 percent", 0))
+    other = report("tv", "b", "Landslide: incumbent wins 95.1 percent of the vote", 3)
+    assert "vote" == other.event.action
+    decision = index.decide(other)
+    assert decision.story_id is None
+    assert "different figures" in [reason for _, _, reason in decision.near_misses]

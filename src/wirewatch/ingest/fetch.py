@@ -1,4 +1,4 @@
-"""Fetching feeds; `_fetch_body` caps bodies, `_guarded_transport` guards the network.
+"""Fetching feeds (`_fetch_body`: capped bodies and files; `_guarded_transport`: the guard).
 
 `Fetcher.fetch` does one conditional GET and never raises for feed or network problems: it
 returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error`). It enforces
@@ -22,21 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import mimetypes
 import socket
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import httpx
 
 from wirewatch import USER_AGENT
+from wirewatch.config.sections import FetchConfig
 from wirewatch.errors import AddressRefused
-from wirewatch.ingest._fetch_body import MIB, FetchFailure, one_line, read_body, read_local_file
+from wirewatch.ingest._fetch_body import MIB as MIB
+from wirewatch.ingest._fetch_body import FetchFailure, one_line, read_body, read_file_url
 from wirewatch.ingest._guarded_transport import Resolver, guarded_transport, system_resolver
 from wirewatch.ingest.backoff import parse_retry_after
 from wirewatch.ingest.netguard import IPNetwork, NetworkGuard
@@ -76,20 +75,23 @@ _CONNECT_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
+_CONFIG = FetchConfig()  # `fetch:` with nothing set: the policy's defaults are the config's
+
+
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
     """How politely and how defensively to fetch. Times are seconds."""
 
-    connect: float = 10.0
-    read: float = 20.0
+    connect: float = _CONFIG.connect_timeout
+    read: float = _CONFIG.read_timeout
     write: float = 10.0
     pool: float = 10.0
-    total: float = 30.0
-    max_body_bytes: int = 10 * MIB
+    total: float = _CONFIG.timeout
+    max_body_bytes: int = _CONFIG.max_body
     max_redirects: int = 5
     user_agent: str = USER_AGENT
-    max_concurrency: int = 20
-    per_host: int = 2
+    max_concurrency: int = _CONFIG.concurrency
+    per_host: int = _CONFIG.per_host
     allow_networks: tuple[IPNetwork, ...] = ()
     """Networks the guard lets through although they are not public (`fetch.allow_networks`)."""
 
@@ -176,7 +178,7 @@ class Fetcher:
         try:
             scheme = urlsplit(url).scheme.lower()
             if scheme == "file":
-                return await _read_file(url, last_modified, self.policy.max_body_bytes)
+                return await read_file_url(url, last_modified, self.policy.max_body_bytes)
             if scheme not in ("http", "https"):
                 raise FetchFailure(f"unsupported URL scheme '{scheme}' (use http, https or file)")
             result = await self._follow(url, self._headers(etag, last_modified, extra))
@@ -282,20 +284,6 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
 def _across_origins(headers: httpx.Headers) -> httpx.Headers:
     kept = [(k, v) for k, v in headers.multi_items() if k.lower() in _SAFE_ACROSS_ORIGINS]
     return httpx.Headers(kept)
-
-
-async def _read_file(url: str, last_modified: str | None, limit: int) -> FetchResult:
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise FetchFailure(f"file URL on another host '{parts.netloc}' (only local files)")
-    path = Path(url2pathname(parts.path))
-    stamp, body = await asyncio.to_thread(read_local_file, path, last_modified, limit)
-    if body is None:
-        return FetchResult(FetchStatus.NOT_MODIFIED, url, last_modified=stamp)
-    content_type = mimetypes.guess_type(path.name)[0]
-    return FetchResult(
-        FetchStatus.OK, url, body=body, content_type=content_type, last_modified=stamp
-    )
 
 
 def _describe(exc: httpx.HTTPError, policy: FetchPolicy) -> str:

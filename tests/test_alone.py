@@ -1,5 +1,6 @@
-"""The only story of a kind of action: a quake, a vote or a release that no other story of
-those days reports names its event, even in reports that share no name (StoryIndex.alone_with)."""
+"""Evidence that names no rare word: the only story of a kind of action (a quake, a vote or a
+release that no other story of those days reports names its event, StoryIndex.alone_with), and
+two watched entities in common (who and where)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,21 @@ def test_the_rule_keeps_its_vetoes() -> None:
     decision = index.decide(other)
     assert decision.story_id is None
     assert "different figures" in [reason for _, _, reason in decision.near_misses]
+
+
+def test_two_watched_entities_in_common_are_two_kinds_of_evidence() -> None:
+    """Who and where: reports naming the same actor and the same watched place join with no
+    action, figure or wording in common; one watched name alone does not join them."""
+    index = StoryIndex()
+    index.add(
+        "flag", report("tv", "a", "HTS flag raised over the citadel of Hama", 0, "hts", "hama")
+    )
+    both = report(
+        "wire", "b", "Residents describe a calm night as HTS holds Hama", 3, "hts", "hama"
+    )
+    one = report("desk", "c", "Residents describe a calm night in Hama", 3, "hama")
+    assert None is both.event.action is one.event.action
+    decision = index.decide(both)
+    assert "flag" == decision.story_id
+    assert ("hama", "hts") == decision.evidence[0].entities
+    assert index.decide(one).story_id is None

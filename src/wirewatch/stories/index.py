@@ -233,7 +233,7 @@ class StoryIndex:
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
         alone = kind_alone and pa == pb
         named = bool(entities or terms or alone)
-        kinds = sum((named, bool(figures), acted, similarity >= 0.3))
+        kinds = sum((named, len(entities) >= 2, bool(figures), acted, similarity >= 0.3))
         if not (named or figures):
             veto = "nothing named in common"
         elif kinds < 2 and not same_wording:

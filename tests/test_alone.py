@@ -7,15 +7,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from wirewatch.stories.actions import BACKGROUND
+from wirewatch.stories.evidence import OTHER_ACTORS
 from wirewatch.stories.index import StoryIndex
 from wirewatch.stories.member import Member, item_text
 
 T0 = datetime(2023, 3, 1, 4, tzinfo=UTC)
 
 
+PLACES = ("hama", "damascus")
+
+
 def report(outlet: str, item_id: str, title: str, hours: float, *entities: str) -> Member:
     at = T0 + timedelta(hours=hours)
-    return Member.of(outlet, item_id, item_text(title, ""), at, entities, title=title)
+    places = [e for e in entities if e in PLACES]
+    named = [e.title() for e in places]  # the text that named them, as the classifier reports it
+    text = item_text(title, "")
+    return Member.of(outlet, item_id, text, at, entities, named, title=title, places=places)
 
 
 FELT = report("tv", "a", "Strong earthquake felt across the border region", 0)
@@ -79,3 +86,23 @@ def test_two_watched_entities_in_common_are_two_kinds_of_evidence() -> None:
     assert "flag" == decision.story_id
     assert ("hama", "hts") == decision.evidence[0].entities
     assert index.decide(one).story_id is None
+
+
+def test_other_actors_sharing_only_a_place_do_not_count() -> None:
+    """Two meetings in Damascus on one day, one with the UN envoy and one with a Russian
+    delegation, are two events; a report naming the envoy again joins the envoy's story.
+    (On a desk this busy: a quiet desk, with one story in 8 hours, may still join them.)"""
+    index = StoryIndex()
+    index.add("quake", FELT)
+    index.add(
+        "envoy", report("wire", "a", "UN envoy meets ministers in Damascus", 0, "un", "damascus")
+    )
+    russian = report(
+        "tv", "b", "Russian delegation holds talks in Damascus", 2, "russia", "damascus"
+    )
+    again = report("desk", "c", "UN envoy ends talks in Damascus", 4, "un", "damascus")
+    assert russian.event.action == again.event.action == "meet"
+    decision = index.decide(russian)
+    assert decision.story_id is None
+    assert [OTHER_ACTORS] == [reason for _, _, reason in decision.near_misses]
+    assert "envoy" == index.decide(again).story_id

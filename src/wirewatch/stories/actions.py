@@ -65,7 +65,10 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
     ),
     "visit": ("visit | arrive | received | lands in | زيارة | يصل | وصل | زار"),
     "sanction": ("sanction | embargo | العقوبات | عقوبات"),
-    "lift": ("lift | lifts | lifted | lifting | ease sanctions | eases sanctions | رفع"),
+    "lift": (
+        "lift | lifts | lifted | lifting | ease sanctions | eases sanctions | scrap | scraps | "
+        "scrapped | رفع | يرفع | ترفع"
+    ),
     "quake": ("quake | earthquake | tremor | magnitude | aftershock | زلزال | هزة"),
     "release": ("release | amnesty | freed | prisoner | detainee | الإفراج | العفو | معتقل"),
     "aircraft_down": (

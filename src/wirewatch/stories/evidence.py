@@ -10,7 +10,8 @@ from wirewatch.stories.actions import compatible
 from wirewatch.stories.events import Event, figures_conflict
 from wirewatch.stories.member import Evidence, Member, jaccard
 
-WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
+OTHER_ACTORS = "other actors, and only places in common"
+WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only", OTHER_ACTORS})
 """Reasons that keep a pair from counting, but do not keep the item out of the story."""
 _ARABIC_TERM_WEIGHT = 0.5
 _BEST_SHARE = 0.3
@@ -36,6 +37,16 @@ def two_sides(pa: str | None, pb: str | None, a: Event, b: Event) -> bool:
     return {pa, pb} == {"control", "leave"} and not (a.entities - a.places) & (
         b.entities - b.places
     )
+
+
+def other_actors(a: Event, b: Event) -> bool:
+    """Whether two reports name actors, none of them the same, and share nothing but watched
+    places (a UN envoy's talks in Damascus and a Russian delegation's, on one day): then what
+    they share says where, not who, and the pair does not count."""
+    actors_a, actors_b = a.entities - a.places, b.entities - b.places
+    return bool(
+        actors_a and actors_b and not actors_a & actors_b and not (a.terms & b.terms)
+    ) and not (a.figures & b.figures)
 
 
 def same_outlet(a: Member, b: Member, rewrite: float) -> str | None:

@@ -32,16 +32,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from wirewatch.stories import evidence as rules
 from wirewatch.stories.actions import BACKGROUND, compatible
-from wirewatch.stories.evidence import (
-    WEAK_VETOES,
-    miss_reason,
-    same_outlet,
-    story_score,
-    term_weight,
-    two_sides,
-)
-from wirewatch.stories.evidence import veto as vetoed
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
 from wirewatch.stories.places import DEFAULT_KM, Locates, Whereabouts
 from wirewatch.stories.quiet import QUIET_REASON, Timeline, one_of, quiet_join
@@ -120,8 +112,7 @@ class StoryIndex:
         return (feed, item_id) in self._known
 
     def members(self, story_id: str) -> tuple[Member, ...]:
-        story = self._stories.get(story_id)
-        return tuple(story.members) if story else ()
+        return tuple(self._stories[story_id].members) if story_id in self._stories else ()
 
     def add(self, story_id: str, member: Member) -> None:
         """File `member` under `story_id` (a member already filed is ignored)."""
@@ -162,7 +153,7 @@ class StoryIndex:
             scored.append((score, first, story_id, evidence))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
         misses = tuple(
-            (sid, round(score, 3), miss_reason(score, threshold, ev))
+            (sid, round(score, 3), rules.miss_reason(score, threshold, ev))
             for score, _, sid, ev in scored
             if score < threshold
         )[:3]
@@ -209,19 +200,19 @@ class StoryIndex:
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = a.action, b.action
-        veto = vetoed(gap, self.window, pa, pb, a, b) or self._towns.far(member, other)
-        veto = veto or same_outlet(member, other, _SAME_WORDING)
+        veto = rules.veto(gap, self.window, pa, pb, a, b) or self._towns.far(member, other)
+        veto = veto or rules.same_outlet(member, other, _SAME_WORDING)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
         similarity = jaccard(member.words, other.words)
         rarity = self._rarity(member)
         score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
-        score += sum(rarity[f"t:{t}"] * term_weight(t) for t in terms)
+        score += sum(rarity[f"t:{t}"] * rules.term_weight(t) for t in terms)
         score += sum(rarity[f"f:{f}"] for f in figures)
         if not (entities or terms) and (towns := self._towns.shared(member, other)):
             terms = tuple(sorted(towns))  # one town, named in two scripts
             score += _TOWN_WEIGHT * sum(rarity[t] for t in towns)
-        acted = bool(pa and pb and (compatible(pa, pb) or two_sides(pa, pb, a, b)))
+        acted = bool(pa and pb and (compatible(pa, pb) or rules.two_sides(pa, pb, a, b)))
         if acted:
             same = 1.0 if pa == pb else 0.5
             score += same * _ACTION_WEIGHT * rarity[f"a:{pa}"]
@@ -238,6 +229,8 @@ class StoryIndex:
             veto = "nothing named in common"
         elif kinds < 2 and not same_wording:
             veto = "one kind of evidence only"
+        elif not same_wording and rules.other_actors(a, b):
+            veto = rules.OTHER_ACTORS
         action = pa if pa == pb else None
         return Evidence(
             other, score, entities, terms, figures, action, similarity, gap, veto, alone
@@ -301,9 +294,9 @@ class StoryIndex:
             if other is member:
                 continue
             found.append(self.compare(member, other, kind_alone=alone))
-            if not every and found[-1].veto and found[-1].veto not in WEAK_VETOES:
-                break  # story_score: -inf
-        return story_score(tuple(found), self.window), tuple(found)
+            if not every and found[-1].veto and found[-1].veto not in rules.WEAK_VETOES:
+                break  # rules.story_score: -inf
+        return rules.story_score(tuple(found), self.window), tuple(found)
 
     def alone_with(self, member: Member) -> str | None:
         """The story that alone reports `member`'s kind of action within the window of it (the

@@ -35,6 +35,16 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+async def resolve_checked(
+    guard: NetworkGuard, resolve: Resolver, host: str, port: int, timeout: float | None
+) -> Sequence[str]:
+    """`host`'s addresses once `guard` has checked every one (`AddressRefused` if one is not
+    allowed); TimeoutError after `timeout` seconds, OSError when the name has none."""
+    async with asyncio.timeout(timeout):
+        found = await resolve(host, port)
+    return guard.check(host, found)
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves, checks, then connects to the checked address (see the module docstring)."""
 
@@ -51,7 +61,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = self._guard.check(host, await self._addresses(host, port, timeout))
+        try:
+            addresses = await resolve_checked(self._guard, self._resolve, host, port, timeout)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
+        except OSError as e:  # socket.gaierror among them: "host not found" for the user
+            raise httpcore.ConnectError(str(e)) from e
         failure: httpcore.ConnectError | None = None
         for address in addresses:  # every one was checked: try them in turn
             try:
@@ -62,15 +77,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             except httpcore.ConnectError as e:
                 failure = e
         raise failure or httpcore.ConnectError(f"no address for {host!r}")
-
-    async def _addresses(self, host: str, port: int, timeout: float | None) -> Sequence[str]:
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._resolve(host, port)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
-        except OSError as e:  # socket.gaierror among them: "host not found" for the user
-            raise httpcore.ConnectError(str(e)) from e
 
     async def connect_unix_socket(
         self,

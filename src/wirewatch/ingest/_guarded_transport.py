@@ -14,35 +14,15 @@ AnyIO's attributes, which are looked up anew on every call (7 us against 1 us).
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable
 
 import httpcore
 import httpx
 from httpcore._utils import is_socket_readable
 
-from wirewatch.ingest.netguard import NetworkGuard
-
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
-"""Returns the addresses of `host` (numeric strings); raises OSError when it has none."""
-
-
-async def system_resolver(host: str, port: int) -> Sequence[str]:
-    """The operating system's answer (getaddrinfo), numeric spellings such as 127.1 included."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-async def resolve_checked(
-    guard: NetworkGuard, resolve: Resolver, host: str, port: int, timeout: float | None
-) -> Sequence[str]:
-    """`host`'s addresses once `guard` has checked every one (`AddressRefused` if one is not
-    allowed); TimeoutError after `timeout` seconds, OSError when the name has none."""
-    async with asyncio.timeout(timeout):
-        found = await resolve(host, port)
-    return guard.check(host, found)
+from wirewatch.ingest.netguard import NetworkGuard, Resolver, resolve_checked, system_resolver
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):

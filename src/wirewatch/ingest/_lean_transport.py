@@ -6,20 +6,21 @@ fetcher sends through this transport's `handle_async_request` directly, without 
 (it follows redirects, sets headers and caps bodies itself), and reads `httpx.Response`s as
 from any other transport, so the fetcher's rules are written once for both.
 
-The guard is the same as `_guarded_transport`'s, at the same moment: aiohttp opens every
-connection after `_resolve_host(host, port)`, which ours replaces: it resolves every host (an
-IP literal and the numeric spellings aiohttp refuses or passes through alike) and has
-`NetworkGuard` check every address, and aiohttp then connects to a checked address; the Host
-header and the TLS server name still name the host. No DNS cache: a new connection is a new
-lookup, checked again (DNS rebinding). aiohttp's errors become httpx's, with the OS error as
-the cause, so the fetcher words them as it does httpx's own. Should a new aiohttp stop calling
-`_resolve_host`, the guard tests (tests/integration/test_fetch_guard.py, run over both
-transports) fail: nothing would be refused.
+The guard is `_guarded_transport`'s (`netguard.resolve_checked`), at the same moment: aiohttp
+opens every connection after `_resolve_host(host, port)`, which ours replaces: it resolves
+every host (IP literals and numeric spellings too) and has `NetworkGuard` check every address,
+and aiohttp then connects to a checked address; the Host header and the TLS server name still
+name the host (TLS with httpx's trust settings, loaded at the first https URL). No DNS cache:
+a new connection is a new lookup, checked again (DNS rebinding). aiohttp's errors become
+httpx's, with the OS error as the cause, so the fetcher words them as it does httpx's own.
+Should a new aiohttp stop calling `_resolve_host`, the guard tests
+(tests/integration/test_fetch_guard.py, run over both transports) fail: nothing is refused.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,8 +29,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from wirewatch.ingest._guarded_transport import Resolver, resolve_checked, system_resolver
-from wirewatch.ingest.netguard import NetworkGuard
+from wirewatch.ingest.netguard import NetworkGuard, Resolver, resolve_checked, system_resolver
 
 
 class _GuardedConnector(aiohttp.TCPConnector):
@@ -72,12 +72,17 @@ class LeanTransport(httpx.AsyncBaseTransport):
             total=None, sock_connect=timeout.connect, sock_read=timeout.read
         )
         self._session: aiohttp.ClientSession | None = None
+        self._tls: ssl.SSLContext | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """httpx's trust settings (certifi, or SSL_CERT_FILE), loaded at the first https URL."""
+        self._tls = self._tls or httpx.create_ssl_context()
+        return self._tls
 
     def _open(self) -> aiohttp.ClientSession:
         connector = _GuardedConnector(
-            self._guard, self._resolver, self._connect, limit=self._limit,
-            ssl=httpx.create_ssl_context(), keepalive_timeout=5.0,
-        )  # fmt: skip
+            self._guard, self._resolver, self._connect, limit=self._limit, keepalive_timeout=5.0
+        )
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._timeout,
@@ -94,6 +99,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 URL(str(request.url), encoded=True),
                 headers=request.headers.multi_items(),
                 allow_redirects=False,
+                ssl=self._tls_context() if request.url.scheme == "https" else True,
             )
         reason = (response.reason or "").encode("ascii", "replace")
         return httpx.Response(

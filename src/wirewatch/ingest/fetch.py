@@ -37,10 +37,9 @@ import httpx
 from wirewatch import USER_AGENT
 from wirewatch.errors import AddressRefused
 from wirewatch.ingest._fetch_body import MIB, FetchFailure, one_line, read_body, read_file_url
-from wirewatch.ingest._guarded_transport import Resolver, guarded_transport, system_resolver
 from wirewatch.ingest._lean_transport import LeanTransport
 from wirewatch.ingest.backoff import parse_retry_after
-from wirewatch.ingest.netguard import IPNetwork, NetworkGuard
+from wirewatch.ingest.netguard import IPNetwork, NetworkGuard, Resolver, system_resolver
 from wirewatch.model import Clock, FetchResult, FetchStatus, utc_now
 
 ACCEPT = (
@@ -126,7 +125,9 @@ class Fetcher:
         if lean and client is None and transport is None:
             self._lean = LeanTransport(self._guard, timeout=self.policy.timeout,
                                        max_connections=limit, resolver=resolver)  # fmt: skip
-        elif client is None:
+        elif client is None:  # httpcore is imported only for this transport
+            from wirewatch.ingest._guarded_transport import guarded_transport
+
             limits = httpx.Limits(max_connections=limit)
             guarded = transport or guarded_transport(self._guard, limits=limits, resolver=resolver)
             self._client = httpx.AsyncClient(  # no proxy from the environment (module docstring)
@@ -169,7 +170,7 @@ class Fetcher:
                 async with asyncio.timeout(self.policy.total):
                     result = await self._fetch(url, etag, last_modified, headers or {})
             except TimeoutError:
-                result = _failed(url, f"timed out after {_seconds(self.policy.total)}")
+                result = _failed(url, f"timed out after {self.policy.total:g} s")
             return dataclasses.replace(result, elapsed=time.monotonic() - started)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
@@ -302,7 +303,7 @@ def _describe(exc: httpx.HTTPError, policy: FetchPolicy) -> str:
     """One line for a transport error: what happened, without a traceback."""
     for kind, setting, doing in _TIMEOUTS:
         if isinstance(exc, kind):
-            return f"timed out {doing} after {_seconds(getattr(policy, setting))}"
+            return f"timed out {doing} after {getattr(policy, setting):g} s"
     text = one_line(str(exc))
     if isinstance(exc, httpx.ConnectError):
         return _connect_error(exc) or f"cannot connect: {text}"
@@ -324,7 +325,3 @@ def _connect_error(exc: BaseException) -> str | None:
             return found
         cause = cause.__cause__ or cause.__context__
     return None
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g} s"

@@ -303,6 +303,20 @@ async def test_tls_still_names_the_host_while_connecting_to_the_checked_address(
 
 
 @LEGS
+async def test_a_certificate_nobody_vouches_for_reads_as_not_trusted(
+    lean: bool, tls_site: tuple[Site, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same server, its certificate no longer trusted (no SSL_CERT_FILE): one line."""
+    site, _ = tls_site
+    monkeypatch.delenv("SSL_CERT_FILE")
+    url = f"https://feeds.test:{site.port}/feed.xml"
+
+    result = await fetch(lean, url, ONLY_FIRST, resolver=Rebinding(["127.0.0.1"]))
+
+    assert (FetchStatus.FAILED, "TLS certificate not trusted") == (result.status, result.error)
+
+
+@LEGS
 async def test_a_name_that_does_not_resolve_reads_as_host_not_found(
     lean: bool,
 ) -> None:

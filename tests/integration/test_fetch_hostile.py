@@ -160,3 +160,13 @@ async def test_more_than_the_allowed_redirects_fail(lean: bool, site: Site) -> N
 
     assert (FetchStatus.FAILED, "too many redirects (>2)") == (result.status, result.error)
     assert 3 == len(site.requests)
+
+
+async def test_a_long_header_is_read_as_by_httpx(lean: bool, site: Site) -> None:
+    """A 12 KiB header (a long Link or Set-Cookie line) within h11's 16 KiB head: read."""
+    headers = {"Content-Type": "application/rss+xml", "Link": "<x>; " + "a" * 12 * 1024}
+    url = site.route("/long.xml", lambda h, s: _send(h, RSS_HAMA, headers))
+
+    result = await fetch(lean, url)
+
+    assert (FetchStatus.OK, RSS_HAMA) == (result.status, result.body)

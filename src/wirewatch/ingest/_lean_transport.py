@@ -31,6 +31,10 @@ from yarl import URL
 
 from wirewatch.ingest.netguard import NetworkGuard, Resolver, resolve_checked, system_resolver
 
+_HEADERS = 16 * 1024
+"""The longest status or header line read: h11's limit for the whole head, so that no answer
+the httpx transport reads is refused here for one long header (aiohttp's default is 8 KiB)."""
+
 
 class _GuardedConnector(aiohttp.TCPConnector):
     def __init__(self, guard: NetworkGuard, resolver: Resolver, connect: float, **kw: Any):
@@ -88,6 +92,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
             timeout=self._timeout,
             auto_decompress=False,  # the fetcher inflates under its cap
             trust_env=False,  # no proxy from the environment, as for the httpx transport
+            max_line_size=_HEADERS,
+            max_field_size=_HEADERS,
         )
         return self._session
 

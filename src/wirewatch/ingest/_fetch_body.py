@@ -1,4 +1,5 @@
-"""Reading a feed's bytes under a cap: an HTTP body as it streams in, or a local file.
+"""Reading a feed's bytes under a cap: an HTTP body as it streams in, or a local file
+(`read_file_url`, a `file://` feed).
 
 Both raise `FetchFailure` with one line when the cap is passed, the body cannot be decoded, or
 the file cannot be read. A local file must be a regular file: a FIFO, a device or a directory is

@@ -1,4 +1,4 @@
-"""Fetching feeds (`_fetch_body`: capped bodies and files; `_guarded_transport`: the guard).
+"""Fetching feeds (`_fetch_body`: bodies, files; `_guarded_transport`, `_lean_transport`).
 
 `Fetcher.fetch` does one conditional GET and never raises for feed or network problems: it
 returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error`). It enforces
@@ -12,9 +12,10 @@ returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error
   to a resolved address that is public or in `allow_networks`, checked at connect time,
 - a global and a per-host concurrency limit.
 
-`file://` URLs are read from disk under the same cap (regular files only). The HTTP transport is
-the one seam: tests inject an `httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`),
-which replaces the guarded one, or a `resolver` for the guarded transport. Proxy variables
+`file://` URLs are read from disk under the same cap (regular files only). Tests inject an
+`httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`), or a `resolver` for the
+guard. `lean=True` (the pipeline's) sends through aiohttp's client (about a seventh of the CPU
+per request) under the same guard, limits and rules; an injected seam wins. Proxy variables
 (HTTP_PROXY...) are not used: a proxy would resolve names where the guard cannot see.
 """
 
@@ -36,9 +37,9 @@ from wirewatch.config.sections import FetchConfig
 from wirewatch.errors import AddressRefused
 from wirewatch.ingest._fetch_body import MIB as MIB
 from wirewatch.ingest._fetch_body import FetchFailure, one_line, read_body, read_file_url
-from wirewatch.ingest._guarded_transport import Resolver, guarded_transport, system_resolver
+from wirewatch.ingest._lean_transport import LeanTransport
 from wirewatch.ingest.backoff import parse_retry_after
-from wirewatch.ingest.netguard import IPNetwork, NetworkGuard
+from wirewatch.ingest.netguard import IPNetwork, NetworkGuard, Resolver, system_resolver
 from wirewatch.model import Clock, FetchResult, FetchStatus, utc_now
 
 ACCEPT = (
@@ -107,7 +108,7 @@ class FetchPolicy:
 
 
 class Fetcher:
-    """Fetches feeds through one shared AsyncClient. Close it with `aclose()`."""
+    """Fetches feeds through one shared client (httpx's, or `lean` aiohttp's); `aclose()` it."""
 
     def __init__(
         self,
@@ -117,16 +118,24 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver = system_resolver,
         clock: Clock = utc_now,
+        lean: bool = False,
     ) -> None:
         self.policy = policy or FetchPolicy()
-        self._owns_client = client is None
-        limits = httpx.Limits(max_connections=self.policy.max_concurrency)
+        self._owns_client, limit = client is None, self.policy.max_concurrency
         self._guard = NetworkGuard(self.policy.allow_networks)
-        self._client = client or httpx.AsyncClient(
-            transport=transport or guarded_transport(self._guard, limits=limits, resolver=resolver),
-            timeout=self.policy.timeout,
-            trust_env=False,  # no proxy from the environment: see the module docstring
-        )
+        self._lean: LeanTransport | None = None  # see `lean` in the module docstring
+        self._client: httpx.AsyncClient | None = client
+        if lean and client is None and transport is None:
+            self._lean = LeanTransport(self._guard, timeout=self.policy.timeout,
+                                       max_connections=limit, resolver=resolver)  # fmt: skip
+        elif client is None:  # httpcore is imported only for this transport
+            from wirewatch.ingest._guarded_transport import guarded_transport
+
+            limits = httpx.Limits(max_connections=limit)
+            guarded = transport or guarded_transport(self._guard, limits=limits, resolver=resolver)
+            self._client = httpx.AsyncClient(  # no proxy from the environment (module docstring)
+                transport=guarded, timeout=self.policy.timeout, trust_env=False
+            )
         self._clock = clock
         self._global = asyncio.Semaphore(self.policy.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -144,8 +153,10 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was injected (its owner closes it)."""
-        if self._owns_client:
+        if self._owns_client and self._client is not None:
             await self._client.aclose()
+        if self._lean is not None:
+            await self._lean.aclose()
 
     async def fetch(
         self,
@@ -162,7 +173,7 @@ class Fetcher:
                 async with asyncio.timeout(self.policy.total):
                     result = await self._fetch(url, etag, last_modified, headers or {})
             except TimeoutError:
-                result = _failed(url, f"timed out after {_seconds(self.policy.total)}")
+                result = _failed(url, f"timed out after {self.policy.total:g} s")
             return dataclasses.replace(result, elapsed=time.monotonic() - started)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
@@ -209,10 +220,7 @@ class Fetcher:
         current, permanent, all_permanent = httpx.URL(url), None, True
         redirected: int | None = None  # the status of the last redirect followed
         for _ in range(self.policy.max_redirects + 1):
-            request = self._client.build_request(
-                "GET", current, headers=headers, timeout=self.policy.timeout
-            )
-            response = await self._send(request, redirected)
+            response = await self._send(self._request(current, headers), redirected)
             try:
                 if response.status_code not in _REDIRECTS:
                     return await self._result(url, response, permanent)
@@ -225,8 +233,16 @@ class Fetcher:
             current, redirected = target, response.status_code
         raise FetchFailure(f"too many redirects (>{self.policy.max_redirects})")
 
+    def _request(self, url: httpx.URL, headers: httpx.Headers) -> httpx.Request:
+        if self._client is None:
+            return httpx.Request("GET", url, headers=headers)
+        return self._client.build_request("GET", url, headers=headers, timeout=self.policy.timeout)
+
     async def _send(self, request: httpx.Request, redirected: int | None) -> httpx.Response:
         try:
+            if self._lean is not None:
+                return await self._lean.handle_async_request(request)
+            assert self._client is not None
             return await self._client.send(request, stream=True)
         except AddressRefused as refused:
             where = f"HTTP {redirected} redirect: " if redirected else ""
@@ -290,7 +306,7 @@ def _describe(exc: httpx.HTTPError, policy: FetchPolicy) -> str:
     """One line for a transport error: what happened, without a traceback."""
     for kind, setting, doing in _TIMEOUTS:
         if isinstance(exc, kind):
-            return f"timed out {doing} after {_seconds(getattr(policy, setting))}"
+            return f"timed out {doing} after {getattr(policy, setting):g} s"
     text = one_line(str(exc))
     if isinstance(exc, httpx.ConnectError):
         return _connect_error(exc) or f"cannot connect: {text}"
@@ -312,7 +328,3 @@ def _connect_error(exc: BaseException) -> str | None:
             return found
         cause = cause.__cause__ or cause.__context__
     return None
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g} s"

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+_HTTP = ("httpx", "httpcore", "anyio", "aiohttp", "yarl", "multidict")
 STAGES: list[tuple[str, Callable[[str], bool]]] = [
     ("start-up: imports", lambda s: "_find_and_load" in s and "Pipeline.poll" not in s),
     ("parse: feedparser", lambda s: "feedparser" in s),
@@ -26,7 +27,7 @@ STAGES: list[tuple[str, Callable[[str], bool]]] = [
     ("classify", lambda s: "wirewatch/match" in s),
     ("story grouping", lambda s: "wirewatch/stories" in s),
     ("storage (SQLite)", lambda s: "wirewatch/storage" in s or "sqlite3" in s),
-    ("fetch (httpx, sockets)", lambda s: any(m in s for m in ("httpx", "httpcore", "anyio"))),
+    ("fetch (httpx, aiohttp, sockets)", lambda s: any(m in s for m in _HTTP)),
     ("fetch (ours)", lambda s: "wirewatch/ingest/fetch.py" in s),
     ("rest of the pipeline", lambda s: "pipeline.py" in s),
     ("event loop, threads, other", lambda s: True),

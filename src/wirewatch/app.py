@@ -184,12 +184,14 @@ def build_pipeline(
 ) -> Pipeline:
     """The per-feed path with its fetcher (`pipeline.fetcher`, to close). `processes=False`
     parses in a thread instead of the configured workers; `gate` orders one cycle's ingests;
-    `one_cycle` builds a missing gazetteer index only once a report needs towns."""
+    `one_cycle` builds a missing gazetteer index only once a report needs towns. Feeds are
+    fetched through aiohttp (`lean`) unless `transport` is given."""
     config = loaded.config
+    policy = fetch_policy(config, also_allow=extra.networks)
     return Pipeline(
         loaded,
         store=store,
-        fetcher=Fetcher(fetch_policy(config, also_allow=extra.networks), transport=transport),
+        fetcher=Fetcher(policy, transport=transport, lean=True),
         stories=story_index(loaded, early=not one_cycle),
         clock=clock,
         owner=owner,

@@ -27,6 +27,8 @@ from wirewatch.model import FetchResult, FetchStatus
 pytestmark = pytest.mark.integration
 LOOPBACK = (ip_network("127.0.0.0/8"),)
 ONLY_FIRST = (ip_network("127.0.0.1/32"),)
+LEGS = pytest.mark.parametrize("lean", [False, True], ids=["httpx", "aiohttp"])
+"""Every guard test runs over both of the fetcher's transports."""
 
 
 def refused(address: str, host: str | None = None, redirect: int | None = None) -> str:
@@ -54,23 +56,29 @@ def internal() -> Iterator[Site]:
         yield site
 
 
-async def fetch(url: str, allow: Sequence[IPNetwork] = (), **kwargs: Any) -> FetchResult:
-    async with Fetcher(FetchPolicy(allow_networks=tuple(allow)), **kwargs) as fetcher:
+async def fetch(
+    lean: bool, url: str, allow: Sequence[IPNetwork] = (), **kwargs: Any
+) -> FetchResult:
+    """One fetch through httpx's transport or, `lean`, aiohttp's (the pipeline's)."""
+    policy = FetchPolicy(allow_networks=tuple(allow))
+    async with Fetcher(policy, lean=lean, **kwargs) as fetcher:
         return await fetcher.fetch(url)
 
 
-async def test_loopback_is_refused_by_default_before_connecting(public: Site) -> None:
+@LEGS
+async def test_loopback_is_refused_by_default_before_connecting(lean: bool, public: Site) -> None:
     """With no allow list, a feed on 127.0.0.1 fails with one line naming the address and the
     key to set, and the server never sees a connection."""
-    result = await fetch(public.url())
+    result = await fetch(lean, public.url())
 
     assert (FetchStatus.FAILED, refused("127.0.0.1")) == (result.status, result.error)
     assert 0 == public.connections
 
 
-async def test_an_allowed_network_is_fetched(public: Site) -> None:
+@LEGS
+async def test_an_allowed_network_is_fetched(lean: bool, public: Site) -> None:
     """`fetch.allow_networks` lets a listed network through."""
-    result = await fetch(public.url(), LOOPBACK)
+    result = await fetch(lean, public.url(), LOOPBACK)
 
     assert (FetchStatus.OK, RSS_HAMA) == (result.status, result.body)
 
@@ -87,14 +95,17 @@ async def test_an_allowed_network_is_fetched(public: Site) -> None:
         "[::ffff:7f00:1]",
     ],
 )
-async def test_other_spellings_of_loopback_are_refused_too(public: Site, host: str) -> None:
+@LEGS
+async def test_other_spellings_of_loopback_are_refused_too(
+    lean: bool, public: Site, host: str
+) -> None:
     """Numeric forms and IPv4-mapped IPv6 are judged by the address they resolve to. Allowed,
     the same URLs reach the server, so each spelling really does lead there."""
     url = public.url(host=host)
 
-    blocked = await fetch(url)
+    blocked = await fetch(lean, url)
     assert 0 == public.connections
-    allowed = await fetch(url, LOOPBACK)
+    allowed = await fetch(lean, url, LOOPBACK)
 
     assert (FetchStatus.FAILED, refused("127.0.0.1", host.strip("[]"))) == (
         blocked.status,
@@ -103,23 +114,27 @@ async def test_other_spellings_of_loopback_are_refused_too(public: Site, host: s
     assert (FetchStatus.OK, 1) == (allowed.status, public.connections)
 
 
-async def test_ipv6_loopback_is_refused() -> None:
+@LEGS
+async def test_ipv6_loopback_is_refused(
+    lean: bool,
+) -> None:
     """[::1] is loopback too (refused before any connection is tried)."""
-    result = await fetch("http://[::1]:9/feed.xml")
+    result = await fetch(lean, "http://[::1]:9/feed.xml")
 
     assert refused("::1") == result.error
 
 
 @pytest.mark.parametrize("spelling", ["127.0.0.2", "2130706434", "[::ffff:127.0.0.2]"])
+@LEGS
 async def test_a_redirect_to_a_blocked_address_is_refused(
-    public: Site, internal: Site, spelling: str
+    lean: bool, public: Site, internal: Site, spelling: str
 ) -> None:
     """An allowed feed that redirects to the internal server fails at that hop, and the
     internal server sees no connection at all."""
     location = internal.url(host=spelling)
     public.route("/moved.xml", redirect(location))
 
-    result = await fetch(public.url("/moved.xml"), ONLY_FIRST)
+    result = await fetch(lean, public.url("/moved.xml"), ONLY_FIRST)
 
     host = None if spelling == "127.0.0.2" else spelling.strip("[]")
     assert (FetchStatus.FAILED, refused("127.0.0.2", host, redirect=302)) == (
@@ -129,14 +144,15 @@ async def test_a_redirect_to_a_blocked_address_is_refused(
     assert (1, 0) == (public.connections, internal.connections)
 
 
-async def test_a_refusal_reads_the_same_whatever_listens_there(internal: Site) -> None:
+@LEGS
+async def test_a_refusal_reads_the_same_whatever_listens_there(lean: bool, internal: Site) -> None:
     """An open port, a closed one and one that never answers give the same error: last_error
     in /api/feeds cannot be used to scan the host's ports."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.2", 0))
         silent.listen(1)  # accepts into the backlog, never answers
         ports = (internal.port, closed_port("127.0.0.2"), silent.getsockname()[1])
-        errors = {(await fetch(f"http://127.0.0.2:{port}/feed.xml")).error for port in ports}
+        errors = {(await fetch(lean, f"http://127.0.0.2:{port}/feed.xml")).error for port in ports}
 
     assert {refused("127.0.0.2")} == errors
     assert 0 == internal.connections
@@ -157,15 +173,18 @@ class Rebinding:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
 
-async def test_dns_rebinding_is_caught_at_connect_time(public: Site, internal: Site) -> None:
+@LEGS
+async def test_dns_rebinding_is_caught_at_connect_time(
+    lean: bool, public: Site, internal: Site
+) -> None:
     """Each connection resolves once and connects to the address it checked: when the name's
     answer turns internal, that connection is refused; the feed keeps its Host header."""
     resolver = Rebinding(["127.0.0.1"], ["127.0.0.2"])
     url = f"http://feeds.test:{public.port}/feed.xml"
     internal_url = f"http://feeds.test:{internal.port}/feed.xml"
 
-    first = await fetch(url, ONLY_FIRST, resolver=resolver)
-    second = await fetch(internal_url, ONLY_FIRST, resolver=resolver)
+    first = await fetch(lean, url, ONLY_FIRST, resolver=resolver)
+    second = await fetch(lean, internal_url, ONLY_FIRST, resolver=resolver)
 
     assert (FetchStatus.OK, RSS_HAMA) == (first.status, first.body)
     assert f"feeds.test:{public.port}" == public.requests[0][2]["host"]
@@ -173,13 +192,16 @@ async def test_dns_rebinding_is_caught_at_connect_time(public: Site, internal: S
     assert (["feeds.test", "feeds.test"], 0) == (resolver.lookups, internal.connections)
 
 
+@LEGS
 async def test_a_name_with_one_internal_address_is_refused_whole(
-    public: Site, internal: Site
+    lean: bool, public: Site, internal: Site
 ) -> None:
     """A name that resolves to an allowed and a blocked address is refused, not tried in turn."""
     resolver = Rebinding(["127.0.0.1", "127.0.0.2"])
 
-    result = await fetch(f"http://feeds.test:{public.port}/feed.xml", ONLY_FIRST, resolver=resolver)
+    result = await fetch(
+        lean, f"http://feeds.test:{public.port}/feed.xml", ONLY_FIRST, resolver=resolver
+    )
 
     assert refused("127.0.0.2", "feeds.test") == result.error
     assert (0, 0) == (public.connections, internal.connections)
@@ -263,7 +285,9 @@ def tls_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
         yield site, names
 
 
+@LEGS
 async def test_tls_still_names_the_host_while_connecting_to_the_checked_address(
+    lean: bool,
     tls_site: tuple[Site, list[str]],
 ) -> None:
     """The connection goes to the address the guard checked, yet TLS asks for the host's name
@@ -271,27 +295,49 @@ async def test_tls_still_names_the_host_while_connecting_to_the_checked_address(
     site, names = tls_site
     resolver = Rebinding(["127.0.0.1"])
 
-    result = await fetch(f"https://feeds.test:{site.port}/feed.xml", ONLY_FIRST, resolver=resolver)
+    result = await fetch(
+        lean, f"https://feeds.test:{site.port}/feed.xml", ONLY_FIRST, resolver=resolver
+    )
 
     assert (FetchStatus.OK, RSS_HAMA, ["feeds.test"]) == (result.status, result.body, names)
 
 
-async def test_a_name_that_does_not_resolve_reads_as_host_not_found() -> None:
+@LEGS
+async def test_a_certificate_nobody_vouches_for_reads_as_not_trusted(
+    lean: bool, tls_site: tuple[Site, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same server, its certificate no longer trusted (no SSL_CERT_FILE): one line."""
+    site, _ = tls_site
+    monkeypatch.delenv("SSL_CERT_FILE")
+    url = f"https://feeds.test:{site.port}/feed.xml"
+
+    result = await fetch(lean, url, ONLY_FIRST, resolver=Rebinding(["127.0.0.1"]))
+
+    assert (FetchStatus.FAILED, "TLS certificate not trusted") == (result.status, result.error)
+
+
+@LEGS
+async def test_a_name_that_does_not_resolve_reads_as_host_not_found(
+    lean: bool,
+) -> None:
     """The guard's own lookup keeps the fetcher's one-line errors: a failed lookup is
     "host not found", as it was before the guard did the resolving."""
-    result = await fetch("http://nowhere.test/feed.xml", resolver=Rebinding(["127.0.0.1"]))
+    result = await fetch(lean, "http://nowhere.test/feed.xml", resolver=Rebinding(["127.0.0.1"]))
 
     assert (FetchStatus.FAILED, "host not found") == (result.status, result.error)
 
 
-async def test_a_lookup_that_hangs_is_bounded_by_the_connect_timeout() -> None:
+@LEGS
+async def test_a_lookup_that_hangs_is_bounded_by_the_connect_timeout(
+    lean: bool,
+) -> None:
     """Resolving counts as connecting: a DNS server that never answers costs connect_timeout."""
 
     async def silent(host: str, port: int) -> list[str]:
         await asyncio.sleep(3600)
         return []
 
-    async with Fetcher(FetchPolicy(connect=0.2), resolver=silent) as fetcher:
+    async with Fetcher(FetchPolicy(connect=0.2), resolver=silent, lean=lean) as fetcher:
         result = await fetcher.fetch("http://slow-dns.test/feed.xml")
 
     assert (FetchStatus.FAILED, "timed out connecting after 0.2 s") == (result.status, result.error)

@@ -1,6 +1,7 @@
-"""The guarded transport's connection pool against a real server on 127.0.0.1: a connection
-is reused while the server keeps it open, and one the server closed is not reused (httpcore
-asks the stream whether its socket is readable, which `_guarded_transport` answers)."""
+"""The fetcher's connection pool (httpx's guarded transport and the lean aiohttp one) against a
+real server on 127.0.0.1: a connection is reused while the server keeps it open, and one the
+server closed is not reused (httpcore asks the stream whether its socket is readable, which
+`_guarded_transport` answers; aiohttp watches its connections itself)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import pytest
 from wirewatch.ingest.fetch import Fetcher, FetchPolicy
 from wirewatch.model import FetchStatus
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.parametrize("lean", [False, True], ids=["httpx", "aiohttp"]),
+]
 BODY = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: %d\r\n\r\n%s"
 NOT_MODIFIED = b'HTTP/1.1 304 Not Modified\r\nETag: "1"\r\n\r\n'
@@ -67,13 +71,14 @@ async def unchanged() -> AsyncIterator[tuple[Server, str]]:
 
 
 async def test_a_connection_is_reused_until_the_server_closes_it(
+    lean: bool,
     server: tuple[Server, str],
 ) -> None:
     """Two fetches in a row: one connection if the server kept it open, two if it closed it
     after the first answer, and both fetches succeed either way."""
     found, url = server
     policy = FetchPolicy(allow_networks=(ip_network("127.0.0.1/32"),))
-    async with Fetcher(policy) as fetcher:
+    async with Fetcher(policy, lean=lean) as fetcher:
         first = await fetcher.fetch(url)
         if found.close_after:
             await found.closed.wait()  # the server's side is closed before the second fetch
@@ -84,11 +89,13 @@ async def test_a_connection_is_reused_until_the_server_closes_it(
     )
 
 
-async def test_a_connection_that_answered_304_is_reused(unchanged: tuple[Server, str]) -> None:
+async def test_a_connection_that_answered_304_is_reused(
+    lean: bool, unchanged: tuple[Server, str]
+) -> None:
     """A 304 has no body: the next fetch goes over the same connection (an all-304 cycle
     opens one connection per pooled slot, not one per feed)."""
     found, url = unchanged
     policy = FetchPolicy(allow_networks=(ip_network("127.0.0.1/32"),))
-    async with Fetcher(policy) as fetcher:
+    async with Fetcher(policy, lean=lean) as fetcher:
         statuses = [(await fetcher.fetch(url, etag='"1"')).status for _ in range(3)]
     assert ([FetchStatus.NOT_MODIFIED] * 3, 1) == (statuses, found.connections)

@@ -16,9 +16,10 @@ import pytest
 
 from tests.storage.storecase import FEED_A, T0, alerting, batch, item, polled_once
 from wirewatch.errors import StoreError
-from wirewatch.storage import Novelty
+from wirewatch.storage import FeedState, Novelty
 from wirewatch.storage.schema import migrations
-from wirewatch.storage.sqlite import SqliteStore
+from wirewatch.storage.sql import Call, Statement, Steps
+from wirewatch.storage.sqlite import SqliteStore, db
 
 
 async def test_file_uses_wal(tmp_path: Path) -> None:
@@ -207,3 +208,63 @@ async def test_a_lock_file_that_cannot_be_opened_is_a_store_error(tmp_path: Path
         with pytest.raises(StoreError, match=r"cannot open .*w\.db\.lock"):
             async with store.story_lock():
                 pass
+
+
+def _insert(value: str, fail: bool = False) -> Steps[str]:
+    """A write of one row; `fail` raises after the insert, before the write ends."""
+    yield Call(Statement("INSERT INTO t (v) VALUES (:v)"), {"v": value}, "count")
+    if fail:
+        raise Crash(value)
+    return value
+
+
+class Crash(Exception):
+    pass
+
+
+def test_writes_run_together_share_one_transaction_and_fail_alone(tmp_path: Path) -> None:
+    """`run_in_one_write` (the store's writes that waited together): one BEGIN for all, the
+    write that raised is rolled back alone and its error is its result, the others commit."""
+    conn = db.connect(str(tmp_path / "w.db"), busy_timeout=1.0)
+    conn.execute("CREATE TABLE t (v TEXT)")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+
+    results = db.run_in_one_write(conn, [_insert("a"), _insert("b", fail=True), _insert("c")])
+
+    conn.set_trace_callback(None)
+    failed = db.failure(results[1])
+    assert (["a", "c"], Crash, None) == (
+        [results[0], results[2]],
+        type(failed),
+        db.failure(results[0]),
+    )
+    assert 1 == statements.count("BEGIN IMMEDIATE")
+    with sqlite3.connect(tmp_path / "w.db") as other:  # committed: another connection sees it
+        assert [("a",), ("c",)] == other.execute("SELECT v FROM t ORDER BY v").fetchall()
+
+
+async def test_concurrent_writes_each_get_their_own_outcome(tmp_path: Path) -> None:
+    """Writes sent together through the store: a failing ingest raises its own error and leaves
+    nothing, while the feed states saved beside it are stored."""
+
+    def fault(point: str) -> None:
+        if point == "ingest.alerts":
+            raise Crash(point)
+
+    async with SqliteStore(tmp_path / "w.db", faults=fault) as store:
+        await store.migrate()
+        others = [FeedState(key=f"https://feeds.example/{n}.xml", etag=f'"{n}"') for n in range(5)]
+        found = await asyncio.gather(
+            *(store.save_feed_state(s) for s in others[:2]),
+            store.ingest(batch(alerting(item("a1")))),
+            *(store.save_feed_state(s) for s in others[2:]),
+            return_exceptions=True,
+        )
+        saved = [await store.get_feed_state(s.key) for s in others]
+        novelty = await store.novelty(FEED_A, [item("a1")])
+
+    assert [None, None, Crash, None, None, None] == [
+        type(r) if isinstance(r, BaseException) else r for r in found
+    ]
+    assert (others, {"a1": Novelty.NEW}) == (saved, novelty)

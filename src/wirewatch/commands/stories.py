@@ -184,6 +184,7 @@ def _evidence_json(evidence: Any) -> dict[str, Any]:
         "gap_hours": round(evidence.gap.total_seconds() / 3600, 1),
         "similarity": round(evidence.similarity, 2),
         "veto": evidence.veto,
+        "only_story_of_action": evidence.alone,
     }
 
 
@@ -235,6 +236,7 @@ def _because(e: dict[str, Any]) -> str:
         f"with {e['with']}",
         f"shares {', '.join(shared)}" if shared else "shares no name",
         f"same action ({e['action']})" if e["action"] else "no common action",
+        *(["the only story of that action in those days"] if e.get("only_story_of_action") else []),
         f"{e['gap_hours']} h apart",
         f"words {e['similarity']}",
     ]

@@ -9,28 +9,19 @@ from __future__ import annotations
 import xml.sax
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 from wirewatch.ingest.plaintext import to_text
+from wirewatch.model import FeedItem
 
 FeedKind = Literal["rss", "atom", "rdf", "json", "unknown"]
 _MAX_EXTRA_PASSES = 2
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One entry as either reader found it: text already plain, link not yet canonical."""
-
-    guid: str = ""
-    link: str = ""
-    title: str = ""
-    summary: str = ""
-    content: str = ""
-    published: datetime | None = None
-    authors: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    language: str | None = None
+Entry = FeedItem
+"""One entry as either reader found it, in the shape of the item it becomes: text already plain,
+but `id` is the entry's own id ("" when it has none), `url` its link, not yet canonical, and
+`feed` empty. `parse` chooses the id, makes the link canonical and names the feed."""
 
 
 @dataclass(frozen=True, slots=True)

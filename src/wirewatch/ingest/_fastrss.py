@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 from wirewatch.ingest._charset import charset
 from wirewatch.ingest._entry import Document, Entry, plain, unique, without
@@ -197,8 +198,8 @@ def _entry(item: ET.Element, feed_url: str) -> Entry:
     summary = text_of(fields["description"]) if "description" in fields else "".join(contents)
     summary = plain(summary)
     return Entry(
-        guid=guid,
-        link=link,
+        id=guid,
+        url=link,
         title=plain(text_of(fields["title"])) if "title" in fields else "",
         summary=summary,
         content=without(plain(contents[0]) if contents else "", summary),
@@ -222,19 +223,7 @@ def _guid_and_link(fields: dict[str, ET.Element], feed_url: str) -> tuple[str, s
 
 
 def _with_language(entry: Entry, language: str | None) -> Entry:
-    if language is None:
-        return entry
-    return Entry(
-        entry.guid,
-        entry.link,
-        entry.title,
-        entry.summary,
-        entry.content,
-        entry.published,
-        entry.authors,
-        entry.tags,
-        language,
-    )
+    return entry if language is None else replace(entry, language=language)
 
 
 # ---- which elements matter --------------------------------------------------------------------

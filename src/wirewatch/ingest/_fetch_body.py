@@ -1,4 +1,5 @@
-"""Reading a feed's bytes under a cap: an HTTP body as it streams in, or a local file.
+"""Reading a feed's bytes under a cap: an HTTP body as it streams in, or a local file
+(`read_file_url`, a `file://` feed).
 
 Both raise `FetchFailure` with one line when the cap is passed, the body cannot be decoded, or
 the file cannot be read. A local file must be a regular file: a FIFO, a device or a directory is
@@ -7,13 +8,19 @@ refused at once instead of blocking a poll (a FIFO's reader waits for a writer f
 
 from __future__ import annotations
 
+import asyncio
+import mimetypes
 import os
 import stat
 import zlib
 from email.utils import formatdate
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import httpx
+
+from wirewatch.model import FetchResult, FetchStatus
 
 MIB = 1024 * 1024
 
@@ -95,6 +102,21 @@ _NOT_REGULAR = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
+
+
+async def read_file_url(url: str, last_modified: str | None, limit: int) -> FetchResult:
+    """A `file://` URL read like a feed: OK, or NOT_MODIFIED when its mtime is `last_modified`."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise FetchFailure(f"file URL on another host '{parts.netloc}' (only local files)")
+    path = Path(url2pathname(parts.path))
+    stamp, body = await asyncio.to_thread(read_local_file, path, last_modified, limit)
+    if body is None:
+        return FetchResult(FetchStatus.NOT_MODIFIED, url, last_modified=stamp)
+    content_type = mimetypes.guess_type(path.name)[0]
+    return FetchResult(
+        FetchStatus.OK, url, body=body, content_type=content_type, last_modified=stamp
+    )
 
 
 def read_local_file(path: Path, last_modified: str | None, limit: int) -> tuple[str, bytes | None]:

@@ -14,25 +14,15 @@ AnyIO's attributes, which are looked up anew on every call (7 us against 1 us).
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable
 
 import httpcore
 import httpx
 from httpcore._utils import is_socket_readable
 
-from wirewatch.ingest.netguard import NetworkGuard
-
-Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
-"""Returns the addresses of `host` (numeric strings); raises OSError when it has none."""
-
-
-async def system_resolver(host: str, port: int) -> Sequence[str]:
-    """The operating system's answer (getaddrinfo), numeric spellings such as 127.1 included."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+from wirewatch.ingest.netguard import NetworkGuard, Resolver, resolve_checked, system_resolver
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -51,7 +41,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = self._guard.check(host, await self._addresses(host, port, timeout))
+        try:
+            addresses = await resolve_checked(self._guard, self._resolve, host, port, timeout)
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
+        except OSError as e:  # socket.gaierror among them: "host not found" for the user
+            raise httpcore.ConnectError(str(e)) from e
         failure: httpcore.ConnectError | None = None
         for address in addresses:  # every one was checked: try them in turn
             try:
@@ -62,15 +57,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             except httpcore.ConnectError as e:
                 failure = e
         raise failure or httpcore.ConnectError(f"no address for {host!r}")
-
-    async def _addresses(self, host: str, port: int, timeout: float | None) -> Sequence[str]:
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._resolve(host, port)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
-        except OSError as e:  # socket.gaierror among them: "host not found" for the user
-            raise httpcore.ConnectError(str(e)) from e
 
     async def connect_unix_socket(
         self,

@@ -1,4 +1,4 @@
-"""Fetching feeds; `_fetch_body` caps bodies, `_guarded_transport` guards the network.
+"""Fetching feeds (`_fetch_body`: bodies, files; `_guarded_transport`, `_lean_transport`).
 
 `Fetcher.fetch` does one conditional GET and never raises for feed or network problems: it
 returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error`). It enforces
@@ -12,9 +12,10 @@ returns a `FetchResult` (OK, NOT_MODIFIED, GONE or FAILED with a one-line `error
   to a resolved address that is public or in `allow_networks`, checked at connect time,
 - a global and a per-host concurrency limit.
 
-`file://` URLs are read from disk under the same cap (regular files only). The HTTP transport is
-the one seam: tests inject an `httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`),
-which replaces the guarded one, or a `resolver` for the guarded transport. Proxy variables
+`file://` URLs are read from disk under the same cap (regular files only). Tests inject an
+`httpx.AsyncClient` or a transport (respx, `httpx.MockTransport`), or a `resolver` for the
+guard. `lean=True` (the pipeline's) sends through aiohttp's client (about a seventh of the CPU
+per request) under the same guard, limits and rules; an injected seam wins. Proxy variables
 (HTTP_PROXY...) are not used: a proxy would resolve names where the guard cannot see.
 """
 
@@ -22,24 +23,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import mimetypes
 import socket
 import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import httpx
 
 from wirewatch import USER_AGENT
+from wirewatch.config.sections import FetchConfig
 from wirewatch.errors import AddressRefused
-from wirewatch.ingest._fetch_body import MIB, FetchFailure, one_line, read_body, read_local_file
-from wirewatch.ingest._guarded_transport import Resolver, guarded_transport, system_resolver
+from wirewatch.ingest._fetch_body import MIB as MIB
+from wirewatch.ingest._fetch_body import FetchFailure, one_line, read_body, read_file_url
+from wirewatch.ingest._lean_transport import LeanTransport
 from wirewatch.ingest.backoff import parse_retry_after
-from wirewatch.ingest.netguard import IPNetwork, NetworkGuard
+from wirewatch.ingest.netguard import IPNetwork, NetworkGuard, Resolver, system_resolver
 from wirewatch.model import Clock, FetchResult, FetchStatus, utc_now
 
 ACCEPT = (
@@ -76,20 +76,23 @@ _CONNECT_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
+_CONFIG = FetchConfig()  # `fetch:` with nothing set: the policy's defaults are the config's
+
+
 @dataclass(frozen=True, slots=True)
 class FetchPolicy:
     """How politely and how defensively to fetch. Times are seconds."""
 
-    connect: float = 10.0
-    read: float = 20.0
+    connect: float = _CONFIG.connect_timeout
+    read: float = _CONFIG.read_timeout
     write: float = 10.0
     pool: float = 10.0
-    total: float = 30.0
-    max_body_bytes: int = 10 * MIB
+    total: float = _CONFIG.timeout
+    max_body_bytes: int = _CONFIG.max_body
     max_redirects: int = 5
     user_agent: str = USER_AGENT
-    max_concurrency: int = 20
-    per_host: int = 2
+    max_concurrency: int = _CONFIG.concurrency
+    per_host: int = _CONFIG.per_host
     allow_networks: tuple[IPNetwork, ...] = ()
     """Networks the guard lets through although they are not public (`fetch.allow_networks`)."""
 
@@ -105,7 +108,7 @@ class FetchPolicy:
 
 
 class Fetcher:
-    """Fetches feeds through one shared AsyncClient. Close it with `aclose()`."""
+    """Fetches feeds through one shared client (httpx's, or `lean` aiohttp's); `aclose()` it."""
 
     def __init__(
         self,
@@ -115,16 +118,24 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver = system_resolver,
         clock: Clock = utc_now,
+        lean: bool = False,
     ) -> None:
         self.policy = policy or FetchPolicy()
-        self._owns_client = client is None
-        limits = httpx.Limits(max_connections=self.policy.max_concurrency)
+        self._owns_client, limit = client is None, self.policy.max_concurrency
         self._guard = NetworkGuard(self.policy.allow_networks)
-        self._client = client or httpx.AsyncClient(
-            transport=transport or guarded_transport(self._guard, limits=limits, resolver=resolver),
-            timeout=self.policy.timeout,
-            trust_env=False,  # no proxy from the environment: see the module docstring
-        )
+        self._lean: LeanTransport | None = None  # see `lean` in the module docstring
+        self._client: httpx.AsyncClient | None = client
+        if lean and client is None and transport is None:
+            self._lean = LeanTransport(self._guard, timeout=self.policy.timeout,
+                                       max_connections=limit, resolver=resolver)  # fmt: skip
+        elif client is None:  # httpcore is imported only for this transport
+            from wirewatch.ingest._guarded_transport import guarded_transport
+
+            limits = httpx.Limits(max_connections=limit)
+            guarded = transport or guarded_transport(self._guard, limits=limits, resolver=resolver)
+            self._client = httpx.AsyncClient(  # no proxy from the environment (module docstring)
+                transport=guarded, timeout=self.policy.timeout, trust_env=False
+            )
         self._clock = clock
         self._global = asyncio.Semaphore(self.policy.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -142,8 +153,10 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was injected (its owner closes it)."""
-        if self._owns_client:
+        if self._owns_client and self._client is not None:
             await self._client.aclose()
+        if self._lean is not None:
+            await self._lean.aclose()
 
     async def fetch(
         self,
@@ -160,7 +173,7 @@ class Fetcher:
                 async with asyncio.timeout(self.policy.total):
                     result = await self._fetch(url, etag, last_modified, headers or {})
             except TimeoutError:
-                result = _failed(url, f"timed out after {_seconds(self.policy.total)}")
+                result = _failed(url, f"timed out after {self.policy.total:g} s")
             return dataclasses.replace(result, elapsed=time.monotonic() - started)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
@@ -176,7 +189,7 @@ class Fetcher:
         try:
             scheme = urlsplit(url).scheme.lower()
             if scheme == "file":
-                return await _read_file(url, last_modified, self.policy.max_body_bytes)
+                return await read_file_url(url, last_modified, self.policy.max_body_bytes)
             if scheme not in ("http", "https"):
                 raise FetchFailure(f"unsupported URL scheme '{scheme}' (use http, https or file)")
             result = await self._follow(url, self._headers(etag, last_modified, extra))
@@ -207,10 +220,7 @@ class Fetcher:
         current, permanent, all_permanent = httpx.URL(url), None, True
         redirected: int | None = None  # the status of the last redirect followed
         for _ in range(self.policy.max_redirects + 1):
-            request = self._client.build_request(
-                "GET", current, headers=headers, timeout=self.policy.timeout
-            )
-            response = await self._send(request, redirected)
+            response = await self._send(self._request(current, headers), redirected)
             try:
                 if response.status_code not in _REDIRECTS:
                     return await self._result(url, response, permanent)
@@ -223,8 +233,16 @@ class Fetcher:
             current, redirected = target, response.status_code
         raise FetchFailure(f"too many redirects (>{self.policy.max_redirects})")
 
+    def _request(self, url: httpx.URL, headers: httpx.Headers) -> httpx.Request:
+        if self._client is None:
+            return httpx.Request("GET", url, headers=headers)
+        return self._client.build_request("GET", url, headers=headers, timeout=self.policy.timeout)
+
     async def _send(self, request: httpx.Request, redirected: int | None) -> httpx.Response:
         try:
+            if self._lean is not None:
+                return await self._lean.handle_async_request(request)
+            assert self._client is not None
             return await self._client.send(request, stream=True)
         except AddressRefused as refused:
             where = f"HTTP {redirected} redirect: " if redirected else ""
@@ -284,25 +302,11 @@ def _across_origins(headers: httpx.Headers) -> httpx.Headers:
     return httpx.Headers(kept)
 
 
-async def _read_file(url: str, last_modified: str | None, limit: int) -> FetchResult:
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise FetchFailure(f"file URL on another host '{parts.netloc}' (only local files)")
-    path = Path(url2pathname(parts.path))
-    stamp, body = await asyncio.to_thread(read_local_file, path, last_modified, limit)
-    if body is None:
-        return FetchResult(FetchStatus.NOT_MODIFIED, url, last_modified=stamp)
-    content_type = mimetypes.guess_type(path.name)[0]
-    return FetchResult(
-        FetchStatus.OK, url, body=body, content_type=content_type, last_modified=stamp
-    )
-
-
 def _describe(exc: httpx.HTTPError, policy: FetchPolicy) -> str:
     """One line for a transport error: what happened, without a traceback."""
     for kind, setting, doing in _TIMEOUTS:
         if isinstance(exc, kind):
-            return f"timed out {doing} after {_seconds(getattr(policy, setting))}"
+            return f"timed out {doing} after {getattr(policy, setting):g} s"
     text = one_line(str(exc))
     if isinstance(exc, httpx.ConnectError):
         return _connect_error(exc) or f"cannot connect: {text}"
@@ -324,7 +328,3 @@ def _connect_error(exc: BaseException) -> str | None:
             return found
         cause = cause.__cause__ or cause.__context__
     return None
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g} s"

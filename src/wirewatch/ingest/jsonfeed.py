@@ -55,8 +55,8 @@ def _from_json(item: dict[str, Any], feed_url: str, feed_language: str | None) -
     authors = _list(item, "authors") or [item.get("author")]  # 1.1, else 1.0's one author
     tags = _list(item, "tags")
     return Entry(
-        guid=_id(item.get("id")),
-        link=urljoin(feed_url, link) if link else "",
+        id=_id(item.get("id")),
+        url=urljoin(feed_url, link) if link else "",
         title=plain(item.get("title")),
         summary=summary or content,
         content=without(content, summary or content),

@@ -2,9 +2,9 @@
 
 A feed URL, and every redirect it leads to, is chosen by whoever runs the feed, so without a
 guard a feed could make wirewatch read (and alert on) pages of the host's own network. The rule
-is applied to the *resolved* address of each connection, at connect time
-(`_guarded_transport`), so numeric spellings (`2130706433`, `0x7f.1`, `127.1`), IPv4-mapped IPv6
-(`[::ffff:127.0.0.1]`) and DNS rebinding all meet the same check.
+is applied to the *resolved* address of each connection, at connect time (`resolve_checked`,
+which both of the fetcher's transports call), so numeric spellings (`2130706433`, `0x7f.1`,
+`127.1`), IPv4-mapped IPv6 (`[::ffff:127.0.0.1]`) and DNS rebinding all meet the same check.
 
 Refused: unspecified, loopback, private (RFC 1918, fc00::/7), link-local (169.254/16 with the
 cloud metadata address, fe80::/10), shared CGNAT space (100.64/10), multicast, broadcast and every
@@ -15,8 +15,10 @@ packet is sent, so its text is the same whether something listens there or not.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
-from collections.abc import Iterable
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from wirewatch.errors import AddressRefused
@@ -128,3 +130,23 @@ def _message(host: str, address: IPAddress, why: str) -> str:
         f"refused to connect to {address}{whose}: {why}, not a public one; "
         f"to fetch it anyway, add its network to {ALLOW_KEY}"
     )
+
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+"""Returns the addresses of `host` (numeric strings); raises OSError when it has none."""
+
+
+async def system_resolver(host: str, port: int) -> Sequence[str]:
+    """The operating system's answer (getaddrinfo), numeric spellings such as 127.1 included."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def resolve_checked(
+    guard: NetworkGuard, resolve: Resolver, host: str, port: int, timeout: float | None
+) -> Sequence[str]:
+    """`host`'s addresses once `guard` has checked every one (`AddressRefused` if one is not
+    allowed); TimeoutError after `timeout` seconds, OSError when the name has none."""
+    async with asyncio.timeout(timeout):
+        found = await resolve(host, port)
+    return guard.check(host, found)

@@ -20,7 +20,7 @@ import hashlib
 import io
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -105,8 +105,8 @@ def _to_items(
     items: dict[str, FeedItem] = {}
     anonymous = repeated = future = 0
     for entry in entries:
-        url = canonical_url(entry.link) if entry.link else ""
-        item_id = entry.guid or url or _content_id(entry)
+        url = canonical_url(entry.url) if entry.url else ""
+        item_id = entry.id or url or _content_id(entry)
         if not item_id:
             anonymous += 1
             continue
@@ -116,7 +116,8 @@ def _to_items(
         published = entry.published
         if published is not None and published > now + FUTURE_TOLERANCE:
             published, future = now, future + 1
-        items[item_id] = clip_item(_item(entry, item_id, feed_name, url, published), limits)
+        item = replace(entry, id=item_id, feed=feed_name, url=url, published=published)
+        items[item_id] = clip_item(item, limits)
     kept = _newest(tuple(items.values()), limits.items_per_feed)
     notes = [
         (anonymous, "entries skipped for want of an id, link, title or summary"),
@@ -135,23 +136,6 @@ def _newest(items: tuple[FeedItem, ...], cap: int) -> tuple[FeedItem, ...]:
     oldest = datetime.min.replace(tzinfo=UTC)
     ranked = sorted(range(len(items)), key=lambda i: (items[i].published or oldest, -i))
     return tuple(items[i] for i in sorted(ranked[-cap:]))
-
-
-def _item(
-    entry: Entry, item_id: str, feed_name: str, url: str, published: datetime | None
-) -> FeedItem:
-    return FeedItem(
-        id=item_id,
-        feed=feed_name,
-        title=entry.title,
-        summary=entry.summary,
-        content=entry.content,
-        url=url,
-        published=published,
-        authors=entry.authors,
-        tags=entry.tags,
-        language=entry.language,
-    )
 
 
 def _content_id(entry: Entry) -> str:
@@ -241,8 +225,8 @@ def _added_lines(body: bytes) -> int:
 def _from_feedparser(entry: dict[str, Any], feed_language: str | None) -> Entry:
     summary = _text(entry, "summary")
     return Entry(
-        guid=_str(entry, "id").strip(),
-        link=_str(entry, "link"),
+        id=_str(entry, "id").strip(),
+        url=_str(entry, "link"),
         title=_text(entry, "title"),
         summary=summary,
         content=without(_longest_content(entry), summary),

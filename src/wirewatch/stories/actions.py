@@ -65,7 +65,10 @@ _LEXICON_TEXT: Final[dict[str, str]] = {
     ),
     "visit": ("visit | arrive | received | lands in | زيارة | يصل | وصل | زار"),
     "sanction": ("sanction | embargo | العقوبات | عقوبات"),
-    "lift": ("lift | lifts | lifted | lifting | ease sanctions | eases sanctions | رفع"),
+    "lift": (
+        "lift | lifts | lifted | lifting | ease sanctions | eases sanctions | scrap | scraps | "
+        "scrapped | رفع | يرفع | ترفع"
+    ),
     "quake": ("quake | earthquake | tremor | magnitude | aftershock | زلزال | هزة"),
     "release": ("release | amnesty | freed | prisoner | detainee | الإفراج | العفو | معتقل"),
     "aircraft_down": (
@@ -127,6 +130,16 @@ _COMPATIBLE: Final[frozenset[frozenset[str]]] = frozenset(
 # capital inside a sentence, Latin words at the start of one or in capitals, Arabic words.
 _WORD: Final = re.compile(r"[\w'’-]+")
 ARABIC_CLITICS: Final = ("وال", "بال", "لل", "فال", "كال", "ال", "و", "ب", "ل", "ف")
+
+
+# The everyday of a war and its diplomacy: a report of a strike, a toll, a clash, a rally, a
+# capture, a withdrawal, a meeting or a visit does not say which one (an offensive takes a
+# town a day; envoys meet every day). Any other kind of action (a quake, a vote, a release,
+# an appointment, sanctions imposed or lifted) names its event when no other story of those
+# days reports that kind.
+BACKGROUND: Final[frozenset[str]] = frozenset(
+    {"attack", "kill", "fight", "protest", "control", "leave", "meet", "visit"}
+)
 
 
 def compatible(a: str | None, b: str | None) -> bool:

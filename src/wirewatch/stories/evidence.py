@@ -10,9 +10,11 @@ from wirewatch.stories.actions import compatible
 from wirewatch.stories.events import Event, figures_conflict
 from wirewatch.stories.member import Evidence, Member, jaccard
 
-WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only"})
+OTHER_ACTORS = "other actors, and only places in common"
+WEAK_VETOES = frozenset({"nothing named in common", "one kind of evidence only", OTHER_ACTORS})
 """Reasons that keep a pair from counting, but do not keep the item out of the story."""
 _ARABIC_TERM_WEIGHT = 0.5
+_BEST_SHARE = 0.3
 
 
 def veto(
@@ -37,6 +39,16 @@ def two_sides(pa: str | None, pb: str | None, a: Event, b: Event) -> bool:
     )
 
 
+def other_actors(a: Event, b: Event) -> bool:
+    """Whether two reports name actors, none of them the same, and share nothing but watched
+    places (a UN envoy's talks in Damascus and a Russian delegation's, on one day): then what
+    they share says where, not who, and the pair does not count."""
+    actors_a, actors_b = a.entities - a.places, b.entities - b.places
+    return bool(
+        actors_a and actors_b and not actors_a & actors_b and not (a.terms & b.terms)
+    ) and not (a.figures & b.figures)
+
+
 def same_outlet(a: Member, b: Member, rewrite: float) -> str | None:
     """Why two reports of one outlet are two events (None for two outlets, or when one rewrites
     the other: word overlap at least `rewrite`)."""
@@ -57,3 +69,17 @@ def miss_reason(score: float, threshold: float, evidence: tuple[Evidence, ...]) 
         weak = [e.veto for e in evidence if e.veto]
         return weak[0] if weak else "nothing in common"
     return f"score {score:.2f} below {threshold:.2f}"
+
+
+def story_score(evidence: tuple[Evidence, ...], window: timedelta) -> float:
+    """How well an item fits a story, from its evidence against the story's members: -inf
+    when a member within `window` vetoes it or none counts, else a mix of the best and the
+    mean member score (so that one loose link cannot chain unrelated events)."""
+    in_window = [e for e in evidence if e.gap <= window]
+    if any(e.veto and e.veto not in WEAK_VETOES for e in in_window):
+        return -math.inf
+    scores = [e.score for e in in_window if not e.veto]
+    if not scores:
+        return -math.inf
+    mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
+    return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean

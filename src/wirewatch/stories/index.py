@@ -6,7 +6,7 @@ was seen when it has none or claims the future). A new member is compared with t
 every open story, not only with the item that founded it:
 
 1. Candidates are the stories that share an entity, a name or a figure with it (an inverted
-   index), and that have a member within the window of it.
+   index), or that alone report its kind of action (`alone_with`), within the window of it.
 2. Against each member of a candidate, `compare` weighs the evidence: shared entities and names,
    weighted by how rare they are among the indexed members (sharing "Damascus" says less than
    sharing "Azaz"); shared figures; the same kind of action; word overlap; minus the time gap.
@@ -17,7 +17,7 @@ every open story, not only with the item that founded it:
 4. The best story at or above the threshold wins, then the oldest; else, when one story alone
    has reports within hours of the item, weaker evidence joins it (`quiet`); else the item
    opens a story of its own. Two reports of one outlet are two events unless one rewrites
-   the other (an outlet updates its report of an event rather than filing another).
+   the other.
 
 Everything here is synchronous, pure and deterministic: the same members added in the same
 order give the same decisions, and `explain` reproduces why an item joined or did not.
@@ -31,12 +31,11 @@ from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from wirewatch.stories.actions import compatible
-from wirewatch.stories.evidence import WEAK_VETOES, miss_reason, same_outlet, term_weight, two_sides
-from wirewatch.stories.evidence import veto as vetoed
+from wirewatch.stories import evidence as rules
+from wirewatch.stories.actions import BACKGROUND, compatible
 from wirewatch.stories.member import Decision, Evidence, Member, jaccard
 from wirewatch.stories.places import DEFAULT_KM, Locates, Whereabouts
-from wirewatch.stories.quiet import QUIET_REASON, Timeline, quiet_join
+from wirewatch.stories.quiet import QUIET_REASON, Timeline, one_of, quiet_join
 from wirewatch.stories.wording import Rewrites
 
 DEFAULT_WINDOW = timedelta(hours=48)
@@ -54,11 +53,9 @@ _MAX_POSTINGS = 500
 _CANDIDATES = 12
 _REWRITE_RANK = 100.0  # a likely rewrite is scored before any story found by names
 _COMPARED = 24
-_Posting = tuple[datetime, str, str, str]
-"""(time, feed, item id, story id) of one member filed under one key."""
+_Posting = tuple[datetime, str, str, str]  # (time, feed, item id, story id) under one key
 _WORDS_WEIGHT = 3.0
 _DECAY_PER_DAY = 2.0  # reports of one event fall within about a day of each other
-_BEST_SHARE = 0.3
 _TOWN_WEIGHT = 1.0
 
 
@@ -112,8 +109,7 @@ class StoryIndex:
         return (feed, item_id) in self._known
 
     def members(self, story_id: str) -> tuple[Member, ...]:
-        story = self._stories.get(story_id)
-        return tuple(story.members) if story else ()
+        return tuple(self._stories[story_id].members) if story_id in self._stories else ()
 
     def add(self, story_id: str, member: Member) -> None:
         """File `member` under `story_id` (a member already filed is ignored)."""
@@ -153,7 +149,7 @@ class StoryIndex:
             scored.append((score, first, story_id, evidence))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
         misses = tuple(
-            (sid, round(score, 3), miss_reason(score, threshold, ev))
+            (sid, round(score, 3), rules.miss_reason(score, threshold, ev))
             for score, _, sid, ev in scored
             if score < threshold
         )[:3]
@@ -190,27 +186,28 @@ class StoryIndex:
         self._rewrites.remove(member.key)
         self._towns.forget(member)
 
-    def compare(self, member: Member, other: Member) -> Evidence:
-        """The evidence that `member` and `other` report one event (see the module docstring)."""
+    def compare(self, member: Member, other: Member, *, kind_alone: bool = False) -> Evidence:
+        """The evidence that `member` and `other` report one event (see the module docstring);
+        with `kind_alone` (`other`'s story is `alone_with` it), the action counts as a name."""
         gap = abs(member.at - other.at)
         a, b = member.event, other.event
         entities = tuple(sorted(a.entities & b.entities))
         terms = tuple(sorted(a.terms & b.terms))
         figures = tuple(sorted(a.figures & b.figures))
         pa, pb = a.action, b.action
-        veto = vetoed(gap, self.window, pa, pb, a, b) or self._towns.far(member, other)
-        veto = veto or same_outlet(member, other, _SAME_WORDING)
+        veto = rules.veto(gap, self.window, pa, pb, a, b) or self._towns.far(member, other)
+        veto = veto or rules.same_outlet(member, other, _SAME_WORDING)
         if veto:  # no need to weigh the rest
             return Evidence(other, -math.inf, entities, terms, figures, None, 0.0, gap, veto)
         similarity = jaccard(member.words, other.words)
         rarity = self._rarity(member)
         score = _ENTITY_WEIGHT * sum(rarity[f"e:{e}"] for e in entities)
-        score += sum(rarity[f"t:{t}"] * term_weight(t) for t in terms)
+        score += sum(rarity[f"t:{t}"] * rules.term_weight(t) for t in terms)
         score += sum(rarity[f"f:{f}"] for f in figures)
         if not (entities or terms) and (towns := self._towns.shared(member, other)):
             terms = tuple(sorted(towns))  # one town, named in two scripts
             score += _TOWN_WEIGHT * sum(rarity[t] for t in towns)
-        acted = bool(pa and pb and (compatible(pa, pb) or two_sides(pa, pb, a, b)))
+        acted = bool(pa and pb and (compatible(pa, pb) or rules.two_sides(pa, pb, a, b)))
         if acted:
             same = 1.0 if pa == pb else 0.5
             score += same * _ACTION_WEIGHT * rarity[f"a:{pa}"]
@@ -220,13 +217,19 @@ class StoryIndex:
         if same_wording:
             score += _SCALE  # one report rewritten: as good as any evidence
         score += _WORDS_WEIGHT * similarity - _DECAY_PER_DAY * gap.total_seconds() / 86400
-        kinds = sum((bool(entities or terms), bool(figures), acted, similarity >= 0.3))
-        if not (entities or terms or figures):
+        alone = kind_alone and pa == pb
+        named = bool(entities or terms or alone)
+        kinds = sum((named, len(entities) >= 2, bool(figures), acted, similarity >= 0.3))
+        if not (named or figures):
             veto = "nothing named in common"
         elif kinds < 2 and not same_wording:
             veto = "one kind of evidence only"
+        elif not same_wording and rules.other_actors(a, b):
+            veto = rules.OTHER_ACTORS
         action = pa if pa == pb else None
-        return Evidence(other, score, entities, terms, figures, action, similarity, gap, veto)
+        return Evidence(
+            other, score, entities, terms, figures, action, similarity, gap, veto, alone
+        )
 
     def _counted(self, member: Member) -> frozenset[str]:
         return member.counted | self._towns.keys(member)
@@ -244,16 +247,17 @@ class StoryIndex:
             weight = rarity[key]
             for _, _, _, story_id in postings[low:high]:
                 found[story_id] = found.get(story_id, 0.0) + weight
-        alone = self._rewritten(member, found) if len(member.words) >= _MIN_SHARED else []
-        ranked = heapq.nsmallest(_CANDIDATES, [(-r, sid) for sid, r in found.items()] + alone)
+        if (kind := self.alone_with(member)) is not None:  # by its words, then its action
+            found.setdefault(kind, 0.0)
+        best = self._rewritten(member, found) if len(member.words) >= _MIN_SHARED else []
+        if kind is not None:
+            found[kind] += rarity[f"a:{member.event.action}"]
+        ranked = heapq.nsmallest(_CANDIDATES, [(-r, sid) for sid, r in found.items()] + best)
         return [story_id for _, story_id in ranked]
 
     def _rewritten(self, member: Member, found: dict[str, float]) -> list[tuple[float, str]]:
-        """Rank the open stories with members whose words `member` may rewrite (a rewrite
-        shares its words, if not its names): `_REWRITE_RANK` a member, added to the rank of
-        a story in `found` (the stories found by names, updated in place). Of the others,
-        often hundreds that share a common word with it, ranked by their count of such
-        members alone, only the best `_CANDIDATES` can be chosen: those are returned."""
+        """Rank the open stories whose members `member` may rewrite, 100 a member: added to
+        those names found (`found`, in place); of the rest, return the best `_CANDIDATES`."""
         since, until = member.at - self.window, member.at + self.window
         hits = self._rewrites.stories(member.words)
         for story_id in hits.keys() & found.keys():
@@ -263,9 +267,8 @@ class StoryIndex:
         alone = [(-_REWRITE_RANK * n, sid) for sid, n in hits.items() if sid not in found]
         best = heapq.nsmallest(_CANDIDATES, alone)  # nearly always open: checked after
         if not all(self._open_for(sid, since, until) for _, sid in best):
-            best = heapq.nsmallest(
-                _CANDIDATES, [r for r in alone if self._open_for(r[1], since, until)]
-            )
+            opened = [r for r in alone if self._open_for(r[1], since, until)]
+            best = heapq.nsmallest(_CANDIDATES, opened)
         return best
 
     def _open_for(self, story_id: str, since: datetime, until: datetime) -> bool:
@@ -293,30 +296,30 @@ class StoryIndex:
         if not every:  # the members nearest in time within the window, at most a few dozen
             near = [m for m in members if abs(member.at - m.at) <= self.window]
             members = heapq.nsmallest(_COMPARED, near, key=lambda m: abs(member.at - m.at))
-        found = []
+        found, alone = [], self.alone_with(member) == story_id
         for other in members:
             if other is member:
                 continue
-            found.append(self.compare(member, other))
-            if not every and found[-1].veto and found[-1].veto not in WEAK_VETOES:
-                return -math.inf, tuple(found)
-        evidence = tuple(found)
-        in_window = [e for e in evidence if e.gap <= self.window]
-        if any(e.veto and e.veto not in WEAK_VETOES for e in in_window):
-            return -math.inf, evidence
-        scores = [e.score for e in in_window if not e.veto]
-        if not scores:
-            return -math.inf, evidence
-        mean = sum(e.score if not e.veto else 0.0 for e in in_window) / len(in_window)
-        return _BEST_SHARE * max(scores) + (1 - _BEST_SHARE) * mean, evidence
+            found.append(self.compare(member, other, kind_alone=alone))
+            if not every and found[-1].veto and found[-1].veto not in rules.WEAK_VETOES:
+                break  # rules.story_score: -inf
+        return rules.story_score(tuple(found), self.window), tuple(found)
+
+    def alone_with(self, member: Member) -> str | None:
+        """The story that alone reports `member`'s kind of action within the window of it (the
+        one quake, the one election of those days), unless that kind is the everyday of a war
+        (`actions.BACKGROUND`); None when none or several do."""
+        action = member.event.action
+        if action is None or action in BACKGROUND:
+            return None
+        postings, low, high = self._in_window(f"a:{action}", member.at)
+        return one_of(postings[position][3] for position in range(low, high))
 
     def _rarity(self, member: Member) -> dict[str, float]:
-        """How much sharing each key of `member` says, from how many reports within the window
-        of it have the key: log(1 + 20 / (n + 1)), 2.4 for a name no other report of those
-        days has, 0.1 for one that 250 reports share. A count, not a share of all reports: on a
-        busy day, a place that hundreds of reports name does not tell which event a report is
-        about. Cached for the member being decided.
-        """
+        """How much sharing each key of `member` says, from the count n of reports within the
+        window of it that have the key: log(1 + 20 / (n + 1)), 2.4 for a name no other report
+        of those days has, 0.1 for one that 250 share (a count, not a share: on a busy day, a
+        place that hundreds of reports name tells no event). Cached for the member decided."""
         if self._cached is not None and self._cached[0] is member:
             return self._cached[1]
         rarity = {}

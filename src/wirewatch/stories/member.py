@@ -146,6 +146,8 @@ class Evidence:
     similarity: float = 0.0
     gap: timedelta = timedelta(0)
     veto: str | None = None
+    alone: bool = False
+    """The other's story is the only one of those days that reports this kind of action."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ stories stops at the second one, so a busy index answers as fast as a quiet one.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from wirewatch.stories.evidence import WEAK_VETOES
@@ -40,15 +40,21 @@ class Timeline:
     def only_story(self, at: datetime, within: timedelta = QUIET) -> str | None:
         """The story that has every member filed within `within` of `at`, if there is one."""
         entries = self._entries
-        found = None
         low = bisect_left(entries, (at - within,))
-        for position in range(low, bisect_right(entries, (at + within, "\uffff"))):
-            story_id = entries[position][1]
-            if found is None:
-                found = story_id
-            elif story_id != found:
-                return None
-        return found
+        high = bisect_right(entries, (at + within, "\uffff"))
+        return one_of(entries[position][1] for position in range(low, high))
+
+
+def one_of(story_ids: Iterable[str]) -> str | None:
+    """The story id when all of `story_ids` are one (None when there are none, or two: it
+    stops reading at the second)."""
+    found = None
+    for story_id in story_ids:
+        if found is None:
+            found = story_id
+        elif story_id != found:
+            return None
+    return found
 
 
 def quiet_join(

@@ -6,8 +6,9 @@ Everything here runs on the store's single worker thread.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -51,6 +52,35 @@ def run(conn: sqlite3.Connection, steps: Steps[T]) -> T:
 def run_in_write(conn: sqlite3.Connection, steps: Steps[T]) -> T:
     with write(conn):
         return run(conn, steps)
+
+
+def run_in_one_write(conn: sqlite3.Connection, batch: Sequence[Steps[Any]]) -> list[Any]:
+    """Several writes in one transaction, each inside its own savepoint: one that raises is
+    rolled back alone and its exception takes its place in the results; the others commit
+    together (or, if the commit fails, none does and it raises)."""
+    results: list[Any] = []
+    with write(conn):
+        for steps in batch:
+            conn.execute("SAVEPOINT one_write")
+            try:
+                results.append(run(conn, steps))
+            except Exception as e:  # handed to its own caller
+                conn.execute("ROLLBACK TO one_write")
+                results.append(Failed(e))
+            conn.execute("RELEASE one_write")
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """What a write of `run_in_one_write` raised instead of a result."""
+
+    error: BaseException
+
+
+def failure(result: Any) -> BaseException | None:
+    """The exception a write of `run_in_one_write` raised, or None."""
+    return result.error if isinstance(result, Failed) else None
 
 
 def execute(conn: sqlite3.Connection, call: Call) -> Any:

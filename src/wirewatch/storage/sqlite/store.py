@@ -8,18 +8,22 @@ wait on `busy_timeout`, and for story decisions on an `flock` of `<file>.lock`. 
 last commits, which at-least-once delivery and re-polling absorb.
 
 An operation's steps (see `storage.sql`) run to the end in one call on the worker thread, so
-no other call's statement can come between them.
+no other call's statement can come between them. Writes that wait for the worker together
+(1,000 feeds answering 304 save their states at once) share one transaction, each in its own
+savepoint (`db.run_in_one_write`): a write that fails is rolled back alone, and no caller
+hears that its write is done before the transaction holding it has committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from wirewatch.errors import StoreError
 from wirewatch.storage.base import FaultHook
@@ -47,6 +51,8 @@ class SqliteStore(SqlStore):
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._story_mutex = asyncio.Lock()
+        self._waiting: list[tuple[Steps[Any], asyncio.Future[Any]]] = []
+        self._waiting_lock = threading.Lock()
 
     async def open(self) -> None:
         if self._executor is not None:
@@ -94,9 +100,44 @@ class SqliteStore(SqlStore):
         return await self._on_connection(lambda conn: db.run(conn, steps))
 
     async def _write(self, steps: Steps[T]) -> T:
-        return await self._on_connection(lambda conn: db.run_in_write(conn, steps))
+        """Queued with the writes already waiting; the first of them sends the worker off to
+        run them all in one transaction (see the module docstring). The worker's job is not
+        tied to the first caller: cancelling it leaves the others' writes to run."""
+        if self._executor is None:
+            raise StoreError(f"store {self.path} is not open")
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        with self._waiting_lock:
+            self._waiting.append((steps, done))
+            first = len(self._waiting) == 1
+        if first:
+            self._executor.submit(self._write_waiting)
+        return await done
 
     _transaction = _write
+
+    def _write_waiting(self) -> None:
+        """On the worker: every write waiting now, in one transaction; each caller is told."""
+        with self._waiting_lock:
+            batch, self._waiting = self._waiting, []
+        try:
+            if self._conn is None:
+                raise StoreError(f"store {self.path} is not open")
+            results = db.run_in_one_write(self._conn, [steps for steps, _ in batch])
+        except BaseException as e:  # every caller of the batch gets it
+            results = [db.Failed(e)] * len(batch)
+        for (_, done), result in zip(batch, results, strict=True):
+            done.get_loop().call_soon_threadsafe(self._settle, done, result)
+
+    def _settle(self, done: asyncio.Future[Any], result: Any) -> None:
+        if done.done():  # its caller was cancelled
+            return
+        error = db.failure(result)
+        if isinstance(error, sqlite3.Error):
+            error = StoreError(f"SQLite {self.path}: {error}")
+        if error is None:
+            done.set_result(result)
+        else:
+            done.set_exception(error)
 
     async def migrate(self) -> int:
         return await self._on_connection(lambda conn: db.migrate(conn, self.dialect))

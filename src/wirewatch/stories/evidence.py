@@ -44,9 +44,8 @@ def other_actors(a: Event, b: Event) -> bool:
     places (a UN envoy's talks in Damascus and a Russian delegation's, on one day): then what
     they share says where, not who, and the pair does not count."""
     actors_a, actors_b = a.entities - a.places, b.entities - b.places
-    return bool(
-        actors_a and actors_b and not actors_a & actors_b and not (a.terms & b.terms)
-    ) and not (a.figures & b.figures)
+    only_places = not (a.terms & b.terms or a.figures & b.figures)
+    return bool(actors_a and actors_b) and not actors_a & actors_b and only_places
 
 
 def same_outlet(a: Member, b: Member, rewrite: float) -> str | None:

@@ -264,10 +264,10 @@ class StoryIndex:
             if self._open_for(story_id, since, until):
                 for _ in range(hits[story_id]):  # a sum of floats, added one member at a time
                     found[story_id] += _REWRITE_RANK
-        alone = [(-_REWRITE_RANK * n, sid) for sid, n in hits.items() if sid not in found]
-        best = heapq.nsmallest(_CANDIDATES, alone)  # nearly always open: checked after
+        by_words = [(-_REWRITE_RANK * n, sid) for sid, n in hits.items() if sid not in found]
+        best = heapq.nsmallest(_CANDIDATES, by_words)  # nearly always open: checked after
         if not all(self._open_for(sid, since, until) for _, sid in best):
-            opened = [r for r in alone if self._open_for(r[1], since, until)]
+            opened = [r for r in by_words if self._open_for(r[1], since, until)]
             best = heapq.nsmallest(_CANDIDATES, opened)
         return best
 

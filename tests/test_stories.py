@@ -233,6 +233,28 @@ def test_a_capture_and_the_other_sides_withdrawal_are_one_event() -> None:
     assert {"different actions (leave / control)"} == vetoes
 
 
+def test_the_two_sides_of_a_capture_are_told_in_the_titles() -> None:
+    """A withdrawal in one title and a capture only in the other's summary ("fighters near
+    Homs ... had seized positions") are two events: a summary's background is not the side of
+    an event that its title reports. With the capture in its title, it is the other side."""
+
+    def report(n: int, title: str, summary: str = "") -> Member:
+        text = item_text(title, summary)
+        return Member.of(
+            f"o{n}", f"i{n}", text, T0 + n * STEP, ("homs",), title=title, places=("homs",)
+        )
+
+    index = StoryIndex()
+    index.add("denial", report(0, "Government denies withdrawal from Homs"))
+    nearing = report(1, "Opposition fighters near Homs", "They said they had seized positions.")
+    decision = index.decide(nearing)
+    assert (None, "different actions (control / leave)") == (
+        decision.story_id,
+        decision.near_misses[0][2],
+    )
+    assert "denial" == index.decide(report(2, "Opposition fighters seize Homs districts")).story_id
+
+
 def test_arabic_report_joins_the_english_story_by_entities_and_action() -> None:
     """An Arabic report of the same capture joins through the canonical entities, the action
     kind and the figure it shares."""

@@ -28,11 +28,17 @@ def get(port: int, path: str) -> Any:
         return None
 
 
+def joined(port: int) -> list[dict[str, Any]]:
+    alerts = (get(port, "/api/alerts?since=1h") or {}).get("alerts") or []
+    return [a for a in alerts if len({s["feed"] for s in a["sources"]}) == 2]
+
+
 def test_the_demo_alerts_from_its_own_server_while_other_local_feeds_stay_refused(
     tmp_path: Path,
 ) -> None:
     """With no allow list in the config, the demo's 127.0.0.1 feeds are polled and alert; a
-    configured feed on another local address is still refused by the guard."""
+    configured feed on another local address is still refused by the guard. The second
+    outlet's report of the first sample event joins its story: one alert, two sources."""
     port = free_port()
     with Site("127.0.0.2") as internal:
         internal.route("/feed.xml", feed())
@@ -56,8 +62,9 @@ def test_the_demo_alerts_from_its_own_server_while_other_local_feeds_stay_refuse
             [*command, "--config", str(config)], stdout=log, stderr=log, env=dict(os.environ)
         )
         try:
-            wait_for(lambda: (get(port, "/api/alerts?since=1h") or {}).get("alerts"), "alerts", 60)
+            wait_for(lambda: joined(port), "a story with two outlets", 60)
             feeds = {f["name"]: f for f in get(port, "/api/feeds")["feeds"]}
+            stories = joined(port)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
@@ -67,3 +74,4 @@ def test_the_demo_alerts_from_its_own_server_while_other_local_feeds_stay_refuse
     assert "ok" == feeds["demo sample-wire.xml"]["status"]
     assert feeds["internal"]["last_error"].startswith("refused to connect to 127.0.0.2: ")
     assert 0 == internal.connections
+    assert [{"sample-01", "sample-16"}] == [{s["item_id"] for s in a["sources"]} for a in stories]

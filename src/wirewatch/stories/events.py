@@ -74,6 +74,8 @@ class Event:
     names one."""
     terms: frozenset[str] = frozenset()
     figures: frozenset[str] = frozenset()
+    titled: bool = False
+    """Whether `action` comes from the title (else from the summary, or there is none)."""
     looks_back: bool = False
     """Whether the title looks back at an event years on (an anniversary piece)."""
 
@@ -96,7 +98,8 @@ def event_of(
         entities=found,
         places=found & frozenset(places),
         actions=title_actions | rest_actions,
-        action=family_of(title_actions) or family_of(rest_actions),
+        action=(titled := family_of(title_actions)) or family_of(rest_actions),
+        titled=titled is not None,
         terms=_terms(folded) - skip,
         figures=_figures(folded),
         looks_back=bool(_LOOKING_BACK.search(lines[0])),

@@ -32,11 +32,12 @@ def veto(
 
 
 def two_sides(pa: str | None, pb: str | None, a: Event, b: Event) -> bool:
-    """Whether a capture and a withdrawal can be one event told from its two sides: no actor
-    is named by both ("rebels capture Bosra", "regime forces pull out of Bosra")."""
-    return {pa, pb} == {"control", "leave"} and not (a.entities - a.places) & (
-        b.entities - b.places
-    )
+    """Whether a capture and a withdrawal can be one event told from its two sides: both titles
+    tell it (a summary's "after the army left" is background) and no actor is named by both
+    ("rebels capture Bosra", "regime forces pull out of Bosra")."""
+    if {pa, pb} != {"control", "leave"} or not (a.titled and b.titled):
+        return False
+    return not (a.entities - a.places) & (b.entities - b.places)
 
 
 def other_actors(a: Event, b: Event) -> bool:

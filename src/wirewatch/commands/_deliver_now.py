@@ -19,11 +19,11 @@ OPEN = (DeliveryState.PENDING, DeliveryState.FAILED)
 
 
 @dataclass(frozen=True, slots=True)
-class Sent:
-    delivered: int
-    dead: int
+class DeliverySummary:
+    """The last line `poll --once` writes about deliveries, and how many are still queued."""
+
+    line: str
     left: int
-    failing: tuple[str, ...]
 
 
 async def open_rows(store: Store, alert_ids: Collection[str]) -> list[DeliveryRecord]:
@@ -34,7 +34,7 @@ async def open_rows(store: Store, alert_ids: Collection[str]) -> list[DeliveryRe
 
 async def deliver(
     store: Store, dispatcher: Dispatcher, alert_ids: Collection[str], timeout: float
-) -> Sent:
+) -> DeliverySummary:
     """Run the dispatcher until these alerts' deliveries are settled or `timeout` passes."""
     stop = asyncio.Event()
     running = asyncio.create_task(dispatcher.run(stop))
@@ -46,6 +46,11 @@ async def deliver(
         stop.set()
         await dispatcher.drain(5.0)
         await running
-    left = await open_rows(store, alert_ids)
+    left = len(await open_rows(store, alert_ids))
     stats = dispatcher.stats
-    return Sent(stats.delivered, stats.dead, len(left), tuple(dispatcher.failing))
+    line = f"delivered {stats.delivered}, dead-lettered {stats.dead}, still queued {left}"
+    if left:
+        line += f" after {timeout:g} s (left for the daemon)"
+    if dispatcher.failing:
+        line += f"; failing: {', '.join(dispatcher.failing)}"
+    return DeliverySummary(line, left)

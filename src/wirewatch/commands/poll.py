@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wirewatch.commands.check_config import add_config_argument, config_path
+
+if TYPE_CHECKING:
+    from wirewatch.commands._deliver_now import DeliverySummary
 
 
 def add_parser(subparsers: Any) -> None:
@@ -58,12 +60,6 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.write(delivery.line + "\n")
     failed = any(r.failed for r in reports) or (delivery.left > 0 and args.deliver)
     return 1 if failed else 0
-
-
-@dataclass(frozen=True, slots=True)
-class DeliverySummary:
-    line: str
-    left: int
 
 
 async def _poll_all(
@@ -125,8 +121,8 @@ async def _deliveries(
     loaded: Any, store: Any, reports: list[Any], deliver: bool, timeout: float
 ) -> DeliverySummary:
     from wirewatch import app, parts
+    from wirewatch.commands._deliver_now import DeliverySummary, open_rows
     from wirewatch.commands._deliver_now import deliver as deliver_now
-    from wirewatch.commands._deliver_now import open_rows
 
     created = {a.id for r in reports for a in r.alerts}
     if not deliver:
@@ -141,10 +137,4 @@ async def _deliveries(
     async with parts.webhook_client() as client:
         owner = app.instance_name()
         dispatcher = app.build_dispatcher(loaded, store=store, client=client, owner=owner)
-        sent = await deliver_now(store, dispatcher, created, timeout)
-    line = f"delivered {sent.delivered}, dead-lettered {sent.dead}, still queued {sent.left}"
-    if sent.left:
-        line += f" after {timeout:g} s (left for the daemon)"
-    if sent.failing:
-        line += f"; failing: {', '.join(sent.failing)}"
-    return DeliverySummary(line, sent.left)
+        return await deliver_now(store, dispatcher, created, timeout)

@@ -11,8 +11,8 @@ from wirewatch.storage._rows import (
     feed_params,
     feed_state,
 )
-from wirewatch.storage.base import FeedState
 from wirewatch.storage.codec import Codec, seconds_or_none
+from wirewatch.storage.records import FeedState
 from wirewatch.storage.silence import median_gap
 from wirewatch.storage.sql import Steps, count, one, rows, shared
 

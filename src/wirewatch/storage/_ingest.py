@@ -18,8 +18,8 @@ from wirewatch.storage import _feeds as feeds
 from wirewatch.storage._plan import NewDelivery, Plan, Snapshot, item_of, plan, preview, story_ids
 from wirewatch.storage._queries import story_sources
 from wirewatch.storage._rows import item_params, source_params
-from wirewatch.storage.base import FaultHook, IngestBatch, IngestOutcome, Novelty
 from wirewatch.storage.codec import Codec, alert_from_json, alert_to_json
+from wirewatch.storage.records import FaultHook, IngestBatch, IngestOutcome, Novelty
 from wirewatch.storage.sql import Dialect, Steps, many, rows, shared
 
 SEEN = shared(

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wirewatch.model import Alert, FeedItem, Source
-from wirewatch.storage.base import BatchItem, IngestBatch, IngestOutcome, Novelty, Verdict
 from wirewatch.storage.codec import alert_id, content_hash, short_hash
+from wirewatch.storage.records import BatchItem, IngestBatch, IngestOutcome, Novelty, Verdict
 
 
 @dataclass(slots=True)

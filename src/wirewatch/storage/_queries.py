@@ -10,8 +10,8 @@ from typing import Any
 from wirewatch.model import Alert, FeedItem, Source
 from wirewatch.storage import outbox
 from wirewatch.storage._rows import grouped, source, stored_item
-from wirewatch.storage.base import AlertRecord, StoredItem, StoryMemberRecord, StoryRecord
 from wirewatch.storage.codec import Codec, alert_from_json
+from wirewatch.storage.records import AlertRecord, StoredItem, StoryMemberRecord, StoryRecord
 from wirewatch.storage.sql import Dialect, Statement, Steps, one, rows, shared
 
 _ALERTS = "SELECT a.body FROM alerts a WHERE a.created_at >= :since"
@@ -170,7 +170,7 @@ PRUNE: dict[str, Statement] = {
     "seen": shared("DELETE FROM seen WHERE last_seen < :seen_cutoff"),
     "silences": shared("DELETE FROM silences WHERE ends_at < :cutoff"),
 }
-"""One retention pass, a step per transaction, in this order (see `SqlStore.prune`)."""
+"""One retention pass, a step per transaction, in this order (see `Store.prune`)."""
 
 
 def prune_params(

@@ -14,7 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from wirewatch.delivery.silences import Silence, decode_matchers, encode_matchers
 from wirewatch.model import FeedItem, Source
-from wirewatch.storage.base import (
+from wirewatch.storage.codec import Codec, alert_from_json, delta_or_none, seconds_or_none
+from wirewatch.storage.records import (
     DeliveryRecord,
     DeliveryState,
     DeliveryStatus,
@@ -23,7 +24,6 @@ from wirewatch.storage.base import (
     NotifierHealth,
     OutboxSummary,
 )
-from wirewatch.storage.codec import Codec, alert_from_json, delta_or_none, seconds_or_none
 
 V = TypeVar("V")
 R = TypeVar("R")

@@ -19,14 +19,14 @@ from wirewatch.storage._rows import (
     notifier_health,
     outbox_summary,
 )
-from wirewatch.storage.base import (
+from wirewatch.storage.codec import Codec
+from wirewatch.storage.records import (
     DeliveryRecord,
     DeliveryState,
     DeliveryStatus,
     NotifierHealth,
     OutboxSummary,
 )
-from wirewatch.storage.codec import Codec
 from wirewatch.storage.sql import Dialect, Steps, count, one, rows, shared
 
 FIELDS = (

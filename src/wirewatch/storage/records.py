@@ -1,4 +1,4 @@
-"""The records that cross the `Store` protocol (see `base`): frozen dataclasses and enums.
+"""The records that cross a `Store` (see `sqlstore`): frozen dataclasses and enums.
 
 All times are timezone-aware UTC datetimes.
 """

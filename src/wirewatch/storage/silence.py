@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from statistics import median
 
-from wirewatch.storage.base import FeedState
+from wirewatch.storage.records import FeedState
 
 SILENCE_FLOOR = timedelta(hours=24)
 SILENCE_FACTOR = 4

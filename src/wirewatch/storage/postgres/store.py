@@ -34,11 +34,11 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import AsyncConnectionPool
 
 from wirewatch.errors import StoreError
-from wirewatch.storage.base import FaultHook
 from wirewatch.storage.postgres import db
 from wirewatch.storage.postgres._dialect import STORY_LOCK, PostgresDialect
+from wirewatch.storage.records import FaultHook
 from wirewatch.storage.sql import Steps
-from wirewatch.storage.sqlstore import SqlStore
+from wirewatch.storage.sqlstore import Store
 
 T = TypeVar("T")
 
@@ -64,7 +64,7 @@ async def _configure(conn: db.Conn) -> None:
     conn.adapters.register_loader("jsonb", TextLoader)  # orjson parses the text faster
 
 
-class PostgresStore(SqlStore):
+class PostgresStore(Store):
     """`Store` over a PostgreSQL database that several instances share (see the module)."""
 
     name = "postgres"

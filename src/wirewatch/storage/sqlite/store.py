@@ -26,17 +26,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from wirewatch.errors import StoreError
-from wirewatch.storage.base import FaultHook
+from wirewatch.storage.records import FaultHook
 from wirewatch.storage.sql import Steps
 from wirewatch.storage.sqlite import db
 from wirewatch.storage.sqlite._dialect import SqliteDialect
 from wirewatch.storage.sqlite._lock import acquire
-from wirewatch.storage.sqlstore import SqlStore
+from wirewatch.storage.sqlstore import Store
 
 T = TypeVar("T")
 
 
-class SqliteStore(SqlStore):
+class SqliteStore(Store):
     """`Store` over one SQLite file (see the module docstring)."""
 
     name = "sqlite"

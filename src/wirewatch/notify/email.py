@@ -66,7 +66,7 @@ class EmailSettings:
     username: str | None = None
     password: str | None = field(default=None, metadata=SECRET)
     subject: str = "[wirewatch] {watchlist}: {title}"
-    timeout: float = 30.0
+    timeout: float = 10.0  # the config's default (EmailConfig.timeout)
 
     __repr__ = masked_repr
 

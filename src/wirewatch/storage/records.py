@@ -211,7 +211,8 @@ class AlertRecord:
 
 @dataclass(frozen=True, slots=True)
 class StoryRecord:
-    """What warms the story index at start."""
+    """A stored story: its id, the signature it was opened with, when, and its watchlists
+    (`Store.recent_stories`; the index is warmed from `story_members`)."""
 
     id: str
     signature: str

@@ -20,7 +20,7 @@ from wirewatch.config.settings import FeedConfig
 from wirewatch.demo import SampleItem, render_rss
 from wirewatch.ingest.fetch import Fetcher
 from wirewatch.loading import Loaded, load_everything
-from wirewatch.pipeline import Pipeline
+from wirewatch.pipeline import RELEASE_AT_ONCE, Pipeline
 from wirewatch.storage import FeedStatus
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
@@ -201,6 +201,23 @@ async def test_a_feed_another_instance_holds_is_not_fetched_until_given_back(
 
     assert ("ok", "leased", False) == (first.status, held.status, held.polled)
     assert "ok" == after.status and after.polled
+
+
+async def test_release_gives_back_every_lease_of_this_owner_and_no_other(
+    pipeline: Pipeline, clock: FixedClock
+) -> None:
+    """More leases than are given back at once all end now; another owner's lease stays."""
+    now, until = clock(), clock() + timedelta(hours=1)
+    mine = [f"feed-{n}" for n in range(RELEASE_AT_ONCE + 3)]
+    for key in [*mine, "theirs"]:
+        owner = "other:1" if key == "theirs" else pipeline.owner
+        assert await pipeline.store.claim_feed(key, now=now, until=until, owner=owner)
+
+    await pipeline.release([*mine, "theirs"])
+    owners = await pipeline.store.feed_owners()
+
+    assert [] == [key for key in mine if owners[key] != (pipeline.owner, now)]
+    assert ("other:1", until) == owners["theirs"]
 
 
 async def test_retry_after_is_honoured(

@@ -62,6 +62,9 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
 LEASE_SHARE = 0.9
 """A poll's lease lasts this share of the feed's interval."""
+RELEASE_AT_ONCE = 200
+"""Leases given back together (SQLite commits writes that wait together in one transaction;
+a PostgreSQL pool serves them a few at a time)."""
 SKIPPED = ("leased", "not_due", "disabled")
 """The statuses of a poll that fetched nothing."""
 
@@ -198,9 +201,13 @@ class Pipeline:
         daemon when it stops), so that another instance need not wait for them to expire."""
         now = self.clock()
         owners = await self.store.feed_owners()
-        for key in keys:
-            if owners.get(key, ("", now))[0] == self.owner:
-                await self.store.claim_feed(key, now=now, until=now, owner=self.owner)
+        mine = [key for key in keys if owners.get(key, ("", now))[0] == self.owner]
+        for at in range(0, len(mine), RELEASE_AT_ONCE):  # together: the store groups them
+            claims = (
+                self.store.claim_feed(k, now=now, until=now, owner=self.owner)
+                for k in mine[at : at + RELEASE_AT_ONCE]
+            )
+            await asyncio.gather(*claims)
 
     async def _parse(self, feed: FeedConfig, result: FetchResult, now: datetime) -> ParsedFeed:
         parse = functools.partial(

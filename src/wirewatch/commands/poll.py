@@ -15,6 +15,7 @@ queued, so a cron job that never runs the daemon is told.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -45,14 +46,21 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio  # here, not at the top: `classify` starts faster
+    # The modules, config and watchlists loaded here live to the end: the cyclic collector
+    # would only walk them again and again during the cycle (about 8 % of an all-304 one).
+    gc.disable()
+    try:
+        import asyncio  # here, not at the top: `classify` starts faster
 
-    from wirewatch.commands._poll_report import print_json, print_table
-    from wirewatch.loading import load_everything
-    from wirewatch.observability.logging import configure_logging
+        from wirewatch.commands._poll_report import print_json, print_table
+        from wirewatch.loading import load_everything
+        from wirewatch.observability.logging import configure_logging
 
-    loaded = load_everything(config_path(args))
-    configure_logging(level="warning")
+        loaded = load_everything(config_path(args))
+        configure_logging(level="warning")
+        gc.freeze()
+    finally:
+        gc.enable()
     reports, delivery = asyncio.run(_poll_all(loaded, args.deliver, args.deliver_timeout))
     (print_json if args.json else print_table)(reports, sys.stdout)
     sys.stderr.write(delivery.line + "\n")

@@ -1,10 +1,11 @@
-"""The fetcher's lean HTTP transport: aiohttp's client under httpx's transport interface.
+"""The fetcher's lean HTTP transport: aiohttp's client, answering as the fetcher reads httpx's.
 
 A conditional GET through httpx's `AsyncClient` and httpcore's pool costs about 1 ms of CPU;
 through aiohttp's client (its C HTTP parser, its pool) about 0.15 ms (docs/benchmarks.md). The
-fetcher sends through this transport's `handle_async_request` directly, without an AsyncClient
-(it follows redirects, sets headers and caps bodies itself), and reads `httpx.Response`s as
-from any other transport, so the fetcher's rules are written once for both.
+fetcher sends through `LeanTransport.send` directly, without an AsyncClient or httpx request
+and response objects (it follows redirects, sets headers and caps bodies itself), and reads the
+`LeanResponse` it gets as it reads an `httpx.Response` (the same status, reason, headers as
+httpx decodes them, raw body chunks), so the fetcher's rules are written once for both.
 
 The guard is `_guarded_transport`'s (`netguard.resolve_checked`), at the same moment: aiohttp
 opens every connection after `_resolve_host(host, port)`, which ours replaces: it resolves
@@ -23,7 +24,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import httpx
@@ -58,7 +59,7 @@ def _result(host: str, address: str, port: int) -> dict[str, Any]:
             "flags": flags}  # fmt: skip
 
 
-class LeanTransport(httpx.AsyncBaseTransport):
+class LeanTransport:
     """aiohttp under the guard (see the module docstring). `max_connections` bounds the pool;
     the session is opened on first use, in the running loop."""
 
@@ -97,41 +98,81 @@ class LeanTransport(httpx.AsyncBaseTransport):
         )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, url: httpx.URL, headers: httpx.Headers) -> LeanResponse:
+        """GET `url` with exactly `headers` (names as httpx sends them), no redirect followed."""
         session = self._session or self._open()
-        with _as_httpx(request):
+        with _as_httpx():
             response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=request.headers.multi_items(),
+                "GET",
+                URL(str(url), encoded=True),
+                headers=headers.multi_items(),
                 allow_redirects=False,
-                ssl=self._tls_context() if request.url.scheme == "https" else True,
+                ssl=self._tls_context() if url.scheme == "https" else True,
             )
-        reason = (response.reason or "").encode("ascii", "replace")
-        return httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=_Body(response, request),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
-        )
+        return LeanResponse(response, url)
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
 
-class _Body(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
-        self._response, self._request = response, request
+class LeanResponse:
+    """An aiohttp answer as the fetcher reads an `httpx.Response`; its body streams raw."""
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx(self._request):
+    is_stream_consumed: ClassVar[bool] = False
+
+    def __init__(self, response: aiohttp.ClientResponse, url: httpx.URL) -> None:
+        self._response, self.url = response, url
+        self.status_code = response.status
+        self.headers = RawHeaders(response.raw_headers)
+
+    @property
+    def reason_phrase(self) -> str:
+        return (self._response.reason or "").encode("ascii", "replace").decode("ascii")
+
+    @property
+    def content(self) -> bytes:
+        raise RuntimeError("a lean response is streamed (is_stream_consumed is False)")
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        with _as_httpx():
             async for chunk in self._response.content.iter_any():
                 yield chunk
 
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_raw()])
+
     async def aclose(self) -> None:
         self._response.release()  # keeps the connection only if the body was read to its end
+
+
+class RawHeaders:
+    """Header lookups as `httpx.Headers.get` answers them: names without case, repeated ones
+    joined with ", ", values decoded as ASCII, else UTF-8, else ISO-8859-1 (for all at once)."""
+
+    def __init__(self, raw: Sequence[tuple[bytes, bytes]]) -> None:
+        self._raw, self._encoding = raw, ""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        wanted = key.lower().encode(self.encoding)
+        found = [value for name, value in self._raw if name.lower() == wanted]
+        return ", ".join(v.decode(self.encoding) for v in found) if found else default
+
+    @property
+    def encoding(self) -> str:
+        self._encoding = self._encoding or next(
+            (e for e in ("ascii", "utf-8") if all(_decodes(pair, e) for pair in self._raw)),
+            "iso-8859-1",
+        )
+        return self._encoding
+
+
+def _decodes(pair: tuple[bytes, bytes], encoding: str) -> bool:
+    try:
+        pair[0].decode(encoding), pair[1].decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _CAUSES: Sequence[tuple[type[BaseException], type[httpx.TransportError]]] = (
@@ -147,7 +188,7 @@ _CAUSES: Sequence[tuple[type[BaseException], type[httpx.TransportError]]] = (
 
 
 @contextmanager
-def _as_httpx(request: httpx.Request) -> Iterator[None]:
+def _as_httpx() -> Iterator[None]:
     """aiohttp's errors as httpx's: a connect error caused by its OS error (refused, not found,
     TLS), a timeout by the phase it hit, a malformed answer as a protocol error."""
     try:
@@ -158,4 +199,4 @@ def _as_httpx(request: httpx.Request) -> Iterator[None]:
         if isinstance(e, aiohttp.ClientConnectorCertificateError):
             cause = e.certificate_error
         message = getattr(e, "message", None) or str(e)
-        raise kind(str(message), request=request) from cause
+        raise kind(str(message)) from cause

@@ -20,6 +20,7 @@ Should a new aiohttp stop calling `_resolve_host`, the guard tests
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -35,6 +36,32 @@ from wirewatch.ingest.netguard import NetworkGuard, Resolver, resolve_checked, s
 _HEADERS = 16 * 1024
 """The longest status or header line read: h11's limit for the whole head, so that no answer
 the httpx transport reads is refused here for one long header (aiohttp's default is 8 KiB)."""
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_PCHAR = r"[A-Za-z0-9\-._~!$&'()*+,;=:@]"
+_PLAIN = re.compile(
+    rf"https?://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[1-9][0-9]{{0,4}}))?"
+    rf"(?P<path>/(?:{_PCHAR}|/)*)(?:\?(?:{_PCHAR}|[/?])+)?"
+)
+_IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")  # httpx checks these as IPv4
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_DEFAULT_PORTS = {"80": "http:", "443": "https:"}
+
+
+def plain_url(url: str) -> bool:
+    """Whether httpx would read `url` as exactly itself, and accept it: lowercase scheme and
+    host (a valid dotted quad if it looks like one), no default port, user, percent sign,
+    fragment, dot segment or character httpx would encode. Such a URL is sent as it is,
+    without building an `httpx.URL` (the fetcher builds one for any other, and on a redirect)."""
+    found = _PLAIN.fullmatch(url) if len(url) <= 2048 else None
+    if found is None or "/." in found["path"]:
+        return False
+    host, port = found["host"], found["port"]
+    if _IPV4_STYLE.fullmatch(host) and not _IPV4.fullmatch(host):
+        return False
+    return port is None or not url.startswith(_DEFAULT_PORTS.get(port, "-"))
 
 
 class _GuardedConnector(aiohttp.TCPConnector):
@@ -98,16 +125,17 @@ class LeanTransport:
         )
         return self._session
 
-    async def send(self, url: httpx.URL, headers: httpx.Headers) -> LeanResponse:
-        """GET `url` with exactly `headers` (names as httpx sends them), no redirect followed."""
-        session = self._session or self._open()
+    async def send(self, url: httpx.URL | str, headers: httpx.Headers) -> LeanResponse:
+        """GET `url` (an `httpx.URL`, or a `plain_url`) with exactly `headers` (names as httpx
+        sends them), no redirect followed."""
+        session, text = self._session or self._open(), str(url)
         with _as_httpx():
             response = await session.request(
                 "GET",
-                URL(str(url), encoded=True),
+                URL(text, encoded=True),
                 headers=headers.multi_items(),
                 allow_redirects=False,
-                ssl=self._tls_context() if url.scheme == "https" else True,
+                ssl=self._tls_context() if text.startswith("https:") else True,
             )
         return LeanResponse(response, url)
 
@@ -121,10 +149,14 @@ class LeanResponse:
 
     is_stream_consumed: ClassVar[bool] = False
 
-    def __init__(self, response: aiohttp.ClientResponse, url: httpx.URL) -> None:
-        self._response, self.url = response, url
+    def __init__(self, response: aiohttp.ClientResponse, url: httpx.URL | str) -> None:
+        self._response, self._url = response, url
         self.status_code = response.status
         self.headers = RawHeaders(response.raw_headers)
+
+    @property
+    def url(self) -> httpx.URL:
+        return self._url if isinstance(self._url, httpx.URL) else httpx.URL(self._url)
 
     @property
     def reason_phrase(self) -> str:

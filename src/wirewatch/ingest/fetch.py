@@ -37,7 +37,7 @@ from wirewatch.config.sections import FetchConfig
 from wirewatch.errors import AddressRefused
 from wirewatch.ingest._fetch_body import MIB as MIB
 from wirewatch.ingest._fetch_body import Answer, FetchFailure, one_line, read_body, read_file_url
-from wirewatch.ingest._lean_transport import LeanTransport
+from wirewatch.ingest._lean_transport import LeanTransport, plain_url
 from wirewatch.ingest.backoff import parse_retry_after
 from wirewatch.ingest.netguard import IPNetwork, NetworkGuard, Resolver, system_resolver
 from wirewatch.model import Clock, FetchResult, FetchStatus, utc_now
@@ -217,7 +217,8 @@ class Fetcher:
         return headers
 
     async def _follow(self, url: str, headers: httpx.Headers) -> FetchResult:
-        current, permanent, all_permanent = httpx.URL(url), None, True
+        current: httpx.URL | str = url if self._lean and plain_url(url) else httpx.URL(url)
+        permanent, all_permanent = None, True
         redirected: int | None = None  # the status of the last redirect followed
         for _ in range(self.policy.max_redirects + 1):
             response = await self._send(current, headers, redirected)
@@ -229,11 +230,14 @@ class Fetcher:
                 await response.aclose()
             all_permanent = all_permanent and response.status_code in _PERMANENT
             permanent = str(target) if all_permanent else permanent
-            headers = headers if _same_origin(current, target) else _across_origins(headers)
+            same = _same_origin(httpx.URL(current), target)
+            headers = headers if same else _across_origins(headers)
             current, redirected = target, response.status_code
         raise FetchFailure(f"too many redirects (>{self.policy.max_redirects})")
 
-    async def _send(self, url: httpx.URL, headers: httpx.Headers, redirected: int | None) -> Answer:
+    async def _send(
+        self, url: httpx.URL | str, headers: httpx.Headers, redirected: int | None
+    ) -> Answer:
         try:
             if self._lean is not None:
                 return await self._lean.send(url, headers)

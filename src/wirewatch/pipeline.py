@@ -30,6 +30,7 @@ from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import structlog
 
@@ -96,6 +97,13 @@ class PollReport:
         return self.status not in SKIPPED
 
 
+class Lease(NamedTuple):
+    """A lease `Pipeline.claim` took: when, and the feed's state (None: held elsewhere)."""
+
+    now: datetime
+    state: FeedState | None
+
+
 class Pipeline:
     """Polls feeds through every stage; one instance serves the whole process."""
 
@@ -133,19 +141,31 @@ class Pipeline:
         await self._sync_stories(self.clock())
         return len(self.stories)
 
-    async def poll(self, feed: FeedConfig, *, force: bool = False) -> PollReport:
+    async def claim(self, feeds: Iterable[FeedConfig]) -> dict[str, Lease]:
+        """Take the leases of `feeds` together, then read the states in one go (`poll --once`:
+        one store read per cycle instead of one per feed); give each to `poll` as `lease`."""
+        now, feeds = self.clock(), list(feeds)
+        won = await asyncio.gather(*(self._claim(f, now) for f in feeds))
+        states = {s.key: s for s in await self.store.list_feed_states()}
+        return {
+            f.key: Lease(now, states.get(f.key) or FeedState(key=f.key) if ok else None)
+            for f, ok in zip(feeds, won, strict=True)
+        }
+
+    async def poll(
+        self, feed: FeedConfig, *, force: bool = False, lease: Lease | None = None
+    ) -> PollReport:
         """Run `feed` through every stage (see the module docstring); `force` polls it even
-        while it backs off. Never raises for the feed's own faults; a `StoreError` (the store
-        cannot take the poll) propagates, and nothing of the poll is stored."""
+        while it backs off; `lease` is `claim`'s. Never raises for the feed's own faults; a
+        `StoreError` (the store cannot take the poll) propagates, and nothing is stored."""
         started = time.perf_counter()
-        now = self.clock()
-        interval = self.loaded.config.feed_interval(feed)
-        until = now + timedelta(seconds=interval * LEASE_SHARE)
-        if not await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner):
+        now, state = lease or Lease(self.clock(), None)
+        if lease is None and await self._claim(feed, now):
+            state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
+        if state is None:
             return PollReport(
                 feed.label, feed.url, "leased", error="another instance holds its lease"
             )
-        state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
         if state.status in health.OFF:
             return PollReport(feed.label, feed.url, "disabled", error=state.last_error)
         if not force and not health.is_due(state, now):
@@ -182,19 +202,14 @@ class Pipeline:
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
         return PollReport(
-            feed.label,
-            feed.url,
-            "ok",
-            result.http_status,
-            outcome.items,
-            outcome.new,
-            outcome.matched,
-            outcome.alerts,
-            outcome.stories_joined,
-            time.perf_counter() - started,
-            None,
-            parsed.warnings,
-        )
+            feed.label, feed.url, "ok", result.http_status, outcome.items, outcome.new,
+            outcome.matched, outcome.alerts, outcome.stories_joined,
+            time.perf_counter() - started, None, parsed.warnings,
+        )  # fmt: skip
+
+    async def _claim(self, feed: FeedConfig, now: datetime) -> bool:
+        until = now + timedelta(seconds=self.loaded.config.feed_interval(feed) * LEASE_SHARE)
+        return await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner)
 
     async def release(self, keys: Iterable[str]) -> None:
         """Give back this owner's leases of these feeds now (`poll --once` after its cycle, the

@@ -98,9 +98,8 @@ class PollReport:
 
 
 class Lease(NamedTuple):
-    """A lease `Pipeline.claim` took: when, and the feed's state (None: held elsewhere)."""
+    """What `Pipeline.claim` found: the feed's state, or None when another instance holds it."""
 
-    now: datetime
     state: FeedState | None
 
 
@@ -148,7 +147,7 @@ class Pipeline:
         won = await asyncio.gather(*(self._claim(f, now) for f in feeds))
         states = {s.key: s for s in await self.store.list_feed_states()}
         return {
-            f.key: Lease(now, states.get(f.key) or FeedState(key=f.key) if ok else None)
+            f.key: Lease(states.get(f.key) or FeedState(key=f.key) if ok else None)
             for f, ok in zip(feeds, won, strict=True)
         }
 
@@ -158,8 +157,8 @@ class Pipeline:
         """Run `feed` through every stage (see the module docstring); `force` polls it even
         while it backs off; `lease` is `claim`'s. Never raises for the feed's own faults; a
         `StoreError` (the store cannot take the poll) propagates, and nothing is stored."""
-        started = time.perf_counter()
-        now, state = lease or Lease(self.clock(), None)
+        started, now = time.perf_counter(), self.clock()  # each poll its own time, as ever
+        state = lease.state if lease else None
         if lease is None and await self._claim(feed, now):
             state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
         if state is None:

@@ -52,6 +52,7 @@ CACHE = Path(
 """wirewatch's usual cache folder: a fresh state directory per tool, but not a fresh cache."""
 PEERS = ("rss2email==3.14", "feed2exec==0.23.0")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+LISTEN_QUEUE = 128
 SAMPLE_EVERY = 0.1
 """Seconds between two looks at a command's process tree (each look reads /proc)."""
 
@@ -63,6 +64,11 @@ class CountingServer(FeedServer):
     def __init__(self) -> None:
         self.statuses: Counter[int] = Counter()
         super().__init__()
+        # socketserver listens with a queue of 5: a client opening its 10 connections at once
+        # overflowed it, the kernel dropped the SYNs, and they were sent again a second later
+        # (a 1 s stall in some runs, seen as ListenOverflows in /proc/net/netstat). Real
+        # servers queue more (nginx 511); re-listening on Linux sets the new length.
+        self.server.socket.listen(LISTEN_QUEUE)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         statuses = self.statuses

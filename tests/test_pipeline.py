@@ -20,8 +20,8 @@ from wirewatch.config.settings import FeedConfig
 from wirewatch.demo import SampleItem, render_rss
 from wirewatch.ingest.fetch import Fetcher
 from wirewatch.loading import Loaded, load_everything
-from wirewatch.pipeline import Pipeline
-from wirewatch.storage import FeedStatus
+from wirewatch.pipeline import RELEASE_AT_ONCE, Pipeline
+from wirewatch.storage import FeedState, FeedStatus
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
 from wirewatch.testing import FixedClock
@@ -201,6 +201,72 @@ async def test_a_feed_another_instance_holds_is_not_fetched_until_given_back(
 
     assert ("ok", "leased", False) == (first.status, held.status, held.polled)
     assert "ok" == after.status and after.polled
+
+
+async def test_release_gives_back_every_lease_of_this_owner_and_no_other(
+    pipeline: Pipeline, clock: FixedClock
+) -> None:
+    """More leases than are given back at once all end now; another owner's lease stays."""
+    now, until = clock(), clock() + timedelta(hours=1)
+    mine = [f"feed-{n}" for n in range(RELEASE_AT_ONCE + 3)]
+    for key in [*mine, "theirs"]:
+        owner = "other:1" if key == "theirs" else pipeline.owner
+        assert await pipeline.store.claim_feed(key, now=now, until=until, owner=owner)
+
+    await pipeline.release([*mine, "theirs"])
+    owners = await pipeline.store.feed_owners()
+
+    assert [] == [key for key in mine if owners[key] != (pipeline.owner, now)]
+    assert ("other:1", until) == owners["theirs"]
+
+
+class CountingStore(SqliteStore):
+    """A SQLite store that counts its feed-state reads."""
+
+    reads = 0
+
+    async def get_feed_state(self, key: str) -> FeedState | None:
+        self.reads += 1
+        return await super().get_feed_state(key)
+
+    async def list_feed_states(self) -> list[FeedState]:
+        self.reads += 1
+        return await super().list_feed_states()
+
+
+async def test_claim_takes_the_leases_then_reads_every_state_in_one_go(
+    loaded: Loaded, web: Web, clock: FixedClock, tmp_path: Path
+) -> None:
+    """`claim` (poll --once's cycle) takes each feed's lease, then one store read gives every
+    state: the polls given their leases read no more, each sends its own stored ETag, and a
+    feed another owner holds is reported leased without being fetched."""
+    store = CountingStore(tmp_path / "n.db")
+    await store.open()
+    await store.migrate()
+    fetcher = Fetcher(transport=httpx.MockTransport(web.handle))
+    pipeline = Pipeline(loaded, store=store, fetcher=fetcher, stories=StoryIndex(), clock=clock)
+    a, b, c = (feed(loaded, name) for name in "abc")
+    body = render_rss("t", [QUIET])
+    web.answers[a.url] = lambda request: (
+        httpx.Response(304)
+        if request.headers.get("If-None-Match") == '"a1"'
+        else httpx.Response(200, headers={"ETag": '"a1"'}, content=body)
+    )
+    web.feed(b.url, QUIET)
+    web.status(c.url, 500)  # never asked: its lease is held elsewhere
+    await pipeline.poll(a)
+    await pipeline.release([a.key])
+    until = clock() + timedelta(hours=1)
+    assert await store.claim_feed(c.key, now=clock(), until=until, owner="other:1")
+
+    store.reads = 0
+    leases = await pipeline.claim([a, b, c])
+    reports = [await pipeline.poll(f, force=True, lease=leases[f.key]) for f in (a, b, c)]
+    await fetcher.aclose()
+    await store.close()
+
+    assert 1 == store.reads
+    assert ["not_modified", "ok", "leased"] == [r.status for r in reports]
 
 
 async def test_retry_after_is_honoured(

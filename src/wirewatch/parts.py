@@ -17,7 +17,6 @@ from wirewatch.delivery.policy import DeliveryPolicy
 from wirewatch.errors import StoreError
 from wirewatch.ingest.fetch import FetchPolicy
 from wirewatch.ingest.netguard import IPNetwork
-from wirewatch.ingest.workers import parse_pool
 from wirewatch.loading import Loaded
 from wirewatch.model import Clock, utc_now
 from wirewatch.notify.base import Notifier
@@ -67,6 +66,8 @@ def parse_executor(config: Config) -> Executor | None:
         workers = workers if workers > 1 else 0
     if workers == 0:
         return None
+    from wirewatch.ingest.workers import parse_pool  # multiprocessing only for a pool
+
     return parse_pool(workers)  # workers that exit when the daemon dies, however it dies
 
 

@@ -30,6 +30,7 @@ from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import structlog
 
@@ -62,6 +63,9 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
 LEASE_SHARE = 0.9
 """A poll's lease lasts this share of the feed's interval."""
+RELEASE_AT_ONCE = 200
+"""Leases given back together (SQLite commits writes that wait together in one transaction;
+a PostgreSQL pool serves them a few at a time)."""
 SKIPPED = ("leased", "not_due", "disabled")
 """The statuses of a poll that fetched nothing."""
 
@@ -91,6 +95,12 @@ class PollReport:
     def polled(self) -> bool:
         """Whether the feed was fetched (not skipped: leased elsewhere, not due, disabled)."""
         return self.status not in SKIPPED
+
+
+class Lease(NamedTuple):
+    """What `Pipeline.claim` found: the feed's state, or None when another instance holds it."""
+
+    state: FeedState | None
 
 
 class Pipeline:
@@ -130,19 +140,31 @@ class Pipeline:
         await self._sync_stories(self.clock())
         return len(self.stories)
 
-    async def poll(self, feed: FeedConfig, *, force: bool = False) -> PollReport:
+    async def claim(self, feeds: Iterable[FeedConfig]) -> dict[str, Lease]:
+        """Take the leases of `feeds` together, then read the states in one go (`poll --once`:
+        one store read per cycle instead of one per feed); give each to `poll` as `lease`."""
+        now, feeds = self.clock(), list(feeds)
+        won = await asyncio.gather(*(self._claim(f, now) for f in feeds))
+        states = {s.key: s for s in await self.store.list_feed_states()}
+        return {
+            f.key: Lease(states.get(f.key) or FeedState(key=f.key) if ok else None)
+            for f, ok in zip(feeds, won, strict=True)
+        }
+
+    async def poll(
+        self, feed: FeedConfig, *, force: bool = False, lease: Lease | None = None
+    ) -> PollReport:
         """Run `feed` through every stage (see the module docstring); `force` polls it even
-        while it backs off. Never raises for the feed's own faults; a `StoreError` (the store
-        cannot take the poll) propagates, and nothing of the poll is stored."""
-        started = time.perf_counter()
-        now = self.clock()
-        interval = self.loaded.config.feed_interval(feed)
-        until = now + timedelta(seconds=interval * LEASE_SHARE)
-        if not await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner):
+        while it backs off; `lease` is `claim`'s. Never raises for the feed's own faults; a
+        `StoreError` (the store cannot take the poll) propagates, and nothing is stored."""
+        started, now = time.perf_counter(), self.clock()  # each poll its own time, as ever
+        state = lease.state if lease else None
+        if lease is None and await self._claim(feed, now):
+            state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
+        if state is None:
             return PollReport(
                 feed.label, feed.url, "leased", error="another instance holds its lease"
             )
-        state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
         if state.status in health.OFF:
             return PollReport(feed.label, feed.url, "disabled", error=state.last_error)
         if not force and not health.is_due(state, now):
@@ -179,28 +201,27 @@ class Pipeline:
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
         return PollReport(
-            feed.label,
-            feed.url,
-            "ok",
-            result.http_status,
-            outcome.items,
-            outcome.new,
-            outcome.matched,
-            outcome.alerts,
-            outcome.stories_joined,
-            time.perf_counter() - started,
-            None,
-            parsed.warnings,
-        )
+            feed.label, feed.url, "ok", result.http_status, outcome.items, outcome.new,
+            outcome.matched, outcome.alerts, outcome.stories_joined,
+            time.perf_counter() - started, None, parsed.warnings,
+        )  # fmt: skip
+
+    async def _claim(self, feed: FeedConfig, now: datetime) -> bool:
+        until = now + timedelta(seconds=self.loaded.config.feed_interval(feed) * LEASE_SHARE)
+        return await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner)
 
     async def release(self, keys: Iterable[str]) -> None:
         """Give back this owner's leases of these feeds now (`poll --once` after its cycle, the
         daemon when it stops), so that another instance need not wait for them to expire."""
         now = self.clock()
         owners = await self.store.feed_owners()
-        for key in keys:
-            if owners.get(key, ("", now))[0] == self.owner:
-                await self.store.claim_feed(key, now=now, until=now, owner=self.owner)
+        mine = [key for key in keys if owners.get(key, ("", now))[0] == self.owner]
+        for at in range(0, len(mine), RELEASE_AT_ONCE):  # together: the store groups them
+            claims = (
+                self.store.claim_feed(k, now=now, until=now, owner=self.owner)
+                for k in mine[at : at + RELEASE_AT_ONCE]
+            )
+            await asyncio.gather(*claims)
 
     async def _parse(self, feed: FeedConfig, result: FetchResult, now: datetime) -> ParsedFeed:
         parse = functools.partial(

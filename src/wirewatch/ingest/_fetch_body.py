@@ -13,8 +13,10 @@ import mimetypes
 import os
 import stat
 import zlib
+from collections.abc import AsyncIterator
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -34,7 +36,31 @@ class FetchFailure(Exception):
         self.http_status = http_status
 
 
-async def read_body(response: httpx.Response, limit: int) -> bytes:
+class Answer(Protocol):
+    """What the fetcher reads of an answer: an `httpx.Response` or the lean transport's."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    @property
+    def headers(self) -> Lookup: ...
+    @property
+    def url(self) -> httpx.URL: ...
+    @property
+    def is_stream_consumed(self) -> bool: ...
+    @property
+    def content(self) -> bytes: ...
+    def aiter_raw(self) -> AsyncIterator[bytes]: ...
+    async def aread(self) -> bytes: ...
+    async def aclose(self) -> None: ...
+
+
+class Lookup(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+async def read_body(response: Answer, limit: int) -> bytes:
     """The decompressed body, or a FetchFailure as soon as it grows past `limit` bytes."""
     encoding = response.headers.get("content-encoding", "identity")
     if response.is_stream_consumed:  # a transport that read it already, e.g. respx's router

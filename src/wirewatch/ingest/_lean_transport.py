@@ -1,10 +1,11 @@
-"""The fetcher's lean HTTP transport: aiohttp's client under httpx's transport interface.
+"""The fetcher's lean HTTP transport: aiohttp's client, answering as the fetcher reads httpx's.
 
 A conditional GET through httpx's `AsyncClient` and httpcore's pool costs about 1 ms of CPU;
 through aiohttp's client (its C HTTP parser, its pool) about 0.15 ms (docs/benchmarks.md). The
-fetcher sends through this transport's `handle_async_request` directly, without an AsyncClient
-(it follows redirects, sets headers and caps bodies itself), and reads `httpx.Response`s as
-from any other transport, so the fetcher's rules are written once for both.
+fetcher sends through `LeanTransport.send` directly, without an AsyncClient or httpx request
+and response objects (it follows redirects, sets headers and caps bodies itself), and reads the
+`LeanResponse` it gets as it reads an `httpx.Response` (the same status, reason, headers as
+httpx decodes them, raw body chunks), so the fetcher's rules are written once for both.
 
 The guard is `_guarded_transport`'s (`netguard.resolve_checked`), at the same moment: aiohttp
 opens every connection after `_resolve_host(host, port)`, which ours replaces: it resolves
@@ -19,11 +20,12 @@ Should a new aiohttp stop calling `_resolve_host`, the guard tests
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import httpx
@@ -34,6 +36,32 @@ from wirewatch.ingest.netguard import NetworkGuard, Resolver, resolve_checked, s
 _HEADERS = 16 * 1024
 """The longest status or header line read: h11's limit for the whole head, so that no answer
 the httpx transport reads is refused here for one long header (aiohttp's default is 8 KiB)."""
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_PCHAR = r"[A-Za-z0-9\-._~!$&'()*+,;=:@]"
+_PLAIN = re.compile(
+    rf"https?://(?P<host>{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>[1-9][0-9]{{0,4}}))?"
+    rf"(?P<path>/(?:{_PCHAR}|/)*)(?:\?(?:{_PCHAR}|[/?])+)?"
+)
+_IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")  # httpx checks these as IPv4
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_DEFAULT_PORTS = {"80": "http:", "443": "https:"}
+
+
+def plain_url(url: str) -> bool:
+    """Whether httpx would read `url` as exactly itself, and accept it: lowercase scheme and
+    host (a valid dotted quad if it looks like one), no default port, user, percent sign,
+    fragment, dot segment or character httpx would encode. Such a URL is sent as it is,
+    without building an `httpx.URL` (the fetcher builds one for any other, and on a redirect)."""
+    found = _PLAIN.fullmatch(url) if len(url) <= 2048 else None
+    if found is None or "/." in found["path"]:
+        return False
+    host, port = found["host"], found["port"]
+    if _IPV4_STYLE.fullmatch(host) and not _IPV4.fullmatch(host):
+        return False
+    return port is None or not url.startswith(_DEFAULT_PORTS.get(port, "-"))
 
 
 class _GuardedConnector(aiohttp.TCPConnector):
@@ -58,7 +86,7 @@ def _result(host: str, address: str, port: int) -> dict[str, Any]:
             "flags": flags}  # fmt: skip
 
 
-class LeanTransport(httpx.AsyncBaseTransport):
+class LeanTransport:
     """aiohttp under the guard (see the module docstring). `max_connections` bounds the pool;
     the session is opened on first use, in the running loop."""
 
@@ -97,41 +125,86 @@ class LeanTransport(httpx.AsyncBaseTransport):
         )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._session or self._open()
-        with _as_httpx(request):
+    async def send(self, url: httpx.URL | str, headers: httpx.Headers) -> LeanResponse:
+        """GET `url` (an `httpx.URL`, or a `plain_url`) with exactly `headers` (names as httpx
+        sends them), no redirect followed."""
+        session, text = self._session or self._open(), str(url)
+        with _as_httpx():
             response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=request.headers.multi_items(),
+                "GET",
+                URL(text, encoded=True),
+                headers=headers.multi_items(),
                 allow_redirects=False,
-                ssl=self._tls_context() if request.url.scheme == "https" else True,
+                ssl=self._tls_context() if text.startswith("https:") else True,
             )
-        reason = (response.reason or "").encode("ascii", "replace")
-        return httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=_Body(response, request),
-            request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
-        )
+        return LeanResponse(response, url)
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
 
 
-class _Body(httpx.AsyncByteStream):
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
-        self._response, self._request = response, request
+class LeanResponse:
+    """An aiohttp answer as the fetcher reads an `httpx.Response`; its body streams raw."""
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx(self._request):
+    is_stream_consumed: ClassVar[bool] = False
+
+    def __init__(self, response: aiohttp.ClientResponse, url: httpx.URL | str) -> None:
+        self._response, self._url = response, url
+        self.status_code = response.status
+        self.headers = RawHeaders(response.raw_headers)
+
+    @property
+    def url(self) -> httpx.URL:
+        return self._url if isinstance(self._url, httpx.URL) else httpx.URL(self._url)
+
+    @property
+    def reason_phrase(self) -> str:
+        return (self._response.reason or "").encode("ascii", "replace").decode("ascii")
+
+    @property
+    def content(self) -> bytes:
+        raise RuntimeError("a lean response is streamed (is_stream_consumed is False)")
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        with _as_httpx():
             async for chunk in self._response.content.iter_any():
                 yield chunk
 
+    async def aread(self) -> bytes:
+        return b"".join([chunk async for chunk in self.aiter_raw()])
+
     async def aclose(self) -> None:
         self._response.release()  # keeps the connection only if the body was read to its end
+
+
+class RawHeaders:
+    """Header lookups as `httpx.Headers.get` answers them: names without case, repeated ones
+    joined with ", ", values decoded as ASCII, else UTF-8, else ISO-8859-1 (for all at once)."""
+
+    def __init__(self, raw: Sequence[tuple[bytes, bytes]]) -> None:
+        self._raw, self._encoding = raw, ""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        wanted = key.lower().encode(self.encoding)
+        found = [value for name, value in self._raw if name.lower() == wanted]
+        return ", ".join(v.decode(self.encoding) for v in found) if found else default
+
+    @property
+    def encoding(self) -> str:
+        self._encoding = self._encoding or next(
+            (e for e in ("ascii", "utf-8") if all(_decodes(pair, e) for pair in self._raw)),
+            "iso-8859-1",
+        )
+        return self._encoding
+
+
+def _decodes(pair: tuple[bytes, bytes], encoding: str) -> bool:
+    try:
+        pair[0].decode(encoding), pair[1].decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _CAUSES: Sequence[tuple[type[BaseException], type[httpx.TransportError]]] = (
@@ -147,7 +220,7 @@ _CAUSES: Sequence[tuple[type[BaseException], type[httpx.TransportError]]] = (
 
 
 @contextmanager
-def _as_httpx(request: httpx.Request) -> Iterator[None]:
+def _as_httpx() -> Iterator[None]:
     """aiohttp's errors as httpx's: a connect error caused by its OS error (refused, not found,
     TLS), a timeout by the phase it hit, a malformed answer as a protocol error."""
     try:
@@ -158,4 +231,4 @@ def _as_httpx(request: httpx.Request) -> Iterator[None]:
         if isinstance(e, aiohttp.ClientConnectorCertificateError):
             cause = e.certificate_error
         message = getattr(e, "message", None) or str(e)
-        raise kind(str(message), request=request) from cause
+        raise kind(str(message)) from cause

@@ -36,8 +36,8 @@ from wirewatch import USER_AGENT
 from wirewatch.config.sections import FetchConfig
 from wirewatch.errors import AddressRefused
 from wirewatch.ingest._fetch_body import MIB as MIB
-from wirewatch.ingest._fetch_body import FetchFailure, one_line, read_body, read_file_url
-from wirewatch.ingest._lean_transport import LeanTransport
+from wirewatch.ingest._fetch_body import Answer, FetchFailure, one_line, read_body, read_file_url
+from wirewatch.ingest._lean_transport import LeanTransport, plain_url
 from wirewatch.ingest.backoff import parse_retry_after
 from wirewatch.ingest.netguard import IPNetwork, NetworkGuard, Resolver, system_resolver
 from wirewatch.model import Clock, FetchResult, FetchStatus, utc_now
@@ -217,10 +217,11 @@ class Fetcher:
         return headers
 
     async def _follow(self, url: str, headers: httpx.Headers) -> FetchResult:
-        current, permanent, all_permanent = httpx.URL(url), None, True
+        current: httpx.URL | str = url if self._lean and plain_url(url) else httpx.URL(url)
+        permanent, all_permanent = None, True
         redirected: int | None = None  # the status of the last redirect followed
         for _ in range(self.policy.max_redirects + 1):
-            response = await self._send(self._request(current, headers), redirected)
+            response = await self._send(current, headers, redirected)
             try:
                 if response.status_code not in _REDIRECTS:
                     return await self._result(url, response, permanent)
@@ -229,28 +230,26 @@ class Fetcher:
                 await response.aclose()
             all_permanent = all_permanent and response.status_code in _PERMANENT
             permanent = str(target) if all_permanent else permanent
-            headers = headers if _same_origin(current, target) else _across_origins(headers)
+            same = _same_origin(httpx.URL(current), target)
+            headers = headers if same else _across_origins(headers)
             current, redirected = target, response.status_code
         raise FetchFailure(f"too many redirects (>{self.policy.max_redirects})")
 
-    def _request(self, url: httpx.URL, headers: httpx.Headers) -> httpx.Request:
-        if self._client is None:
-            return httpx.Request("GET", url, headers=headers)
-        return self._client.build_request("GET", url, headers=headers, timeout=self.policy.timeout)
-
-    async def _send(self, request: httpx.Request, redirected: int | None) -> httpx.Response:
+    async def _send(
+        self, url: httpx.URL | str, headers: httpx.Headers, redirected: int | None
+    ) -> Answer:
         try:
             if self._lean is not None:
-                return await self._lean.handle_async_request(request)
+                return await self._lean.send(url, headers)
             assert self._client is not None
+            timeout = self.policy.timeout
+            request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
             return await self._client.send(request, stream=True)
         except AddressRefused as refused:
             where = f"HTTP {redirected} redirect: " if redirected else ""
             raise FetchFailure(f"{where}{refused}", redirected) from None
 
-    async def _result(
-        self, url: str, response: httpx.Response, permanent: str | None
-    ) -> FetchResult:
+    async def _result(self, url: str, response: Answer, permanent: str | None) -> FetchResult:
         code, found = response.status_code, response.headers
         if code == 304 or 200 <= code < 300:
             ok = code != 304  # a 304 is read to its end (no body) to keep its connection
@@ -282,7 +281,7 @@ def _failed(url: str, error: str, http_status: int | None = None) -> FetchResult
     return FetchResult(FetchStatus.FAILED, url, http_status=http_status, error=error)
 
 
-def _redirect_target(response: httpx.Response) -> httpx.URL:
+def _redirect_target(response: Answer) -> httpx.URL:
     code = response.status_code
     location = response.headers.get("location")
     if not location:

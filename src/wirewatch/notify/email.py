@@ -20,7 +20,6 @@ from email.parser import Parser
 from email.utils import format_datetime, parseaddr
 from typing import Any, ClassVar, Literal
 
-import aiosmtplib
 from pydantic import Field
 
 from wirewatch.config.durations import Seconds
@@ -128,6 +127,8 @@ class EmailNotifier:
         return f"EmailNotifier({self._settings!r})"
 
     async def send(self, message: Message) -> None:
+        import aiosmtplib  # here: a process that sends no mail (`poll --once`) never loads it
+
         s = self._settings
         try:
             async with asyncio.timeout(s.timeout):
@@ -261,6 +262,8 @@ def _html_alert(v: AlertView) -> str:
 
 def _classify(e: BaseException, username: str | None) -> tuple[str, bool]:
     """Return the reason and whether to retry: 4xx and connection trouble yes, 5xx no."""
+    import aiosmtplib
+
     if isinstance(e, aiosmtplib.SMTPAuthenticationError):
         hint = "check username and password"
         return f"login as {username!r} refused: {e.code} {e.message}; {hint}", e.code < 500

@@ -269,6 +269,23 @@ async def test_claim_takes_the_leases_then_reads_every_state_in_one_go(
     assert ["not_modified", "ok", "leased"] == [r.status for r in reports]
 
 
+async def test_a_cycles_leases_outlast_a_short_interval_until_given_back(
+    pipeline: Pipeline, loaded: Loaded, clock: FixedClock
+) -> None:
+    """`claim` takes every lease at the start of a cycle: a feed polled every minute is still
+    this owner's ten minutes on, when a long cycle reaches it; `release` ends it at once."""
+    a = feed(loaded, "a")
+    assert 60 >= loaded.config.feed_interval(a)
+    leases = await pipeline.claim([a])
+    clock.advance(600)
+    owner, until = (await pipeline.store.feed_owners())[a.key]
+
+    assert leases[a.key].state is not None
+    assert (pipeline.owner, True) == (owner, until > clock())
+    await pipeline.release([a.key])
+    assert (await pipeline.store.feed_owners())[a.key][1] <= clock()
+
+
 async def test_retry_after_is_honoured(
     pipeline: Pipeline, loaded: Loaded, web: Web, clock: FixedClock
 ) -> None:

@@ -63,6 +63,9 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
 LEASE_SHARE = 0.9
 """A poll's lease lasts this share of the feed's interval."""
+CYCLE_LEASE = timedelta(minutes=15)
+"""The least a lease taken by `claim` lasts: it is taken at the start of a cycle, so the last
+feed of a long one is still this owner's when its turn comes (the cycle gives it back)."""
 RELEASE_AT_ONCE = 200
 """Leases given back together (SQLite commits writes that wait together in one transaction;
 a PostgreSQL pool serves them a few at a time)."""
@@ -144,7 +147,7 @@ class Pipeline:
         """Take the leases of `feeds` together, then read the states in one go (`poll --once`:
         one store read per cycle instead of one per feed); give each to `poll` as `lease`."""
         now, feeds = self.clock(), list(feeds)
-        won = await asyncio.gather(*(self._claim(f, now) for f in feeds))
+        won = await asyncio.gather(*(self._claim(f, now, CYCLE_LEASE) for f in feeds))
         states = {s.key: s for s in await self.store.list_feed_states()}
         return {
             f.key: Lease(states.get(f.key) or FeedState(key=f.key) if ok else None)
@@ -206,8 +209,11 @@ class Pipeline:
             time.perf_counter() - started, None, parsed.warnings,
         )  # fmt: skip
 
-    async def _claim(self, feed: FeedConfig, now: datetime) -> bool:
-        until = now + timedelta(seconds=self.loaded.config.feed_interval(feed) * LEASE_SHARE)
+    async def _claim(
+        self, feed: FeedConfig, now: datetime, least: timedelta = timedelta(0)
+    ) -> bool:
+        share = timedelta(seconds=self.loaded.config.feed_interval(feed) * LEASE_SHARE)
+        until = now + max(share, least)
         return await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner)
 
     async def release(self, keys: Iterable[str]) -> None:

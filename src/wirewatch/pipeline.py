@@ -4,9 +4,9 @@ classify -> story -> ingest (one transaction: items, story, alerts, outbox rows)
 `Pipeline.poll(feed)` runs one feed through every stage, top to bottom; the daemon's job and
 `poll --once` both call it (`poll --once` forces "due", never the lease). Each step:
 
-- **lease**: the feed's poll lease in the store, for 90 % of its interval, so one instance
-  polls it per interval and a dead instance's feeds pass to the others when it expires. A feed
-  another instance holds is not polled (`leased`).
+- **lease**: the feed's poll lease, for 90 % of its interval (15 minutes at least for a cycle's
+  `claim`), so one instance polls it per interval and a dead instance's feeds pass to the
+  others when it expires. A feed another instance holds is not polled (`leased`).
 - **due**: a failing feed waits for its backoff (`next_due`, see `ingest.health`); a feed gone
   (410) or disabled is not fetched (`disabled`).
 - **fetch**: conditional GET; a permanent redirect is logged with the new URL; 410 disables the
@@ -59,13 +59,12 @@ from wirewatch.stories.index import StoryIndex
 
 log = structlog.get_logger("wirewatch.pipeline")
 
-_NEVER = datetime.max.replace(tzinfo=UTC)
+_NEVER, _NO_TIME = datetime.max.replace(tzinfo=UTC), timedelta(0)
 Parser = Callable[..., ParsedFeed]
 LEASE_SHARE = 0.9
 """A poll's lease lasts this share of the feed's interval."""
 CYCLE_LEASE = timedelta(minutes=15)
-"""The least a lease taken by `claim` lasts: it is taken at the start of a cycle, so the last
-feed of a long one is still this owner's when its turn comes (the cycle gives it back)."""
+"""The least a lease of `claim` lasts: the last feed of a long cycle is still ours when reached."""
 RELEASE_AT_ONCE = 200
 """Leases given back together (SQLite commits writes that wait together in one transaction;
 a PostgreSQL pool serves them a few at a time)."""
@@ -209,9 +208,7 @@ class Pipeline:
             time.perf_counter() - started, None, parsed.warnings,
         )  # fmt: skip
 
-    async def _claim(
-        self, feed: FeedConfig, now: datetime, least: timedelta = timedelta(0)
-    ) -> bool:
+    async def _claim(self, feed: FeedConfig, now: datetime, least: timedelta = _NO_TIME) -> bool:
         share = timedelta(seconds=self.loaded.config.feed_interval(feed) * LEASE_SHARE)
         until = now + max(share, least)
         return await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner)

@@ -62,7 +62,7 @@ class FeedServer:
         self._feeds: dict[str, _Feed] = {}
         self._lock = threading.Lock()
         self.requests = 0
-        self.server = ThreadingHTTPServer((host, port), self._handler())
+        self.server = _Server((host, port), self._handler())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.1,), daemon=True)
 
@@ -150,6 +150,10 @@ class FeedServer:
                 return
 
         return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # socketserver's 5 drops a burst of connections (1 s stalls)
 
 
 def sample_items() -> list[dict[str, Any]]:

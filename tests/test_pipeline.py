@@ -118,6 +118,30 @@ async def test_first_poll_records_then_new_items_alert(
     assert (0, 0) == (third.new, len(third.alerts))
 
 
+async def test_a_first_poll_does_not_ask_the_store_what_is_new(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """A first poll records every item as seen whatever the store holds, so it reads no
+    novelty; the next poll does."""
+    asked = []
+    novelty = pipeline.store.novelty
+
+    async def counted(feed_key: str, items: object) -> object:
+        asked.append(feed_key)
+        return await novelty(feed_key, items)  # type: ignore[arg-type]
+
+    pipeline.store.novelty = counted  # type: ignore[method-assign,assignment]
+    web.feed("http://a.test/feed", QUIET)
+    first = await pipeline.poll(feed(loaded, "a"))
+    asked_first = len(asked)
+    web.feed("http://a.test/feed", QUIET, ALEPPO)
+    second = await pipeline.poll(feed(loaded, "a"))
+    assert ((1, 0, 0), (1, 1, True)) == (
+        (first.new, len(first.alerts), asked_first),
+        (second.new, len(second.alerts), len(asked) > asked_first),
+    )
+
+
 async def test_backfill_alerts_on_the_first_poll(
     pipeline: Pipeline, loaded: Loaded, web: Web
 ) -> None:

@@ -1,0 +1,48 @@
+"""`poll --once`'s cycle: where it parses."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from tests.conftest import LOCAL_FETCH, REPO
+from wirewatch.commands.poll import PROCESSES_FROM, cycle_pipeline
+from wirewatch.loading import load_everything
+from wirewatch.storage.sqlite import SqliteStore
+
+
+def _parses_in(tmp_path: Path, count: int, workers: int) -> object:
+    config = tmp_path / f"c{count}-{workers}.yaml"
+    feeds = [{"url": f"http://n{n}.test/feed", "name": f"n{n}"} for n in range(count)]
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(tmp_path),
+                "watchlists": [str(REPO / "config/watchlists/syria.yaml")],
+                "feeds": feeds,
+                "fetch": {**LOCAL_FETCH, "parse_workers": workers},
+            }
+        ),
+        encoding="utf-8",
+    )
+    loaded = load_everything(config)
+    pipeline = cycle_pipeline(loaded, SqliteStore(tmp_path / "w.db"), list(loaded.config.feeds))
+    executor = pipeline.parse_executor
+    if executor is not None:
+        executor.shutdown()
+    return type(executor).__name__
+
+
+def test_a_cycle_of_many_feeds_parses_in_worker_processes(tmp_path: Path) -> None:
+    """From `PROCESSES_FROM` feeds on, bodies are parsed in `fetch.parse_workers` processes
+    (0: in a thread, as a smaller cycle always is)."""
+    assert (
+        "NoneType",
+        ProcessPoolExecutor.__name__,
+        "NoneType",
+    ) == (
+        _parses_in(tmp_path, PROCESSES_FROM - 1, 2),
+        _parses_in(tmp_path, PROCESSES_FROM, 2),
+        _parses_in(tmp_path, PROCESSES_FROM, 0),
+    )

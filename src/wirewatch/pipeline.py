@@ -25,7 +25,7 @@ import functools
 import hashlib
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -49,6 +49,7 @@ from wirewatch.storage import (
     IngestBatch,
     IngestOutcome,
     Novelty,
+    OrderedIngest,
     Store,
     StoryDecision,
     Verdict,
@@ -172,9 +173,10 @@ class Pipeline:
         except ParseError as e:
             return await self._failed(feed, state, str(e), result, now, started)
         async with self._turn(feed, parsed.items):
-            outcome = await self._ingest(
+            ingested = await self._ingest(
                 feed, self._healthy(feed, state, result, now), parsed.items, now
             )
+        outcome = await ingested
         self._bodies[feed.key] = digest
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
@@ -198,9 +200,11 @@ class Pipeline:
         daemon when it stops), so that another instance need not wait for them to expire."""
         now = self.clock()
         owners = await self.store.feed_owners()
-        for key in keys:
-            if owners.get(key, ("", now))[0] == self.owner:
-                await self.store.claim_feed(key, now=now, until=now, owner=self.owner)
+        mine = [key for key in keys if owners.get(key, ("", now))[0] == self.owner]
+        # At once: the store may write them together (SQLite commits waiting writes as one).
+        await asyncio.gather(
+            *(self.store.claim_feed(key, now=now, until=now, owner=self.owner) for key in mine)
+        )
 
     async def _parse(self, feed: FeedConfig, result: FetchResult, now: datetime) -> ParsedFeed:
         parse = functools.partial(
@@ -226,11 +230,17 @@ class Pipeline:
 
     async def _ingest(
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
-    ) -> IngestOutcome:
+    ) -> Awaitable[IngestOutcome]:
+        """Classify and ingest; the outcome to await. A store that runs calls in order
+        (`OrderedIngest`) is only handed an ingest without story decisions, so that the next
+        feed's turn can start while it is written; story decisions are awaited here."""
         classify = Classify(self.store, self.loaded, self.silences)
         batch = await classify(feed, state, items, now)
         if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
-            return await self.store.ingest(self._batch(feed, state, now, batch, {}))
+            plain = self._batch(feed, state, now, batch, {})
+            if isinstance(self.store, OrderedIngest):
+                return self.store.queue_ingest(plain)
+            return _done(await self.store.ingest(plain))
         # Novelty, story decisions and the ingest that records them are one critical section,
         # shared with every instance on the same database, so no story is opened twice and a
         # duplicate found under the lock never opens one.
@@ -240,7 +250,7 @@ class Pipeline:
             alerting = [(i, v) for i, novel, v in batch if _needs_story(novel, v)]
             stories, added = decide_stories(self.stories, feed.key, alerting, now)
             try:
-                return await self.store.ingest(self._batch(feed, state, now, batch, stories))
+                return _done(await self.store.ingest(self._batch(feed, state, now, batch, stories)))
             except BaseException:
                 for story_id, member in added:
                     self.stories.remove(story_id, member)
@@ -300,6 +310,12 @@ class Pipeline:
         return PollReport(
             feed.label, feed.url, status, result.http_status, elapsed=elapsed, error=error
         )
+
+
+def _done(outcome: IngestOutcome) -> Awaitable[IngestOutcome]:
+    done: asyncio.Future[IngestOutcome] = asyncio.get_running_loop().create_future()
+    done.set_result(outcome)
+    return done
 
 
 def _needs_story(novelty: Novelty, verdicts: tuple[Verdict, ...]) -> bool:

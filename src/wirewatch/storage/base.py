@@ -12,10 +12,10 @@ inside the transaction, which items are new, which are edits, and which alerts a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from wirewatch.delivery.silences import Silence
 from wirewatch.model import FeedItem
@@ -210,3 +210,16 @@ class Store(Protocol):
     async def expire_silence(self, silence_id: str, now: datetime) -> Silence | None:
         """End a silence at `now` (one that ended already keeps its end); None if unknown."""
         ...
+
+
+@runtime_checkable
+class OrderedIngest(Protocol):
+    """A store that runs its calls in the order they are made (SQLite's one worker thread).
+
+    `queue_ingest(batch)` puts the ingest in line at once and returns its outcome to await:
+    every call made after it sees the batch written, or rolled back if it failed. A caller
+    that must ingest feeds in a fixed order can then let the next feed go on before the
+    first is committed. A store without it (PostgreSQL's pool) is awaited ingest by ingest.
+    """
+
+    def queue_ingest(self, batch: IngestBatch) -> Awaitable[IngestOutcome]: ...

@@ -17,7 +17,7 @@ from wirewatch.delivery.policy import DeliveryPolicy
 from wirewatch.errors import StoreError
 from wirewatch.ingest.fetch import FetchPolicy
 from wirewatch.ingest.netguard import IPNetwork
-from wirewatch.ingest.workers import parse_pool
+from wirewatch.ingest.workers import LazyPool
 from wirewatch.loading import Loaded
 from wirewatch.model import Clock, utc_now
 from wirewatch.notify.base import Notifier
@@ -67,7 +67,7 @@ def parse_executor(config: Config) -> Executor | None:
         workers = workers if workers > 1 else 0
     if workers == 0:
         return None
-    return parse_pool(workers)  # workers that exit when the daemon dies, however it dies
+    return LazyPool(workers)  # workers that exit when the daemon dies, however it dies
 
 
 def build_notifiers(

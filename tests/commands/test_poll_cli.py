@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor
+import os
 from pathlib import Path
 
 from tests.conftest import LOCAL_FETCH, REPO
+from tests.integration.processes import descendants
 from wirewatch.commands.poll import PROCESSES_FROM, cycle_pipeline
+from wirewatch.ingest.workers import LazyPool
 from wirewatch.loading import load_everything
 from wirewatch.storage.sqlite import SqliteStore
 
@@ -39,10 +41,23 @@ def test_a_cycle_of_many_feeds_parses_in_worker_processes(tmp_path: Path) -> Non
     (0: in a thread, as a smaller cycle always is)."""
     assert (
         "NoneType",
-        ProcessPoolExecutor.__name__,
+        LazyPool.__name__,
         "NoneType",
     ) == (
         _parses_in(tmp_path, PROCESSES_FROM - 1, 2),
         _parses_in(tmp_path, PROCESSES_FROM, 2),
         _parses_in(tmp_path, PROCESSES_FROM, 0),
     )
+
+
+def test_the_worker_pool_starts_no_process_before_its_first_task() -> None:
+    """A cycle where every feed answers 304 parses nothing, so it starts no process (neither a
+    worker nor multiprocessing's tracker); the first task starts the pool."""
+    before = descendants(os.getpid())
+    pool = LazyPool(1)
+    try:
+        idle = descendants(os.getpid()) - before
+        assert 4 == pool.submit(len, "abcd").result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert set() == idle

@@ -26,7 +26,11 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1
 WATCH_EVERY = 0.5
@@ -41,6 +45,24 @@ def parse_pool(workers: int) -> ProcessPoolExecutor:
         initializer=start_worker,
         initargs=(os.getpid(),),
     )
+
+
+class LazyPool(Executor):
+    """`parse_pool(workers)`, made at the first task: a cycle with nothing to parse (every
+    feed answering 304) starts no process at all, not even multiprocessing's tracker."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self.pool is None:
+            self.pool = parse_pool(self.workers)
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def start_worker(parent: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,8 +19,10 @@ from tests.conftest import REPO
 from wirewatch.config.settings import FeedConfig
 from wirewatch.demo import SampleItem, render_rss
 from wirewatch.ingest.fetch import Fetcher
+from wirewatch.ingest.gate import IngestGate
+from wirewatch.leases import RELEASE_AT_ONCE
 from wirewatch.loading import Loaded, load_everything
-from wirewatch.pipeline import RELEASE_AT_ONCE, Pipeline
+from wirewatch.pipeline import Pipeline, PollReport
 from wirewatch.storage import FeedState, FeedStatus
 from wirewatch.storage.sqlite import SqliteStore
 from wirewatch.stories.index import StoryIndex
@@ -116,6 +118,30 @@ async def test_first_poll_records_then_new_items_alert(
     assert (1, 1) == (second.new, len(second.alerts))
     third = await pipeline.poll(feed(loaded, "a"))
     assert (0, 0) == (third.new, len(third.alerts))
+
+
+async def test_a_first_poll_does_not_ask_the_store_what_is_new(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """A first poll records every item as seen whatever the store holds, so it reads no
+    novelty; the next poll does."""
+    asked = []
+    novelty = pipeline.store.novelty
+
+    async def counted(feed_key: str, items: object) -> object:
+        asked.append(feed_key)
+        return await novelty(feed_key, items)  # type: ignore[arg-type]
+
+    pipeline.store.novelty = counted  # type: ignore[method-assign,assignment]
+    web.feed("http://a.test/feed", QUIET)
+    first = await pipeline.poll(feed(loaded, "a"))
+    asked_first = len(asked)
+    web.feed("http://a.test/feed", QUIET, ALEPPO)
+    second = await pipeline.poll(feed(loaded, "a"))
+    assert ((1, 0, 0), (1, 1, True)) == (
+        (first.new, len(first.alerts), asked_first),
+        (second.new, len(second.alerts), len(asked) > asked_first),
+    )
 
 
 async def test_backfill_alerts_on_the_first_poll(
@@ -383,3 +409,29 @@ async def test_an_unnamed_feed_is_labelled_by_its_url_with_credentials_masked(
     report = await pipeline.poll(FeedConfig(url=url))
 
     assert ("ok", "http://***@d.test/feed?token=***&lang=en") == (report.status, report.feed)
+
+
+async def test_a_cycle_ingests_in_the_gates_order_while_writes_are_only_queued(
+    pipeline: Pipeline, loaded: Loaded, web: Web
+) -> None:
+    """Feeds of one cycle ingest in the gate's order (earliest item first) even though the
+    SQLite store is handed each ingest without waiting for it to commit: of two first polls
+    carrying one URL, the feed with the earlier item records it as new, the other does not,
+    whichever is polled first."""
+    start = datetime(2024, 12, 7, 12, tzinfo=UTC)
+    web.feed("http://a.test/feed", SampleItem("x", "Later copy", "Same.", "http://n.test/1", start))
+    web.feed(
+        "http://b.test/feed",
+        SampleItem("y", "Earlier copy", "Same.", "http://n.test/1", start - timedelta(hours=1)),
+    )
+    a, b = feed(loaded, "a"), feed(loaded, "b")
+    pipeline.gate = IngestGate([a.key, b.key])
+
+    async def one(config: FeedConfig) -> PollReport:
+        try:
+            return await pipeline.poll(config)
+        finally:
+            pipeline.gate.finished(config.key)  # type: ignore[union-attr]
+
+    first, second = await asyncio.gather(one(a), one(b))
+    assert ((1, 0), (1, 1)) == ((first.items, first.new), (second.items, second.new))

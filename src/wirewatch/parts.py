@@ -66,9 +66,9 @@ def parse_executor(config: Config) -> Executor | None:
         workers = workers if workers > 1 else 0
     if workers == 0:
         return None
-    from wirewatch.ingest.workers import parse_pool  # multiprocessing only for a pool
+    from wirewatch.ingest.workers import LazyPool  # multiprocessing only with the first task
 
-    return parse_pool(workers)  # workers that exit when the daemon dies, however it dies
+    return LazyPool(workers)  # workers that exit when the daemon dies, however it dies
 
 
 def build_notifiers(

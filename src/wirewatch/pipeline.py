@@ -25,15 +25,15 @@ import functools
 import hashlib
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
 
 import structlog
 
+from wirewatch import leases
 from wirewatch.config.settings import FeedConfig
 from wirewatch.delivery.muting import SilenceCache
 from wirewatch.errors import ParseError
@@ -41,6 +41,7 @@ from wirewatch.ingest import health
 from wirewatch.ingest.fetch import Fetcher
 from wirewatch.ingest.gate import IngestGate
 from wirewatch.ingest.parse import ParsedFeed, parse_feed
+from wirewatch.leases import Lease
 from wirewatch.loading import Loaded
 from wirewatch.match.verdicts import Classified, Classify
 from wirewatch.model import Alert, Clock, FeedItem, FetchResult, FetchStatus
@@ -50,6 +51,7 @@ from wirewatch.storage import (
     IngestBatch,
     IngestOutcome,
     Novelty,
+    OrderedIngest,
     Store,
     StoryDecision,
     Verdict,
@@ -59,15 +61,8 @@ from wirewatch.stories.index import StoryIndex
 
 log = structlog.get_logger("wirewatch.pipeline")
 
-_NEVER, _NO_TIME = datetime.max.replace(tzinfo=UTC), timedelta(0)
+_NEVER = datetime.max.replace(tzinfo=UTC)
 Parser = Callable[..., ParsedFeed]
-LEASE_SHARE = 0.9
-"""A poll's lease lasts this share of the feed's interval."""
-CYCLE_LEASE = timedelta(minutes=15)
-"""The least a lease of `claim` lasts: the last feed of a long cycle is still ours when reached."""
-RELEASE_AT_ONCE = 200
-"""Leases given back together (SQLite commits writes that wait together in one transaction;
-a PostgreSQL pool serves them a few at a time)."""
 SKIPPED = ("leased", "not_due", "disabled")
 """The statuses of a poll that fetched nothing."""
 
@@ -97,12 +92,6 @@ class PollReport:
     def polled(self) -> bool:
         """Whether the feed was fetched (not skipped: leased elsewhere, not due, disabled)."""
         return self.status not in SKIPPED
-
-
-class Lease(NamedTuple):
-    """What `Pipeline.claim` found: the feed's state, or None when another instance holds it."""
-
-    state: FeedState | None
 
 
 class Pipeline:
@@ -143,15 +132,10 @@ class Pipeline:
         return len(self.stories)
 
     async def claim(self, feeds: Iterable[FeedConfig]) -> dict[str, Lease]:
-        """Take the leases of `feeds` together, then read the states in one go (`poll --once`:
-        one store read per cycle instead of one per feed); give each to `poll` as `lease`."""
-        now, feeds = self.clock(), list(feeds)
-        won = await asyncio.gather(*(self._claim(f, now, CYCLE_LEASE) for f in feeds))
-        states = {s.key: s for s in await self.store.list_feed_states()}
-        return {
-            f.key: Lease(states.get(f.key) or FeedState(key=f.key) if ok else None)
-            for f, ok in zip(feeds, won, strict=True)
-        }
+        """A cycle's leases and states (`leases.claim_all`), each for `poll` as its `lease`."""
+        return await leases.claim_all(
+            self.store, self.loaded.config, feeds, self.owner, self.clock()
+        )
 
     async def poll(
         self, feed: FeedConfig, *, force: bool = False, lease: Lease | None = None
@@ -161,7 +145,9 @@ class Pipeline:
         `StoreError` (the store cannot take the poll) propagates, and nothing is stored."""
         started, now = time.perf_counter(), self.clock()  # each poll its own time, as ever
         state = lease.state if lease else None
-        if lease is None and await self._claim(feed, now):
+        if lease is None and await leases.claim(
+            self.store, self.loaded.config, feed, self.owner, now
+        ):
             state = await self.store.get_feed_state(feed.key) or FeedState(key=feed.key)
         if state is None:
             return PollReport(
@@ -196,9 +182,10 @@ class Pipeline:
         except ParseError as e:
             return await self._failed(feed, state, str(e), result, now, started)
         async with self._turn(feed, parsed.items):
-            outcome = await self._ingest(
+            ingested = await self._ingest(
                 feed, self._healthy(feed, state, result, now), parsed.items, now
             )
+        outcome = await ingested
         self._bodies[feed.key] = digest
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
@@ -208,23 +195,10 @@ class Pipeline:
             time.perf_counter() - started, None, parsed.warnings,
         )  # fmt: skip
 
-    async def _claim(self, feed: FeedConfig, now: datetime, least: timedelta = _NO_TIME) -> bool:
-        share = timedelta(seconds=self.loaded.config.feed_interval(feed) * LEASE_SHARE)
-        until = now + max(share, least)
-        return await self.store.claim_feed(feed.key, now=now, until=until, owner=self.owner)
-
     async def release(self, keys: Iterable[str]) -> None:
         """Give back this owner's leases of these feeds now (`poll --once` after its cycle, the
         daemon when it stops), so that another instance need not wait for them to expire."""
-        now = self.clock()
-        owners = await self.store.feed_owners()
-        mine = [key for key in keys if owners.get(key, ("", now))[0] == self.owner]
-        for at in range(0, len(mine), RELEASE_AT_ONCE):  # together: the store groups them
-            claims = (
-                self.store.claim_feed(k, now=now, until=now, owner=self.owner)
-                for k in mine[at : at + RELEASE_AT_ONCE]
-            )
-            await asyncio.gather(*claims)
+        await leases.release(self.store, keys, self.owner, self.clock())
 
     async def _parse(self, feed: FeedConfig, result: FetchResult, now: datetime) -> ParsedFeed:
         parse = functools.partial(
@@ -250,11 +224,17 @@ class Pipeline:
 
     async def _ingest(
         self, feed: FeedConfig, state: FeedState, items: tuple[FeedItem, ...], now: datetime
-    ) -> IngestOutcome:
+    ) -> Awaitable[IngestOutcome]:
+        """Classify and ingest; the outcome to await. A store that runs calls in order
+        (`OrderedIngest`) is only handed an ingest without story decisions, so that the next
+        feed's turn can start while it is written; story decisions are awaited here."""
         classify = Classify(self.store, self.loaded, self.silences)
         batch = await classify(feed, state, items, now)
         if not any(_needs_story(novel, verdicts) for _, novel, verdicts in batch):
-            return await self.store.ingest(self._batch(feed, state, now, batch, {}))
+            plain = self._batch(feed, state, now, batch, {})
+            if isinstance(self.store, OrderedIngest):
+                return self.store.queue_ingest(plain)
+            return _done(await self.store.ingest(plain))
         # Novelty, story decisions and the ingest that records them are one critical section,
         # shared with every instance on the same database, so no story is opened twice and a
         # duplicate found under the lock never opens one.
@@ -264,7 +244,7 @@ class Pipeline:
             alerting = [(i, v) for i, novel, v in batch if _needs_story(novel, v)]
             stories, added = decide_stories(self.stories, feed.key, alerting, now)
             try:
-                return await self.store.ingest(self._batch(feed, state, now, batch, stories))
+                return _done(await self.store.ingest(self._batch(feed, state, now, batch, stories)))
             except BaseException:
                 for story_id, member in added:
                     self.stories.remove(story_id, member)
@@ -324,6 +304,12 @@ class Pipeline:
         return PollReport(
             feed.label, feed.url, status, result.http_status, elapsed=elapsed, error=error
         )
+
+
+def _done(outcome: IngestOutcome) -> Awaitable[IngestOutcome]:
+    done: asyncio.Future[IngestOutcome] = asyncio.get_running_loop().create_future()
+    done.set_result(outcome)
+    return done
 
 
 def _needs_story(novelty: Novelty, verdicts: tuple[Verdict, ...]) -> bool:

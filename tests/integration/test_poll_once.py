@@ -222,3 +222,45 @@ def test_a_feed_another_instance_holds_is_left_to_it_and_the_rest_are_given_back
     )
     assert "x:1" == leases[held][0] and leases[held][1] > now + timedelta(minutes=59)
     assert leases[free][1] <= datetime.now(UTC)  # given back
+
+
+def _with_marker(marker: str) -> list[int]:
+    """Pids of the processes whose environment holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_cycle_of_many_feeds_reads_every_feed_and_leaves_no_worker_behind(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """With 20 feeds or more, `poll --once` parses in worker processes (`fetch.parse_workers`):
+    every feed's items are read as in a thread, and no worker outlives the command."""
+    feeds = [
+        {
+            "url": server.add_feed(
+                f"many{n}",
+                items=[SampleItem(f"m{n}-{i}", f"Item {i} of {n}", "Calm.", "") for i in range(3)],
+            ),
+            "name": f"many{n}",
+        }
+        for n in range(20)
+    ]
+    config = write_config(tmp_path, feeds)
+    settings = json.loads(config.read_text())
+    settings["fetch"] = {**LOCAL_FETCH, "parse_workers": 2}
+    config.write_text(json.dumps(settings))
+    marker = f"WIREWATCH_TEST_MARK={tmp_path.name}"
+    env = {**os.environ, "WIREWATCH_TEST_MARK": tmp_path.name}
+    result = wirewatch("poll", "--once", "--json", "--config", str(config), env=env)
+    assert 0 == result.returncode, result.stderr
+    assert {(f"many{n}", "ok", 3, 3) for n in range(20)} == {
+        (name, row["status"], row["items"], row["new"]) for name, row in rows(result).items()
+    }
+    assert [] == _with_marker(marker)

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.storecase import FEED_A, T0, alerting, batch, item, polled_once
+from tests.storage.storecase import FEED_A, T0, alerting, batch, item, polled_once, quiet
 from wirewatch.errors import StoreError
 from wirewatch.storage import FeedState, Novelty
 from wirewatch.storage.schema import migrations
 from wirewatch.storage.sql import Call, Statement, Steps
 from wirewatch.storage.sqlite import SqliteStore, db
+from wirewatch.storage.sqlite.store import GROUP
 
 
 async def test_file_uses_wal(tmp_path: Path) -> None:
@@ -268,3 +269,33 @@ async def test_concurrent_writes_each_get_their_own_outcome(tmp_path: Path) -> N
         type(r) if isinstance(r, BaseException) else r for r in found
     ]
     assert (others, {"a1": Novelty.NEW}) == (saved, novelty)
+
+
+async def test_a_queued_ingest_is_seen_by_every_call_made_after_it(tmp_path: Path) -> None:
+    """`queue_ingest` puts the ingest in line before it returns: a read made next, before its
+    outcome is awaited, already sees the items, and the outcome is the ingest's own."""
+    async with SqliteStore(tmp_path / "w.db") as store:
+        await store.migrate()
+        await polled_once(store)
+        queued = store.queue_ingest(batch(quiet(item("a1"))))
+        novelty = await store.novelty(FEED_A, [item("a1"), item("a2")])
+        outcome = await queued
+    assert ({"a1": Novelty.SEEN, "a2": Novelty.NEW}, 1) == (novelty, outcome.new)
+
+
+async def test_a_queue_longer_than_a_group_is_written_in_order(tmp_path: Path) -> None:
+    """Writes waiting together are committed `GROUP` at a time (so the write lock is never
+    held for a whole long queue), in the order they were queued, each caller told its own
+    outcome: an item queued last whose URL an earlier one had is not new."""
+    count = 2 * GROUP + 1
+    async with SqliteStore(tmp_path / "w.db") as store:
+        await store.migrate()
+        await polled_once(store)
+        queued = [store.queue_ingest(batch(quiet(item(f"a{n}")))) for n in range(count)]
+        same_url = item("late", url=f"{FEED_A}/items/a0")  # its URL is a0's: not new
+        last = store.queue_ingest(batch(quiet(same_url)))
+        outcomes = [await q for q in queued]
+        late = await last
+        stored = await store.novelty(FEED_A, [item(f"a{n}") for n in range(count)])
+    assert ([1] * count, 0) == ([o.new for o in outcomes], late.new)
+    assert {Novelty.SEEN} == set(stored.values())

@@ -3,8 +3,9 @@
 Each feed goes through the daemon's own steps (`Pipeline.poll`: lease, due, fetch, parse,
 novelty, classify, story, ingest) on an App built as the daemon's is, except that every lease
 is taken first and the feed states are then read in one go (`Pipeline.claim`), a feed backing
-off is polled anyway, parsing runs in a thread, and the open stories are indexed only once a
-feed has new items that need one (a cycle where nothing changed never reads them). A feed whose
+off is polled anyway, a cycle of few feeds parses in a thread (many: in the daemon's worker
+processes), and the open stories are indexed only once a feed has new items that need one (a
+cycle where nothing changed never reads them). A feed whose
 lease another instance holds (a running daemon polled it within its interval) is shown as
 `leased` and left to it; the leases this run took are given back at the end.
 
@@ -71,23 +72,19 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+PROCESSES_FROM = 20
+"""A cycle of this many feeds or more parses in worker processes (`fetch.parse_workers`),
+a smaller one in a thread: a worker's start (about 0.3 s) is repaid only over many bodies."""
+
+
 async def _poll_all(
     loaded: Any, deliver: bool, timeout: float
 ) -> tuple[list[Any], DeliverySummary]:
-    from wirewatch import app, parts
-    from wirewatch.ingest.gate import IngestGate
+    from wirewatch import parts
 
     feeds = [f for f in loaded.config.feeds if f.enabled]
     store = parts.open_store(loaded.config)
-    gate = IngestGate(f.key for f in feeds)
-    pipeline = app.build_pipeline(
-        loaded,
-        store=store,
-        owner=app.instance_name(),
-        processes=False,
-        gate=gate,
-        one_cycle=True,
-    )
+    pipeline = cycle_pipeline(loaded, store, feeds)
     try:
         await store.open()
         await store.migrate()  # no `pipeline.warm()`: the first feed with news indexes stories
@@ -95,7 +92,26 @@ async def _poll_all(
         return reports, await _deliveries(loaded, store, reports, deliver, timeout)
     finally:
         await pipeline.fetcher.aclose()
+        if pipeline.parse_executor is not None:
+            pipeline.parse_executor.shutdown(wait=True, cancel_futures=True)
         await store.close()
+
+
+def cycle_pipeline(loaded: Any, store: Any, feeds: list[Any]) -> Any:
+    """The pipeline of one cycle of `feeds`: their ingests in the gate's order, parsing in
+    worker processes from `PROCESSES_FROM` feeds on (as `fetch.parse_workers` says), in a
+    thread below. The caller shuts its `parse_executor` down."""
+    from wirewatch import app
+    from wirewatch.ingest.gate import IngestGate
+
+    return app.build_pipeline(
+        loaded,
+        store=store,
+        owner=app.instance_name(),
+        processes=len(feeds) >= PROCESSES_FROM,
+        gate=IngestGate(f.key for f in feeds),
+        one_cycle=True,
+    )
 
 
 async def _poll(pipeline: Any, feeds: list[Any]) -> list[Any]:

@@ -20,13 +20,19 @@ workers hold: once they are all gone it reads EOF and exits too.
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1
 WATCH_EVERY = 0.5
@@ -35,12 +41,33 @@ WATCH_EVERY = 0.5
 
 def parse_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of `workers` spawned processes that exit when this process dies."""
+    import multiprocessing  # here: a cycle with nothing to parse never loads it
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=start_worker,
         initargs=(os.getpid(),),
     )
+
+
+class LazyPool(Executor):
+    """`parse_pool(workers)`, made at the first task: a cycle with nothing to parse (every
+    feed answering 304) starts no process at all, not even multiprocessing's tracker."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self.pool is None:
+            self.pool = parse_pool(self.workers)
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def start_worker(parent: int) -> None:

@@ -39,8 +39,9 @@ class Classify:
         now: datetime,
         earlier: Classified | None = None,
     ) -> Classified:
-        novelty = await self.store.novelty(feed.key, items)
         first_poll = state.first_polled is None and not feed.backfill
+        # A first poll records every item as seen whatever the store holds: nothing to ask.
+        novelty = {} if first_poll else await self.store.novelty(feed.key, items)
         before = {item.id: (novel, verdicts) for item, novel, verdicts in earlier or ()}
         novel_of = {
             i.id: Novelty.SEEN if first_poll else novelty.get(i.id, Novelty.NEW) for i in items

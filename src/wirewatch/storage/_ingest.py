@@ -96,7 +96,7 @@ def ingest(dialect: Dialect, batch: IngestBatch, fault: FaultHook) -> Steps[Inge
     fresh_urls = [i.url for i in items if i.id not in seen]
     yield from dialect.lock_news(fresh_urls, story_ids(batch))
     yield from feeds.save_polled(codec, batch.feed, batch.feed_state)
-    result = plan(batch, (yield from _snapshot(codec, batch, items, seen)))
+    result = plan(batch, (yield from _snapshot(codec, batch, items, seen)), items)
     yield from _write_items(codec, batch.feed, result)
     fault("ingest.items")
     yield from _write_alerts(codec, result)

@@ -14,6 +14,7 @@ with a few batched statements. The rules of dedup live here once:
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,10 +73,17 @@ class Plan:
     outcome: IngestOutcome = field(default_factory=IngestOutcome)
 
 
+_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(FeedItem) if f.name != "feed")
+_item_values = operator.attrgetter(*_ITEM_FIELDS)
+
+
 def item_of(batch_item: BatchItem, feed: str) -> FeedItem:
-    """The item with its `feed` set to the batch's feed key."""
+    """The item with its `feed` set to the batch's feed key (built directly: an ingest makes
+    one per item, and `dataclasses.replace` costs twice as much)."""
     item = batch_item.item
-    return item if item.feed == feed else dataclasses.replace(item, feed=feed)
+    if item.feed == feed:
+        return item
+    return FeedItem(feed=feed, **dict(zip(_ITEM_FIELDS, _item_values(item), strict=True)))
 
 
 def story_ids(batch: IngestBatch) -> set[str]:
@@ -109,9 +117,9 @@ class _Planner:
         self.counts = {"new": 0, "updated": 0, "matched": 0, "joined": 0}
         self.new_stories: list[str] = []
 
-    def run(self) -> Plan:
-        for batch_item in self.batch.items:
-            self._item(batch_item)
+    def run(self, items: Sequence[FeedItem]) -> Plan:
+        for batch_item, item in zip(self.batch.items, items, strict=True):
+            self._item(batch_item, item)
         created = tuple(a.alert for a in self.plan.alerts)
         self.plan.outcome = IngestOutcome(
             items=len(self.batch.items),
@@ -127,8 +135,7 @@ class _Planner:
         )
         return self.plan
 
-    def _item(self, batch_item: BatchItem) -> None:
-        item = item_of(batch_item, self.batch.feed)
+    def _item(self, batch_item: BatchItem, item: FeedItem) -> None:
         digest = content_hash(item)
         known = self.snap.seen.get(item.id)
         self.snap.seen[item.id] = digest
@@ -246,6 +253,9 @@ class _Planner:
         )
 
 
-def plan(batch: IngestBatch, snapshot: Snapshot) -> Plan:
-    """Decide every row an ingest writes; `snapshot` is updated as the batch is walked."""
-    return _Planner(batch, snapshot).run()
+def plan(batch: IngestBatch, snapshot: Snapshot, items: Sequence[FeedItem] | None = None) -> Plan:
+    """Decide every row an ingest writes; `snapshot` is updated as the batch is walked.
+    `items` are the batch's items under its feed key (`item_of`), if already made."""
+    if items is None:
+        items = [item_of(b, batch.feed) for b in batch.items]
+    return _Planner(batch, snapshot).run(items)

@@ -68,6 +68,13 @@ def _plainly(convert: Callable[[Any], Any]) -> Convert:
     return lambda codec, value: convert(value)
 
 
+def _getter(fields: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of `fields` of a record, as one tuple."""
+    if len(fields) == 1:
+        return lambda record: (getattr(record, fields[0]),)
+    return operator.attrgetter(*fields) if fields else lambda record: ()
+
+
 class Columns(Generic[R]):
     """How one kind of record is kept as a row: its columns in order, each named after the
     record's field (`renamed` maps the others to theirs), and how the columns that are not kept
@@ -84,12 +91,19 @@ class Columns(Generic[R]):
     ) -> None:
         self.kind, self.names = kind, names
         renamed, write, read = renamed or {}, write or {}, read or {}
-        self._writes = tuple((c, renamed.get(c, c), write.get(c, _as_is)) for c in names)
+        writes = [(c, renamed.get(c, c), write.get(c)) for c in names]
+        self._plain = tuple(c for c, _, convert in writes if convert is None)
+        self._plain_values = _getter(tuple(f for _, f, convert in writes if convert is None))
+        self._converted = tuple((c, f, convert) for c, f, convert in writes if convert)
         self._reads = tuple((renamed.get(c, c), read.get(c, _as_is)) for c in names)
 
     def params(self, record: R, codec: Codec) -> dict[str, Any]:
-        """`record` as the parameters named by `names`."""
-        return {c: convert(codec, getattr(record, f)) for c, f, convert in self._writes}
+        """`record` as the parameters named by `names` (those kept as they are read at once:
+        an ingest makes one per item)."""
+        found = dict(zip(self._plain, self._plain_values(record), strict=True))
+        for c, f, convert in self._converted:
+            found[c] = convert(codec, getattr(record, f))
+        return found
 
     def record(self, row: Sequence[Any], codec: Codec) -> R:
         """The first columns of `row`, those of `names`, as a record (a row may have more)."""

@@ -6,6 +6,9 @@ written once with its contract, are the interface. The records are defined in `r
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Protocol, runtime_checkable
+
 from wirewatch.storage.records import DEFAULT_MAX_AGE as DEFAULT_MAX_AGE
 from wirewatch.storage.records import DEFAULT_SEEN_MAX_AGE as DEFAULT_SEEN_MAX_AGE
 from wirewatch.storage.records import AlertRecord as AlertRecord
@@ -29,3 +32,16 @@ from wirewatch.storage.records import StoryMemberRecord as StoryMemberRecord
 from wirewatch.storage.records import StoryRecord as StoryRecord
 from wirewatch.storage.records import Verdict as Verdict
 from wirewatch.storage.sqlstore import Store as Store
+
+
+@runtime_checkable
+class OrderedIngest(Protocol):
+    """A store that runs its calls in the order they are made (SQLite's one worker thread).
+
+    `queue_ingest(batch)` puts the ingest in line at once and returns its outcome to await:
+    every call made after it sees the batch written, or rolled back if it failed. A caller
+    that must ingest feeds in a fixed order can then let the next feed go on before the
+    first is committed. A store without it (PostgreSQL's pool) is awaited ingest by ingest.
+    """
+
+    def queue_ingest(self, batch: IngestBatch) -> Awaitable[IngestOutcome]: ...

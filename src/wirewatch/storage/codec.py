@@ -27,7 +27,10 @@ def ts(value: datetime) -> str:
     """A UTC-aware datetime as sortable text; naive datetimes are a programming error."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime given to the store: {value!r}")
-    return value.astimezone(UTC).strftime(_FORMAT)
+    utc = value.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes these years unpadded: kept as they always were
+        return utc.strftime(_FORMAT)
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # the same text, made faster
 
 
 def ts_or_none(value: datetime | None) -> str | None:

@@ -17,6 +17,8 @@ from wirewatch.storage.sql import Row, Statement, Steps, count, rows
 
 
 def _array(values: Sequence[str]) -> str:
+    if not values:  # most items have no authors or tags
+        return "[]"
     return fastjson.dumps(list(values)).decode()  # '["a","b"]': what json.loads reads too
 
 

@@ -10,8 +10,11 @@ last commits, which at-least-once delivery and re-polling absorb.
 An operation's steps (see `storage.sql`) run to the end in one call on the worker thread, so
 no other call's statement can come between them. Writes that wait for the worker together
 (1,000 feeds answering 304 save their states at once) share one transaction, each in its own
-savepoint (`db.run_in_one_write`): a write that fails is rolled back alone, and no caller
-hears that its write is done before the transaction holding it has committed.
+savepoint (`db.run_in_one_write`), at most `GROUP` to a transaction: a write that fails is
+rolled back alone, and no caller hears that its write is done before the transaction holding
+it has committed. Calls run in the order they are made, except that a write may join a group
+queued before a read made earlier: so `queue_ingest` can put a feed's ingest in line and let
+the next feed go on (what it reads then shows the ingest done, or rolled back).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from wirewatch.errors import StoreError
-from wirewatch.storage.records import FaultHook
+from wirewatch.storage import _ingest as ingesting
+from wirewatch.storage.records import FaultHook, IngestBatch, IngestOutcome
 from wirewatch.storage.sql import Steps
 from wirewatch.storage.sqlite import db
 from wirewatch.storage.sqlite._dialect import SqliteDialect
@@ -34,6 +38,9 @@ from wirewatch.storage.sqlite._lock import acquire
 from wirewatch.storage.sqlstore import Store
 
 T = TypeVar("T")
+GROUP = 64
+"""At most this many waiting writes share one transaction, so that the write lock another
+process waits for is held a short while (a queue of 1,000 ingests commits 16 times)."""
 
 
 class SqliteStore(Store):
@@ -100,9 +107,19 @@ class SqliteStore(Store):
         return await self._on_connection(lambda conn: db.run(conn, steps))
 
     async def _write(self, steps: Steps[T]) -> T:
+        return await self._queue(steps)
+
+    _transaction = _write
+
+    def queue_ingest(self, batch: IngestBatch) -> asyncio.Future[IngestOutcome]:
+        """`ingest(batch)`, put in line now (see `storage.base.OrderedIngest`)."""
+        return self._queue(ingesting.ingest(self.dialect, batch, self._fault))
+
+    def _queue(self, steps: Steps[T]) -> asyncio.Future[T]:
         """Queued with the writes already waiting; the first of them sends the worker off to
-        run them all in one transaction (see the module docstring). The worker's job is not
-        tied to the first caller: cancelling it leaves the others' writes to run."""
+        run them in transactions of at most `GROUP` (see the module docstring). The worker's
+        job is not tied to the first caller: cancelling it leaves the others' writes to run.
+        A call made after this one, read or write, runs after it on the worker."""
         if self._executor is None:
             raise StoreError(f"store {self.path} is not open")
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -111,14 +128,18 @@ class SqliteStore(Store):
             first = len(self._waiting) == 1
         if first:
             self._executor.submit(self._write_waiting)
-        return await done
-
-    _transaction = _write
+        return done
 
     def _write_waiting(self) -> None:
-        """On the worker: every write waiting now, in one transaction; each caller is told."""
+        """On the worker: every write waiting now, `GROUP` at a time, each group in one
+        transaction; each caller is told once its group is committed. (Writes queued from
+        here on wait for the next job, behind the calls made before them.)"""
         with self._waiting_lock:
-            batch, self._waiting = self._waiting, []
+            waiting, self._waiting = self._waiting, []
+        for start in range(0, len(waiting), GROUP):
+            self._write_group(waiting[start : start + GROUP])
+
+    def _write_group(self, batch: list[tuple[Steps[Any], asyncio.Future[Any]]]) -> None:
         try:
             if self._conn is None:
                 raise StoreError(f"store {self.path} is not open")

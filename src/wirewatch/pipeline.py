@@ -190,10 +190,19 @@ class Pipeline:
         if parsed.warnings:
             log.info("feed_warnings", feed=feed.label, warnings=list(parsed.warnings)[:3])
         return PollReport(
-            feed.label, feed.url, "ok", result.http_status, outcome.items, outcome.new,
-            outcome.matched, outcome.alerts, outcome.stories_joined,
-            time.perf_counter() - started, None, parsed.warnings,
-        )  # fmt: skip
+            feed.label,
+            feed.url,
+            "ok",
+            result.http_status,
+            outcome.items,
+            outcome.new,
+            outcome.matched,
+            outcome.alerts,
+            outcome.stories_joined,
+            time.perf_counter() - started,
+            None,
+            parsed.warnings,
+        )
 
     async def release(self, keys: Iterable[str]) -> None:
         """Give back this owner's leases of these feeds now (`poll --once` after its cycle, the

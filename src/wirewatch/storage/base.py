@@ -2,6 +2,7 @@
 
 `Store` is defined in `sqlstore`: every store (SQLite, PostgreSQL) is one, so its methods, each
 written once with its contract, are the interface. The records are defined in `records`.
+`OrderedIngest`, defined here, is what a store that runs its calls in order adds to it.
 """
 
 from __future__ import annotations
